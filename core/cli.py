@@ -1,0 +1,137 @@
+"""The ``hoverdoc`` command line. Each subcommand imports its stage only when it runs, so
+``hoverdoc --help`` and ``hoverdoc serve`` never load torch."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .errors import HoverdocError
+
+# subcommand -> "module:function"; the function takes the parsed arguments and returns an exit code
+HANDLERS = {
+    "mine": "hoverdoc.training.mine_cli:run",
+    "train": "hoverdoc.training.train:run",
+    "export": "hoverdoc.export.cli:run",
+    "eval": "hoverdoc.server.evaluate:run",
+    "summarize": "hoverdoc.server.summarize_cli:run",
+    "serve": "hoverdoc.server.__main__:run",
+    "retrain": "hoverdoc.training.retrain:run",
+}
+
+
+def _model_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("HOVERDOC_MODEL"),
+        help="model directory (default: $HOVERDOC_MODEL, else the workspace model, else the bundled one)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="hoverdoc", description="Local code summaries and docstrings.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    mine = sub.add_parser("mine", help="extract (code, summary) pairs from files, folders or git repos")
+    mine.add_argument("paths", nargs="+", metavar="PATH")
+    mine.add_argument("--out", required=True, help="pairs file to write (JSONL)")
+    mine.add_argument("--dev-fraction", type=float, default=0.0, help="share of files held out for --dev-out")
+    mine.add_argument("--dev-out", help="pairs file for the held-out files")
+    mine.add_argument("--include-tests", action="store_true", help="also mine test files and folders")
+    mine.add_argument("--include-vendored", action="store_true", help="also mine vendored folders")
+    mine.add_argument("--no-classes", action="store_true", help="mine functions and methods only")
+    mine.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style pattern")
+    mine.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+
+    train = sub.add_parser("train", help="fine-tune a seq2seq model on a pairs file (LoRA or full)")
+    train.add_argument("--data", help="training pairs (JSONL)")
+    train.add_argument("--eval", dest="eval_data", help="evaluation pairs (JSONL)")
+    train.add_argument("--base", help="hub id or local directory of the base model")
+    train.add_argument("--out", help="run directory")
+    train.add_argument("--method", choices=["lora", "full"], help="LoRA adapters (default) or full fine-tuning")
+    train.add_argument("--config", help="TOML file of training options (command-line flags win)")
+    train.add_argument("--resume", action="store_true", help="continue from the run directory's last checkpoint")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any option")
+
+    export = sub.add_parser("export", help="merge + ONNX export + parity check into a model directory")
+    export.add_argument("run_dir", nargs="?", metavar="RUN_DIR")
+    export.add_argument("--base", help="export a plain base model (hub id or directory) instead of a run")
+    export.add_argument("--out", required=True, help="model directory to write")
+    export.add_argument("--quantize", choices=["int8", "none"], default="int8")
+    export.add_argument("--parity-sample", type=int, default=32, help="inputs compared PyTorch vs ONNX")
+    export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
+    export.add_argument("--name", help="model name for the manifest")
+
+    evaluate = sub.add_parser("eval", help="score a model directory on a pairs file")
+    _model_option(evaluate)
+    evaluate.add_argument("--data", required=True, help="evaluation pairs (JSONL)")
+    evaluate.add_argument("--json", help="write the metrics as JSON here")
+    evaluate.add_argument("--predictions", help="write one prediction per line here")
+    evaluate.add_argument("--limit", type=int, help="score only the first N pairs")
+    evaluate.add_argument("--batch-size", type=int, default=16)
+    evaluate.add_argument("--beams", type=int, help="beam width (default: the model's setting)")
+    evaluate.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
+    evaluate.add_argument("--baseline", choices=["name"], help="score the name-as-sentence baseline instead")
+
+    summarize = sub.add_parser("summarize", help="print the summary of each function in a file")
+    _model_option(summarize)
+    summarize.add_argument("file", metavar="FILE")
+    summarize.add_argument("--line", type=int, help="only the definition at this 1-based line")
+    summarize.add_argument("--docstring", action="store_true", help="print the docstring that would be inserted")
+    summarize.add_argument("--style", default="google", help="google, numpy, sphinx, epytext or pep257")
+    summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
+    summarize.add_argument("--threads", type=int, default=0)
+
+    serve = sub.add_parser("serve", help="run the language server")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
+    mode.add_argument("--tcp", action="store_true", help="listen on a TCP port")
+    serve.add_argument("--host", default="127.0.0.1", help="TCP address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=2087)
+    serve.add_argument("--log-file", help="write the server log here")
+    _model_option(serve)
+
+    retrain = sub.add_parser("retrain", help="adapt the model to a codebase with LoRA and install it")
+    retrain.add_argument("path", nargs="?", default=".", metavar="PATH")
+    retrain.add_argument("--base", help="base model (default: the bundled model's weights)")
+    retrain.add_argument("--out", help="where to install the model (default: PATH/.hoverdoc/model)")
+    retrain.add_argument("--epochs", type=float, default=None)
+    retrain.add_argument("--max-train", type=int, default=None, help="cap on training pairs (random sample)")
+    retrain.add_argument("--force", action="store_true", help="install even if it scores worse than the base")
+    retrain.add_argument("--json", help="write the before/after report as JSON here")
+    retrain.add_argument("--work-dir", help="keep intermediate files here (default: a temp dir)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hoverdoc`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module_name, function_name = HANDLERS[args.command].split(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+        return int(handler(args) or 0)
+    except HoverdocError as error:
+        print(f"hoverdoc {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if error.name and error.name.split(".")[0] in ("torch", "transformers", "peft", "optimum", "rouge_score"):
+            print(
+                f"hoverdoc {args.command}: error: needs the training extras "
+                f"(missing {error.name}); install them with: pip install 'hoverdoc[train]'",
+                file=sys.stderr,
+            )
+            return 2
+        raise
+    except KeyboardInterrupt:
+        print(f"hoverdoc {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The summary rule (what a docstring's summary is) and the clean-up of model output."""
+
+from __future__ import annotations
+
+import re
+
+# reST roles: :func:`name`, :class:`~pkg.Name`, :ref:`title <target>`
+_ROLE = re.compile(r":(?:[a-zA-Z_][\w.-]*:)+`(?P<body>[^`]+)`")
+_LITERAL = re.compile(r"``(?P<body>[^`]+)``")
+_INTERPRETED = re.compile(r"(?<!`)`(?P<body>[^`]+)`_{0,2}(?!`)")
+_STRONG = re.compile(r"\*\*(?P<body>[^*\n]+)\*\*")
+_EMPHASIS = re.compile(r"(?<![\w*])\*(?P<body>[^*\s][^*\n]*?)\*(?![\w*])")
+_MD_LINK = re.compile(r"\[(?P<body>[^\]]+)\]\([^)]*\)")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "resp.", "Mr.", "Dr.", "no.", "St.", "et al.")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`])")
+_SECTION_HEADER = re.compile(
+    r"^\s*(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?|Attributes|"
+    r"See Also|References|Warnings?|Todo|Usage)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_FIELD_LINE = re.compile(r"^\s*(:param|:type|:returns?:|:rtype:|:raises?|@param|@return|>>>)")
+
+
+def _role_text(match: re.Match) -> str:
+    body = match.group("body")
+    titled = re.match(r"(?P<title>.+?)\s*<[^>]+>$", body)
+    if titled:
+        return titled.group("title")
+    return body.lstrip("~!").strip()
+
+
+def strip_markup(text: str) -> str:
+    """Remove reST roles and literals and markdown emphasis and links, keeping their text."""
+    text = _ROLE.sub(_role_text, text)
+    text = _LITERAL.sub(lambda m: m.group("body"), text)
+    text = _INTERPRETED.sub(_role_text, text)
+    text = _STRONG.sub(lambda m: m.group("body"), text)
+    text = _EMPHASIS.sub(lambda m: m.group("body"), text)
+    text = _MD_LINK.sub(lambda m: m.group("body"), text)
+    return text
+
+
+def first_paragraph(docstring: str) -> str:
+    """The docstring's first paragraph on one line (stops at a blank line or a section header)."""
+    lines: list[str] = []
+    for line in docstring.strip().splitlines():
+        if not line.strip():
+            if lines:
+                break
+            continue
+        if _SECTION_HEADER.match(line) or _FIELD_LINE.match(line):
+            break
+        lines.append(line.strip())
+    return " ".join(lines)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of one paragraph of prose (abbreviations such as "e.g." don't end it)."""
+    protected = text
+    for i, abbreviation in enumerate(_ABBREVIATIONS):
+        protected = protected.replace(abbreviation, f"\x00{i}\x00")
+    sentence = _SENTENCE_END.split(protected, maxsplit=1)[0]
+    for i, abbreviation in enumerate(_ABBREVIATIONS):
+        sentence = sentence.replace(f"\x00{i}\x00", abbreviation)
+    return sentence.strip()
+
+
+def summarize_docstring(docstring: str | None) -> str:
+    """The summary of a docstring: the first sentence of its first paragraph, markup stripped."""
+    if not docstring:
+        return ""
+    paragraph = strip_markup(first_paragraph(docstring))
+    paragraph = re.sub(r"\s+", " ", paragraph).strip()
+    sentence = first_sentence(paragraph)
+    if sentence.endswith("::"):
+        sentence = sentence[:-1]
+    return sentence
+
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def polish(prediction: str, code: str = "") -> str:
+    """Make raw model output presentable: identifiers from the code regain their spelling and
+    case (an uncased tokenizer writes ``get _ user`` for ``get_user``), the first letter is
+    capitalised and the sentence ends with a full stop."""
+    text = re.sub(r"\s+", " ", prediction).strip()
+    if not text:
+        return text
+    if code:
+        text = _restore_identifiers(text, code)
+    text = re.sub(r"\s+([.,;:!?)])", r"\1", text)
+    text = re.sub(r"([(])\s+", r"\1", text)
+    if text[0].isalpha() and text[0].islower() and not _looks_like_identifier_start(text, code):
+        text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+def _looks_like_identifier_start(text: str, code: str) -> bool:
+    word = re.match(r"[A-Za-z_][A-Za-z0-9_.]*", text)
+    return bool(word and ("_" in word.group(0) or "." in word.group(0)) and word.group(0) in code)
+
+
+def _restore_identifiers(text: str, code: str) -> str:
+    """Replace spaced or lower-cased spellings of identifiers that occur in ``code``."""
+    identifiers = sorted(
+        {m.group(0) for m in _IDENTIFIER.finditer(code) if len(m.group(0)) > 2},
+        key=len,
+        reverse=True,
+    )
+    for identifier in identifiers:
+        spaced = r"\s*([._])\s*".join(re.escape(part) for part in re.split(r"[._]", identifier))
+        if "_" not in identifier and "." not in identifier and identifier.islower():
+            continue  # plain lower-case words need no restoring
+        pattern = re.compile(rf"(?<![\w.]){spaced}(?![\w])", re.IGNORECASE)
+        text = pattern.sub(lambda _m, ident=identifier: ident, text)
+    return text

@@ -1,0 +1,1 @@
+"""Committed recipes that rebuild hoverdoc's models."""
