@@ -1,7 +1,7 @@
 """Tokenizer settings shared by training, export, evaluation and serving.
 
-Every stage loads the model's ``tokenizer.json`` through ``load_tokenizer``, so a source is cut to
-the same number of tokens, with the same special tokens, wherever it is encoded.
+Every stage encodes through ``configure_truncation`` on the model's own ``tokenizer.json``, so a
+source is cut to the same number of tokens, with the same special tokens, wherever it is encoded.
 """
 
 from __future__ import annotations
@@ -11,16 +11,21 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 
+def configure_truncation(tokenizer: Tokenizer, max_length: int | None) -> Tokenizer:
+    """A copy of ``tokenizer`` that truncates to ``max_length`` tokens (special tokens included)
+    on the right and never pads."""
+    configured = Tokenizer.from_str(tokenizer.to_str())
+    configured.no_padding()
+    if max_length is None:
+        configured.no_truncation()
+    else:
+        configured.enable_truncation(max_length=max_length, strategy="longest_first", direction="right")
+    return configured
+
+
 def load_tokenizer(path: str | Path, max_length: int | None = None) -> Tokenizer:
-    """A ``tokenizers.Tokenizer`` from a ``tokenizer.json`` file or a directory holding one,
-    truncating encodings to ``max_length`` tokens (special tokens included) and not padding."""
+    """The tokenizer in a ``tokenizer.json`` file (or a directory holding one), configured as above."""
     path = Path(path)
     if path.is_dir():
         path = path / "tokenizer.json"
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.no_padding()
-    if max_length is not None:
-        tokenizer.enable_truncation(max_length=max_length, strategy="longest_first", direction="right")
-    else:
-        tokenizer.no_truncation()
-    return tokenizer
+    return configure_truncation(Tokenizer.from_file(str(path)), max_length)

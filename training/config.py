@@ -1,0 +1,179 @@
+"""Training options as dataclasses with help text, read from TOML and ``--set key=value`` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hoverdoc.core.errors import HoverdocError
+
+
+def _opt(default, help: str, **kwargs):
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help}, **kwargs)
+    return field(default=default, metadata={"help": help}, **kwargs)
+
+
+@dataclass
+class LoraOptions:
+    """LoRA adapter settings (peft ``LoraConfig``)."""
+
+    r: int = _opt(16, "rank of the update matrices")
+    alpha: int = _opt(32, "scaling numerator: updates are scaled by alpha / r")
+    dropout: float = _opt(0.05, "dropout on the LoRA input")
+    target_modules: list[str] | str = _opt(
+        "all-linear", "module names to adapt, or 'all-linear' for every linear layer but the output head"
+    )
+    bias: str = _opt("none", "which biases to train: none, all or lora_only")
+
+
+@dataclass
+class TrainOptions:
+    """Everything ``hoverdoc train`` needs; defaults suit LoRA on a laptop CPU."""
+
+    data: str | None = _opt(None, "training pairs file (JSONL)")
+    eval_data: str | None = _opt(None, "evaluation pairs file (JSONL); without it no metrics or early stopping")
+    base: str | None = _opt(None, "base model: Hugging Face hub id or local directory")
+    out: str | None = _opt(None, "run directory")
+    method: str = _opt("lora", "lora (adapters on a frozen base) or full (every weight trains)")
+    epochs: float = _opt(3.0, "passes over the training data")
+    max_steps: int = _opt(-1, "stop after this many optimizer steps (overrides epochs when > 0)")
+    batch_size: int = _opt(16, "examples per device per step")
+    grad_accum: int = _opt(1, "steps to accumulate before each optimizer update")
+    learning_rate: float | None = _opt(None, "peak learning rate (default: 1e-3 for LoRA, 2e-4 for full)")
+    lr_scheduler: str = _opt("linear", "learning-rate schedule (transformers name: linear, cosine, constant_with_warmup)")
+    warmup_ratio: float = _opt(0.05, "share of steps spent warming the learning rate up")
+    weight_decay: float = _opt(0.01, "AdamW weight decay")
+    label_smoothing: float = _opt(0.1, "label smoothing of the cross-entropy loss")
+    max_source_tokens: int | None = _opt(None, "source length in tokens (default: the base's setting, else 128)")
+    max_target_tokens: int | None = _opt(None, "summary length in tokens (default: the base's setting, else 32)")
+    input_prefix: str | None = _opt(None, "text put before every input (default: the base's setting, else none)")
+    eval_steps: int = _opt(200, "evaluate (and checkpoint) every this many steps")
+    save_total_limit: int = _opt(3, "checkpoints to keep (the best one is always kept)")
+    eval_max_samples: int = _opt(500, "evaluate on at most this many pairs (a fixed random subset)")
+    early_stopping_patience: int = _opt(5, "stop after this many evaluations without improvement (0: never)")
+    metric_for_best: str = _opt("bleu", "eval metric that picks the best checkpoint: bleu, rougeL or loss")
+    num_beams: int = _opt(1, "beam width for evaluation and the saved generation settings")
+    no_repeat_ngram_size: int = _opt(3, "block repeated n-grams of this size when generating (0: off)")
+    seed: int = _opt(42, "random seed for initialisation, data order and sampling")
+    threads: int = _opt(0, "CPU threads for torch (0: the default)")
+    logging_steps: int = _opt(20, "log the training loss every this many steps")
+    max_train_samples: int | None = _opt(None, "use at most this many training pairs (a fixed random subset)")
+    device: str = _opt("auto", "auto, cpu or cuda")
+    lora: LoraOptions = field(default_factory=LoraOptions, metadata={"help": "LoRA settings"})
+
+    def resolved_learning_rate(self) -> float:
+        """The learning rate, with the per-method default filled in."""
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.method == "lora" else 2e-4
+
+
+def _coerce(value: Any, annotation: Any, key: str) -> Any:
+    """Convert a TOML or command-line value to the field's type."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if value is None or (isinstance(value, str) and value.lower() in ("none", "null") and type(None) in args):
+        return None
+    candidates = [a for a in args if a is not type(None)] if args else [annotation]
+    if origin is list:
+        candidates = [annotation]
+    for candidate in candidates:
+        try:
+            if candidate is bool or candidate == bool:
+                if isinstance(value, bool):
+                    return value
+                if str(value).lower() in ("1", "true", "yes", "on"):
+                    return True
+                if str(value).lower() in ("0", "false", "no", "off"):
+                    return False
+                continue
+            if typing.get_origin(candidate) is list:
+                if isinstance(value, list):
+                    return [str(v) for v in value]
+                if isinstance(value, str):
+                    return [v.strip() for v in value.split(",") if v.strip()]
+                continue
+            if candidate in (int, float):
+                if isinstance(value, bool):
+                    continue
+                return candidate(value)
+            if candidate is str:
+                if isinstance(value, (list, dict)):
+                    continue
+                return str(value)
+        except (TypeError, ValueError):
+            continue
+    raise HoverdocError(f"option {key}: {value!r} is not a valid {annotation}")
+
+
+def apply_overrides(options: Any, values: dict[str, Any], where: str) -> None:
+    """Set dataclass fields from a mapping (nested tables for nested dataclasses)."""
+    names = {f.name: f for f in dataclasses.fields(options)}
+    hints = typing.get_type_hints(type(options))
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in names:
+            known = ", ".join(sorted(names))
+            raise HoverdocError(f"{where}: unknown option {key!r} (known: {known})")
+        current = getattr(options, name)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise HoverdocError(f"{where}: option {key!r} takes a table of settings")
+            apply_overrides(current, value, f"{where} [{key}]")
+        else:
+            setattr(options, name, _coerce(value, hints[name], key))
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """The options table of a TOML config file (a top-level [train] table is accepted too)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HoverdocError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise HoverdocError(f"{path}: not valid TOML ({error})") from None
+    return data.get("train", data)
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """``["lora.r=8", "epochs=2"]`` -> nested mapping."""
+    result: dict[str, Any] = {}
+    for assignment in assignments:
+        if "=" not in assignment:
+            raise HoverdocError(f"--set {assignment!r}: expected KEY=VALUE")
+        key, value = assignment.split("=", 1)
+        target = result
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return result
+
+
+def to_dict(options: Any) -> dict[str, Any]:
+    """The options as plain data (for run.json)."""
+    return dataclasses.asdict(options)
+
+
+def from_dict(data: dict[str, Any]) -> TrainOptions:
+    """Options back from ``to_dict`` output."""
+    options = TrainOptions()
+    apply_overrides(options, data, "run.json")
+    return options
+
+
+def describe(options_type: type = TrainOptions, prefix: str = "") -> list[str]:
+    """One help line per option, nested ones dotted (for ``--set`` documentation)."""
+    lines = []
+    for f in dataclasses.fields(options_type):
+        if f.default_factory is not dataclasses.MISSING and dataclasses.is_dataclass(f.default_factory):
+            lines.extend(describe(f.default_factory, prefix=f"{prefix}{f.name}."))
+        else:
+            lines.append(f"{prefix}{f.name}: {f.metadata.get('help', '')}")
+    return lines

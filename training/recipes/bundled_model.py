@@ -1,0 +1,161 @@
+"""The recipe that rebuilds hoverdoc's bundled model, stage by stage.
+
+    python -m hoverdoc.training.recipes.bundled_model all --work work/bundled
+
+Stages (each skipped when its output exists, so a stopped recipe picks up where it was):
+  corpus   mine the standard library and permissively licensed installed packages; split by package
+  init     warm-start a BART-shaped model from the MiniLM encoder, vocabulary pruned to the corpus
+  train    ``hoverdoc train --method full`` on the corpus (resumes from its last checkpoint)
+  export   merge/export the best checkpoint to ONNX int8 and install it under models/<name>/
+  card     score the exported model and the name baseline on the test split, write the model card
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import site
+import sys
+import time
+from pathlib import Path
+
+from hoverdoc.core.pairs import read_pairs, write_pairs
+from hoverdoc.training.mine import MineOptions, mine
+
+from .corpus import installed_packages, stdlib_package
+
+MODEL_NAME = "hoverdoc-minilm-bart-22m"
+# Split by package: these never reach training. Utility and web libraries, as a proxy for the kind of
+# code the product is used on.
+TEST_PACKAGES = ("click", "jinja2", "werkzeug", "flask", "rich", "pyparsing", "packaging", "attrs",
+                 "python-dateutil", "jsonschema", "itsdangerous", "markdown", "cattrs", "platformdirs")
+DEV_PACKAGES = ("requests", "urllib3", "idna", "charset-normalizer", "pluggy", "iniconfig", "filelock",
+                "markdown-it-py", "mdurl", "python-dotenv")
+MAX_PAIRS_PER_PACKAGE = 3500
+STDLIB_EXCLUDES = ("site-packages/", "idlelib/", "lib2to3/", "turtledemo/", "ensurepip/", "pydoc_data/")
+
+
+def _site_dirs(extra: list[str]) -> list[Path]:
+    dirs = [Path(p) for p in site.getsitepackages()] + [Path(p) for p in extra]
+    return [d for d in dirs if d.is_dir()]
+
+
+def stage_corpus(work: Path, extra_sites: list[str], seed: int = 0) -> None:
+    """Mine, cap per package, split by package; write train/dev/test JSONL and corpus.json."""
+    packages, skipped = installed_packages(_site_dirs(extra_sites))
+    packages = [stdlib_package(), *packages]
+    split_of = {**{p: "test" for p in TEST_PACKAGES}, **{p: "dev" for p in DEV_PACKAGES}}
+    rng = random.Random(seed)
+    splits: dict[str, list[dict]] = {"train": [], "dev": [], "test": []}
+    table = []
+    seen_code: set[str] = set()
+    for package in packages:
+        excludes = STDLIB_EXCLUDES if package.name == "stdlib" else ()
+        started = time.perf_counter()
+        train, _, report = mine(package.roots, MineOptions(exclude=excludes, workers=2, progress=False))
+        unique = []
+        for record in train:
+            key = " ".join(record["code"].split())
+            if key not in seen_code:  # the same function shipped by two packages counts once
+                seen_code.add(key)
+                record["repo"] = package.name
+                unique.append(record)
+        mined = len(unique)
+        if len(unique) > MAX_PAIRS_PER_PACKAGE:
+            unique = rng.sample(unique, MAX_PAIRS_PER_PACKAGE)
+        split = split_of.get(package.name.lower(), "train")
+        splits[split].extend(unique)
+        table.append({"package": package.name, "license": package.license, "split": split,
+                      "mined": mined, "used": len(unique), "files": report.files_parsed})
+        print(f"{package.name:28} {package.license[:30]:30} {split:5} {mined:6} pairs "
+              f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+    work.mkdir(parents=True, exist_ok=True)
+    for split, records in splits.items():
+        rng.shuffle(records)
+        write_pairs(work / f"{split}.jsonl", records)
+    summary = {"packages": table, "skipped": [{"package": n, "reason": r} for n, r in skipped],
+               "counts": {k: len(v) for k, v in splits.items()}}
+    (work / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"corpus: {summary['counts']}; {len(skipped)} packages skipped", file=sys.stderr)
+
+
+def stage_init(work: Path, max_source_tokens: int, decoder_layers: int) -> None:
+    """Build the warm-started base model under work/init."""
+    from hoverdoc.core.model_input import format_input
+
+    from .warm_start import build, encoder_agreement
+
+    records = read_pairs(work / "train.jsonl")
+    texts = [format_input(r["code"]) for r in records] + [r["summary"] for r in records]
+    info = build(work / "init", texts, decoder_layers=decoder_layers, max_source_tokens=max_source_tokens)
+    info["encoder_max_abs_diff"] = encoder_agreement(work / "init", ["return the user name", "def f(x): pass"])
+    (work / "init" / "warm_start.json").write_text(json.dumps(info, indent=2) + "\n")
+    print(f"warm start: {info}", file=sys.stderr)
+
+
+TRAIN_SETTINGS = {
+    "method": "full",
+    "epochs": "4",
+    "batch_size": "32",
+    "learning_rate": "3e-4",
+    "warmup_ratio": "0.02",
+    "label_smoothing": "0.1",
+    "eval_steps": "750",
+    "eval_max_samples": "400",
+    "early_stopping_patience": "4",
+    "save_total_limit": "3",
+    "no_repeat_ngram_size": "3",
+    "logging_steps": "50",
+}
+
+
+def stage_train(work: Path, device: str, overrides: list[str]) -> None:
+    """Full fine-tuning of the warm start on the corpus (resumable)."""
+    from hoverdoc.core.cli import main as cli
+
+    run_dir = work / "run"
+    args = ["train", "--data", str(work / "train.jsonl"), "--eval", str(work / "dev.jsonl"),
+            "--base", str(work / "init"), "--out", str(run_dir)]
+    for key, value in {**TRAIN_SETTINGS, "device": device}.items():
+        args += ["--set", f"{key}={value}"]
+    for override in overrides:
+        args += ["--set", override]
+    if (run_dir / "run.json").exists():
+        args.append("--resume")
+    code = cli(args)
+    if code:
+        raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one stage or all of them."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("stage", choices=["corpus", "init", "train", "export", "card", "all"])
+    parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
+    parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--max-source-tokens", type=int, default=64)
+    parser.add_argument("--decoder-layers", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
+    parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
+    args = parser.parse_args(argv)
+    work = Path(args.work)
+    stages = ["corpus", "init", "train", "export", "card"] if args.stage == "all" else [args.stage]
+    for stage in stages:
+        if stage == "corpus" and (args.stage == "corpus" or not (work / "train.jsonl").exists()):
+            stage_corpus(work, args.site_packages)
+        elif stage == "init" and (args.stage == "init" or not (work / "init" / "config.json").exists()):
+            stage_init(work, args.max_source_tokens, args.decoder_layers)
+        elif stage == "train":
+            stage_train(work, args.device, args.set)
+        elif stage in ("export", "card"):
+            from . import bundled_export
+
+            getattr(bundled_export, f"stage_{stage}")(work, Path(args.models_dir), MODEL_NAME)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
