@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     mine.add_argument("--include-tests", action="store_true", help="also mine test files and folders")
     mine.add_argument("--include-vendored", action="store_true", help="also mine vendored folders")
     mine.add_argument("--no-classes", action="store_true", help="mine functions and methods only")
-    mine.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style pattern")
+    mine.add_argument(
+        "--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style pattern"
+    )
     mine.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
 
     train = sub.add_parser("train", help="fine-tune a seq2seq model on a pairs file (LoRA or full)")
@@ -53,9 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--eval", dest="eval_data", help="evaluation pairs (JSONL)")
     train.add_argument("--base", help="hub id or local directory of the base model")
     train.add_argument("--out", help="run directory")
-    train.add_argument("--method", choices=["lora", "full"], help="LoRA adapters (default) or full fine-tuning")
+    train.add_argument(
+        "--method", choices=["lora", "full"], help="LoRA adapters (default) or full fine-tuning"
+    )
     train.add_argument("--config", help="TOML file of training options (command-line flags win)")
-    train.add_argument("--resume", action="store_true", help="continue from the run directory's last checkpoint")
+    train.add_argument(
+        "--resume", action="store_true", help="continue from the run directory's last checkpoint"
+    )
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any option")
 
     export = sub.add_parser("export", help="merge + ONNX export + parity check into a model directory")
@@ -66,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parity-sample", type=int, default=32, help="inputs compared PyTorch vs ONNX")
     export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
     export.add_argument("--name", help="model name for the manifest")
+    export.add_argument("--checkpoint", help="export a checkpoint of the run instead: best, last or a folder")
+    export.add_argument(
+        "--save-weights",
+        choices=["none", "fp16", "fp32"],
+        default="none",
+        help="also write the merged weights as safetensors under OUT/weights (a LoRA base)",
+    )
 
     evaluate = sub.add_parser("eval", help="score a model directory on a pairs file")
     _model_option(evaluate)
@@ -82,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     _model_option(summarize)
     summarize.add_argument("file", metavar="FILE")
     summarize.add_argument("--line", type=int, help="only the definition at this 1-based line")
-    summarize.add_argument("--docstring", action="store_true", help="print the docstring that would be inserted")
+    summarize.add_argument(
+        "--docstring", action="store_true", help="print the docstring that would be inserted"
+    )
     summarize.add_argument("--style", default="google", help="google, numpy, sphinx, epytext or pep257")
     summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
     summarize.add_argument("--threads", type=int, default=0)
@@ -120,7 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hoverdoc {args.command}: error: {error}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:
-        if error.name and error.name.split(".")[0] in ("torch", "transformers", "peft", "optimum", "rouge_score"):
+        if error.name and error.name.split(".")[0] in (
+            "torch",
+            "transformers",
+            "peft",
+            "optimum",
+            "rouge_score",
+        ):
             print(
                 f"hoverdoc {args.command}: error: needs the training extras "
                 f"(missing {error.name}); install them with: pip install 'hoverdoc[train]'",

@@ -212,7 +212,11 @@ def _ancestors_until(node, outer):
 def _end_pos(node, lines) -> tuple[int, int]:
     """End of the definition's last token (not of its trailing newline)."""
     leaf = node.get_last_leaf()
-    while leaf is not None and leaf.type in ("newline", "endmarker", "dedent", "indent") and leaf.value in ("", "\n", "\r\n", "\r"):
+    while (
+        leaf is not None
+        and leaf.type in ("newline", "endmarker", "dedent", "indent")
+        and leaf.value in ("", "\n", "\r\n", "\r")
+    ):
         previous = leaf.get_previous_leaf()
         if previous is None:
             break
@@ -340,7 +344,11 @@ def _signature(name, is_class, is_async, params, returns, bases) -> str:
     for param in params:
         if previous_kind == ParamKind.POSITIONAL_ONLY and param.kind != ParamKind.POSITIONAL_ONLY:
             parts.append("/")
-        if param.kind == ParamKind.KEYWORD_ONLY and not marker_done and previous_kind != ParamKind.VAR_POSITIONAL:
+        if (
+            param.kind == ParamKind.KEYWORD_ONLY
+            and not marker_done
+            and previous_kind != ParamKind.VAR_POSITIONAL
+        ):
             parts.append("*")
         if param.kind in (ParamKind.KEYWORD_ONLY, ParamKind.VAR_POSITIONAL):
             marker_done = True
@@ -394,7 +402,9 @@ def _remove_docstring(chunk: list[str], first_line: int, doc_leaf: tree.Leaf) ->
         tail = stripped_tail[1:].lstrip()
     else:
         tail = stripped_tail
-    merged = head + tail if tail and not tail.startswith("#") else head.rstrip() + (("  " + tail) if tail else "")
+    merged = (
+        head + tail if tail and not tail.startswith("#") else head.rstrip() + (("  " + tail) if tail else "")
+    )
     if not merged.strip():
         return chunk[:start_line] + chunk[end_line + 1 :]
     if not head.strip() and tail:

@@ -89,7 +89,14 @@ _VERBS = {
     "visit": "Visit",
     "on": "Handle",
 }
-_PREDICATES = {"is": "is", "has": "has", "can": "can", "should": "should", "needs": "needs", "supports": "supports"}
+_PREDICATES = {
+    "is": "is",
+    "has": "has",
+    "can": "can",
+    "should": "should",
+    "needs": "needs",
+    "supports": "supports",
+}
 
 
 def split_name(name: str) -> list[str]:
@@ -121,9 +128,9 @@ def fallback_summary(definition: Definition) -> str:
     owner = definition.parent.rsplit(".", 1)[-1] if definition.parent else None
     if definition.kind == "class":
         words = split_name(name)
-        if any(base.endswith(("Error", "Exception", "Warning")) for base in definition.bases) or name.endswith(
-            ("Error", "Exception")
-        ):
+        if any(
+            base.endswith(("Error", "Exception", "Warning")) for base in definition.bases
+        ) or name.endswith(("Error", "Exception")):
             rest = [w for w in words if w.lower() not in ("error", "exception")]
             return f"Error raised for {_phrase(rest) or 'a failure'}." if rest else "An exception."
         return f"A {_phrase(words)}." if words else "A class."

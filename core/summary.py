@@ -11,7 +11,20 @@ _INTERPRETED = re.compile(r"(?<!`)`(?P<body>[^`]+)`_{0,2}(?!`)")
 _STRONG = re.compile(r"\*\*(?P<body>[^*\n]+)\*\*")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?P<body>[^*\s][^*\n]*?)\*(?![\w*])")
 _MD_LINK = re.compile(r"\[(?P<body>[^\]]+)\]\([^)]*\)")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "approx.", "resp.", "Mr.", "Dr.", "no.", "St.", "et al.")
+_ABBREVIATIONS = (
+    "e.g.",
+    "i.e.",
+    "etc.",
+    "vs.",
+    "cf.",
+    "approx.",
+    "resp.",
+    "Mr.",
+    "Dr.",
+    "no.",
+    "St.",
+    "et al.",
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`])")
 _SECTION_HEADER = re.compile(
     r"^\s*(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?|Attributes|"

@@ -20,14 +20,27 @@ def build_tiny_t5(directory: Path, corpus: list[str], vocab_size: int = 400, d_m
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=["[PAD]", "[EOS]", "[UNK]"])
     tokenizer.train_from_iterator(corpus, trainer)
     eos = tokenizer.token_to_id("[EOS]")
-    tokenizer.post_processor = processors.TemplateProcessing(single="$A [EOS]", special_tokens=[("[EOS]", eos)])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="[PAD]", eos_token="[EOS]", unk_token="[UNK]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="$A [EOS]", special_tokens=[("[EOS]", eos)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token="[PAD]", eos_token="[EOS]", unk_token="[UNK]"
+    )
     fast.save_pretrained(directory)
     torch.manual_seed(0)
     config = T5Config(
-        vocab_size=tokenizer.get_vocab_size(), d_model=d_model, d_kv=8, d_ff=64, num_layers=2,
-        num_decoder_layers=2, num_heads=4, pad_token_id=0, eos_token_id=eos, decoder_start_token_id=0,
-        relative_attention_num_buckets=8, tie_word_embeddings=True,
+        vocab_size=tokenizer.get_vocab_size(),
+        d_model=d_model,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        pad_token_id=0,
+        eos_token_id=eos,
+        decoder_start_token_id=0,
+        relative_attention_num_buckets=8,
+        tie_word_embeddings=True,
     )
     model = T5ForConditionalGeneration(config)
     model.save_pretrained(directory, safe_serialization=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomllib
 from hoverdoc.core.errors import HoverdocError
 
 
@@ -36,7 +36,9 @@ class TrainOptions:
     """Everything ``hoverdoc train`` needs; defaults suit LoRA on a laptop CPU."""
 
     data: str | None = _opt(None, "training pairs file (JSONL)")
-    eval_data: str | None = _opt(None, "evaluation pairs file (JSONL); without it no metrics or early stopping")
+    eval_data: str | None = _opt(
+        None, "evaluation pairs file (JSONL); without it no metrics or early stopping"
+    )
     base: str | None = _opt(None, "base model: Hugging Face hub id or local directory")
     out: str | None = _opt(None, "run directory")
     method: str = _opt("lora", "lora (adapters on a frozen base) or full (every weight trains)")
@@ -45,13 +47,21 @@ class TrainOptions:
     batch_size: int = _opt(16, "examples per device per step")
     grad_accum: int = _opt(1, "steps to accumulate before each optimizer update")
     learning_rate: float | None = _opt(None, "peak learning rate (default: 1e-3 for LoRA, 2e-4 for full)")
-    lr_scheduler: str = _opt("linear", "learning-rate schedule (transformers name: linear, cosine, constant_with_warmup)")
+    lr_scheduler: str = _opt(
+        "linear", "learning-rate schedule (transformers name: linear, cosine, constant_with_warmup)"
+    )
     warmup_ratio: float = _opt(0.05, "share of steps spent warming the learning rate up")
     weight_decay: float = _opt(0.01, "AdamW weight decay")
     label_smoothing: float = _opt(0.1, "label smoothing of the cross-entropy loss")
-    max_source_tokens: int | None = _opt(None, "source length in tokens (default: the base's setting, else 128)")
-    max_target_tokens: int | None = _opt(None, "summary length in tokens (default: the base's setting, else 32)")
-    input_prefix: str | None = _opt(None, "text put before every input (default: the base's setting, else none)")
+    max_source_tokens: int | None = _opt(
+        None, "source length in tokens (default: the base's setting, else 128)"
+    )
+    max_target_tokens: int | None = _opt(
+        None, "summary length in tokens (default: the base's setting, else 32)"
+    )
+    input_prefix: str | None = _opt(
+        None, "text put before every input (default: the base's setting, else none)"
+    )
     eval_steps: int = _opt(200, "evaluate (and checkpoint) every this many steps")
     save_total_limit: int = _opt(3, "checkpoints to keep (the best one is always kept)")
     eval_max_samples: int = _opt(500, "evaluate on at most this many pairs (a fixed random subset)")
@@ -84,7 +94,7 @@ def _coerce(value: Any, annotation: Any, key: str) -> Any:
         candidates = [annotation]
     for candidate in candidates:
         try:
-            if candidate is bool or candidate == bool:
+            if candidate is bool:
                 if isinstance(value, bool):
                     return value
                 if str(value).lower() in ("1", "true", "yes", "on"):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import subprocess
 import sys
-import tokenize
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
-
 from hoverdoc.core.extract import Definition, extract
+from hoverdoc.core.sources import decode_source
 from hoverdoc.core.summary import summarize_docstring
 
 MAX_FILE_BYTES = 4_000_000
@@ -25,9 +23,27 @@ MIN_SUMMARY_WORDS = 3
 MAX_SUMMARY_WORDS = 40
 MIN_BODY_STATEMENTS = 2
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv", "node_modules",
-                       ".mypy_cache", ".pytest_cache", ".eggs", "build", "dist"})
-VENDORED_DIRS = frozenset({"_vendor", "vendor", "vendored", "_vendored", "third_party", "thirdparty", "externals"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".eggs",
+        "build",
+        "dist",
+    }
+)
+VENDORED_DIRS = frozenset(
+    {"_vendor", "vendor", "vendored", "_vendored", "third_party", "thirdparty", "externals"}
+)
 TEST_DIRS = frozenset({"test", "tests", "testing", "unittests"})
 _TEST_FILE = re.compile(r"^(test_.*|.*_tests?|conftest|tests?)\.py$")
 _GENERATED_MARK = re.compile(
@@ -100,7 +116,10 @@ def git_toplevel(path: Path) -> Path | None:
     try:
         result = subprocess.run(
             ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -109,7 +128,9 @@ def git_toplevel(path: Path) -> Path | None:
     # a folder that its enclosing work tree ignores (a virtualenv, an install tree) is not part of it
     ignored = subprocess.run(
         ["git", "-C", str(directory), "check-ignore", "-q", str(path)],
-        capture_output=True, timeout=30, check=False,
+        capture_output=True,
+        timeout=30,
+        check=False,
     )
     if ignored.returncode == 0:
         return None
@@ -118,8 +139,21 @@ def git_toplevel(path: Path) -> Path | None:
 
 def _git_files(directory: Path) -> list[Path]:
     result = subprocess.run(
-        ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "."],
-        capture_output=True, timeout=300, check=True,
+        [
+            "git",
+            "-C",
+            str(directory),
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "--",
+            ".",
+        ],
+        capture_output=True,
+        timeout=300,
+        check=True,
     )
     names = [n for n in result.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
     return [directory / n for n in names]
@@ -139,7 +173,7 @@ def _walk_with_gitignore(root: Path) -> Iterator[Path]:
             except OSError:
                 pass
 
-        def ignored(path: Path, is_dir: bool) -> bool:
+        def ignored(path: Path, is_dir: bool, specs=specs) -> bool:
             for base, spec in specs:
                 relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
                 if spec.match_file(relative):
@@ -153,7 +187,9 @@ def _walk_with_gitignore(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def iter_source_files(paths: Iterable[str | Path], options: MineOptions, report: MineReport) -> Iterator[SourceFile]:
+def iter_source_files(
+    paths: Iterable[str | Path], options: MineOptions, report: MineReport
+) -> Iterator[SourceFile]:
     """The Python files under ``paths`` that mining should read, skips counted in ``report``."""
     exclude = pathspec.GitIgnoreSpec.from_lines(options.exclude) if options.exclude else None
     for raw in paths:
@@ -194,7 +230,9 @@ def _skip_reason(source: SourceFile, options: MineOptions, exclude) -> str | Non
         return "hidden or build folder"
     if not options.include_vendored and any(d in VENDORED_DIRS or "vendor" in d for d in directories):
         return "vendored"
-    if not options.include_tests and (any(d in TEST_DIRS for d in directories) or _TEST_FILE.match(parts[-1])):
+    if not options.include_tests and (
+        any(d in TEST_DIRS for d in directories) or _TEST_FILE.match(parts[-1])
+    ):
         return "tests"
     if _GENERATED_FILE.match(parts[-1]):
         return "generated"
@@ -206,32 +244,26 @@ def _skip_reason(source: SourceFile, options: MineOptions, exclude) -> str | Non
 def read_source(path: Path) -> tuple[str | None, str | None]:
     """The decoded text of a Python file, or (None, reason) when it is not usable text."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        if path.stat().st_size > MAX_FILE_BYTES:
             return None, "too large"
         data = path.read_bytes()
     except OSError:
         return None, "unreadable"
-    if b"\0" in data[:8192]:
-        return None, "binary"
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return None, "not UTF-8 (or declared encoding) text"
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    head = "\n".join(text.splitlines()[:5])
-    if _GENERATED_MARK.search(head):
+    text, reason = decode_source(data)
+    if text is not None and _GENERATED_MARK.search("\n".join(text.splitlines()[:5])):
         return None, "generated"
-    return text, None
+    return text, reason
 
 
 def body_statement_count(definition: Definition) -> int:
     """Statements in the definition's body, its docstring not counted."""
     suite = definition.node.children[-1]
     if suite.type != "suite":
-        statements = [c for c in suite.children if c.type not in ("operator", "newline")] if suite.type == "simple_stmt" else [suite]
+        statements = (
+            [c for c in suite.children if c.type not in ("operator", "newline")]
+            if suite.type == "simple_stmt"
+            else [suite]
+        )
     else:
         statements = []
         for child in suite.children:
@@ -256,7 +288,9 @@ def drop_reason(definition: Definition, summary: str, include_classes: bool = Tr
         return "summary length"
     if sum(ch.isascii() for ch in summary) < 0.9 * len(summary):
         return "non-English summary"
-    if not re.match(r"[A-Za-z`'\"(]", summary) or summary.lower().startswith(("todo", "fixme", "xxx", "deprecated")):
+    if not re.match(r"[A-Za-z`'\"(]", summary) or summary.lower().startswith(
+        ("todo", "fixme", "xxx", "deprecated")
+    ):
         return "not prose"
     if body_statement_count(definition) < MIN_BODY_STATEMENTS:
         return "short body"
@@ -283,17 +317,19 @@ def mine_file(source: SourceFile, include_classes: bool = True) -> tuple[list[di
         if reason:
             dropped[reason] += 1
             continue
-        records.append({
-            "code": definition.code,
-            "summary": summary,
-            "docstring": definition.docstring,
-            "name": definition.qualname,
-            "kind": definition.kind,
-            "path": source.relative,
-            "repo": source.repo,
-            "lineno": definition.span.start_line + 1,
-            "language": "python",
-        })
+        records.append(
+            {
+                "code": definition.code,
+                "summary": summary,
+                "docstring": definition.docstring,
+                "name": definition.qualname,
+                "kind": definition.kind,
+                "path": source.relative,
+                "repo": source.repo,
+                "lineno": definition.span.start_line + 1,
+                "language": "python",
+            }
+        )
     return records, dropped, None
 
 
@@ -309,7 +345,9 @@ def in_dev_split(key: str, fraction: float) -> bool:
     return digest / 0xFFFFFFFF < fraction
 
 
-def mine(paths: Iterable[str | Path], options: MineOptions | None = None) -> tuple[list[dict], list[dict], MineReport]:
+def mine(
+    paths: Iterable[str | Path], options: MineOptions | None = None
+) -> tuple[list[dict], list[dict], MineReport]:
     """Mine ``paths`` into (train records, dev records, report). Duplicates are dropped by code and
     by (name, summary); the dev split is taken by whole files."""
     options = options or MineOptions()

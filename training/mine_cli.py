@@ -39,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
         write_pairs(args.dev_out, dev)
     for line in report.lines():
         print(line, file=sys.stderr)
-    print(f"wrote {len(train)} pairs to {args.out}" + (f" and {len(dev)} to {args.dev_out}" if args.dev_out else "")
-          + f" in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    print(
+        f"wrote {len(train)} pairs to {args.out}"
+        + (f" and {len(dev)} to {args.dev_out}" if args.dev_out else "")
+        + f" in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
     return 0

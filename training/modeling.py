@@ -101,7 +101,11 @@ def check_seq2seq_config(base: str):
         offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         raise HoverdocError(
             f"cannot load base model {base!r}: not a local directory, and the Hugging Face hub "
-            + ("is switched off (HF_HUB_OFFLINE=1)" if offline else "could not be reached or has no such model")
+            + (
+                "is switched off (HF_HUB_OFFLINE=1)"
+                if offline
+                else "could not be reached or has no such model"
+            )
             + f" ({str(error).splitlines()[0][:120]})"
         ) from None
     except ValueError as error:
@@ -139,7 +143,9 @@ def load_seq2seq(source: str | Path, dtype=None):
     try:
         return AutoModelForSeq2SeqLM.from_pretrained(str(source), dtype=dtype or torch.float32)
     except (OSError, ValueError) as error:
-        raise HoverdocError(f"cannot load model weights from {source}: {str(error).splitlines()[0]}") from None
+        raise HoverdocError(
+            f"cannot load model weights from {source}: {str(error).splitlines()[0]}"
+        ) from None
 
 
 def decoder_start_id(model) -> int:

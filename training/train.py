@@ -87,7 +87,9 @@ def validate(options: TrainOptions, resume: bool) -> None:
     if out.exists() and not out.is_dir():
         raise HoverdocError(f"--out {out}: exists and is not a directory")
     if not resume and out.is_dir() and (out / "run.json").exists():
-        raise HoverdocError(f"--out {out}: already holds a run; pass --resume to continue it or pick another folder")
+        raise HoverdocError(
+            f"--out {out}: already holds a run; pass --resume to continue it or pick another folder"
+        )
     if resume and not (out / "run.json").exists():
         raise HoverdocError(f"--resume: {out} holds no run to continue")
 
@@ -144,7 +146,6 @@ def _apply_lora(model, options: TrainOptions):
 
 def _metrics_function(tokenizer, codes: list[str]):
     import numpy as np
-
     from hoverdoc.core.metrics import bleu4, rouge_l
 
     def compute(prediction):
@@ -338,7 +339,11 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     result = train(options, resume=args.resume)
     if int(os.environ.get("RANK", "0")) == 0:
-        best = f", best eval {options.metric_for_best} {result.best_metric:.2f}" if result.best_metric is not None and not math.isnan(result.best_metric) else ""
+        best = (
+            f", best eval {options.metric_for_best} {result.best_metric:.2f}"
+            if result.best_metric is not None and not math.isnan(result.best_metric)
+            else ""
+        )
         print(
             f"trained {result.steps} steps in {result.seconds:.0f}s; loss {result.train_loss_first} -> "
             f"{result.train_loss_last}{best}; run saved in {result.run_dir}",

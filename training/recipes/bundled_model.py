@@ -28,10 +28,34 @@ from .corpus import installed_packages, stdlib_package
 MODEL_NAME = "hoverdoc-minilm-bart-22m"
 # Split by package: these never reach training. Utility and web libraries, as a proxy for the kind of
 # code the product is used on.
-TEST_PACKAGES = ("click", "jinja2", "werkzeug", "flask", "rich", "pyparsing", "packaging", "attrs",
-                 "python-dateutil", "jsonschema", "itsdangerous", "markdown", "cattrs", "platformdirs")
-DEV_PACKAGES = ("requests", "urllib3", "idna", "charset-normalizer", "pluggy", "iniconfig", "filelock",
-                "markdown-it-py", "mdurl", "python-dotenv")
+TEST_PACKAGES = (
+    "click",
+    "jinja2",
+    "werkzeug",
+    "flask",
+    "rich",
+    "pyparsing",
+    "packaging",
+    "attrs",
+    "python-dateutil",
+    "jsonschema",
+    "itsdangerous",
+    "markdown",
+    "cattrs",
+    "platformdirs",
+)
+DEV_PACKAGES = (
+    "requests",
+    "urllib3",
+    "idna",
+    "charset-normalizer",
+    "pluggy",
+    "iniconfig",
+    "filelock",
+    "markdown-it-py",
+    "mdurl",
+    "python-dotenv",
+)
 MAX_PAIRS_PER_PACKAGE = 3500
 STDLIB_EXCLUDES = ("site-packages/", "idlelib/", "lib2to3/", "turtledemo/", "ensurepip/", "pydoc_data/")
 
@@ -66,16 +90,30 @@ def stage_corpus(work: Path, extra_sites: list[str], seed: int = 0) -> None:
             unique = rng.sample(unique, MAX_PAIRS_PER_PACKAGE)
         split = split_of.get(package.name.lower(), "train")
         splits[split].extend(unique)
-        table.append({"package": package.name, "license": package.license, "split": split,
-                      "mined": mined, "used": len(unique), "files": report.files_parsed})
-        print(f"{package.name:28} {package.license[:30]:30} {split:5} {mined:6} pairs "
-              f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+        table.append(
+            {
+                "package": package.name,
+                "license": package.license,
+                "split": split,
+                "mined": mined,
+                "used": len(unique),
+                "files": report.files_parsed,
+            }
+        )
+        print(
+            f"{package.name:28} {package.license[:30]:30} {split:5} {mined:6} pairs "
+            f"({time.perf_counter() - started:.1f}s)",
+            file=sys.stderr,
+        )
     work.mkdir(parents=True, exist_ok=True)
     for split, records in splits.items():
         rng.shuffle(records)
         write_pairs(work / f"{split}.jsonl", records)
-    summary = {"packages": table, "skipped": [{"package": n, "reason": r} for n, r in skipped],
-               "counts": {k: len(v) for k, v in splits.items()}}
+    summary = {
+        "packages": table,
+        "skipped": [{"package": n, "reason": r} for n, r in skipped],
+        "counts": {k: len(v) for k, v in splits.items()},
+    }
     (work / "corpus.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"corpus: {summary['counts']}; {len(skipped)} packages skipped", file=sys.stderr)
 
@@ -89,7 +127,9 @@ def stage_init(work: Path, max_source_tokens: int, decoder_layers: int) -> None:
     records = read_pairs(work / "train.jsonl")
     texts = [format_input(r["code"]) for r in records] + [r["summary"] for r in records]
     info = build(work / "init", texts, decoder_layers=decoder_layers, max_source_tokens=max_source_tokens)
-    info["encoder_max_abs_diff"] = encoder_agreement(work / "init", ["return the user name", "def f(x): pass"])
+    info["encoder_max_abs_diff"] = encoder_agreement(
+        work / "init", ["return the user name", "def f(x): pass"]
+    )
     (work / "init" / "warm_start.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"warm start: {info}", file=sys.stderr)
 
@@ -115,8 +155,17 @@ def stage_train(work: Path, device: str, overrides: list[str]) -> None:
     from hoverdoc.core.cli import main as cli
 
     run_dir = work / "run"
-    args = ["train", "--data", str(work / "train.jsonl"), "--eval", str(work / "dev.jsonl"),
-            "--base", str(work / "init"), "--out", str(run_dir)]
+    args = [
+        "train",
+        "--data",
+        str(work / "train.jsonl"),
+        "--eval",
+        str(work / "dev.jsonl"),
+        "--base",
+        str(work / "init"),
+        "--out",
+        str(run_dir),
+    ]
     for key, value in {**TRAIN_SETTINGS, "device": device}.items():
         args += ["--set", f"{key}={value}"]
     for override in overrides:
@@ -130,7 +179,9 @@ def stage_train(work: Path, device: str, overrides: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one stage or all of them."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("stage", choices=["corpus", "init", "train", "export", "card", "all"])
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
@@ -158,4 +209,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -9,9 +9,18 @@ from importlib import metadata
 from pathlib import Path
 
 # Held out for evaluation by the project: never mined, installed or trained on.
-RESERVED = frozenset({
-    "boltons", "toolz", "cytoolz", "arrow", "marshmallow", "humanize", "pendulum", "more-itertools",
-})
+RESERVED = frozenset(
+    {
+        "boltons",
+        "toolz",
+        "cytoolz",
+        "arrow",
+        "marshmallow",
+        "humanize",
+        "pendulum",
+        "more-itertools",
+    }
+)
 # Our own code and test tools are not corpus.
 EXCLUDED = frozenset({"hoverdoc"})
 
@@ -22,7 +31,8 @@ _PERMISSIVE_SPDX = re.compile(
 )
 _COPYLEFT = re.compile(r"\b(A?GPL|LGPL|MPL|EPL|CDDL|Mozilla|General Public|copyleft)\b", re.IGNORECASE)
 _PERMISSIVE_TEXT = re.compile(
-    r"\b(MIT|BSD|Apache|PSF|Python Software Foundation|ISC|zlib|Unlicense|public domain|HPND|CC0)\b", re.IGNORECASE
+    r"\b(MIT|BSD|Apache|PSF|Python Software Foundation|ISC|zlib|Unlicense|public domain|HPND|CC0)\b",
+    re.IGNORECASE,
 )
 
 
@@ -33,7 +43,9 @@ def canonical(name: str) -> str:
 
 def is_reserved(name: str) -> bool:
     """Whether a distribution or import name is held out for evaluation."""
-    return canonical(name) in RESERVED or canonical(name).replace("-", "_") in {r.replace("-", "_") for r in RESERVED}
+    return canonical(name) in RESERVED or canonical(name).replace("-", "_") in {
+        r.replace("-", "_") for r in RESERVED
+    }
 
 
 def _spdx_permissive(expression: str) -> bool:
@@ -50,7 +62,9 @@ def classify_license(meta) -> tuple[str, bool]:
     expression = meta.get("License-Expression")
     if expression:
         return expression, _spdx_permissive(expression)
-    classifiers = [c.split("::")[-1].strip() for c in (meta.get_all("Classifier") or []) if c.startswith("License")]
+    classifiers = [
+        c.split("::")[-1].strip() for c in (meta.get_all("Classifier") or []) if c.startswith("License")
+    ]
     text = (meta.get("License") or "").strip()
     if classifiers:
         label = "; ".join(classifiers)
@@ -94,9 +108,17 @@ def installed_packages(site_dirs: list[Path]) -> tuple[list[Package], list[tuple
             if not permissive:
                 skipped.append((name, f"license: {label}"))
                 continue
-            roots = sorted({Path(site, str(f).split("/")[0]) for f in (dist.files or [])
-                            if str(f).endswith(".py") and "/" in str(f) and not str(f).startswith((".", "..")) and
-                            ".dist-info" not in str(f) and ".data/" not in str(f)})
+            roots = sorted(
+                {
+                    Path(site, str(f).split("/")[0])
+                    for f in (dist.files or [])
+                    if str(f).endswith(".py")
+                    and "/" in str(f)
+                    and not str(f).startswith((".", ".."))
+                    and ".dist-info" not in str(f)
+                    and ".data/" not in str(f)
+                }
+            )
             roots = [r for r in roots if r.is_dir() and not is_reserved(r.name)]
             if roots:
                 chosen[key] = Package(name, label, roots)

