@@ -14,7 +14,7 @@ FALLBACK_LABEL = "fallback: derived from the name, no model"
 _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # first word of a name -> how the summary starts
-_VERBS = {
+VERBS = {
     "get": "Return",
     "fetch": "Fetch",
     "find": "Find",
@@ -152,8 +152,8 @@ def fallback_summary(definition: Definition) -> str:
         return f"Convert to {_phrase(rest)}."
     if first == "from" and rest:
         return f"Create from {_phrase(rest)}."
-    if first in _VERBS:
-        verb = "Yield" if (first == "get" and is_generator) else _VERBS[first]
+    if first in VERBS:
+        verb = "Yield" if (first == "get" and is_generator) else VERBS[first]
         if not rest:
             return f"{verb}."
         article = "" if rest[-1].endswith("s") or first in ("on", "try", "wait") else "the "

@@ -132,7 +132,8 @@ def load_manifest(directory: str | Path, verify: str = "size") -> Manifest:
     except ValueError as error:
         raise ModelDirError(f"{directory}: {error}") from None
     try:
-        generation = Generation(**data.pop("generation"))
+        raw = data.pop("generation")
+        generation = Generation(**{k: v for k, v in raw.items() if k in Generation.__dataclass_fields__})
         fields = {k: v for k, v in data.items() if k in Manifest.__dataclass_fields__}
         manifest = Manifest(generation=generation, **fields)
     except (TypeError, KeyError) as error:

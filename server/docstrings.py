@@ -1,0 +1,482 @@
+"""The docstring composer: complete docstrings in the team's style, as exact text edits.
+
+The summary comes from the model (or the fallback); parameters, returns, yields, raises and attributes
+come from the code (``docstring_facts``). An existing docstring is parsed with ``docstring_parser`` and
+updated: human-written text is kept, new parameters added, removed ones dropped, signature order kept,
+its own style kept. The edit uses the file's indentation, quotes and line endings, and applying it twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import docstring_parser
+from docstring_parser import DocstringStyle
+from hoverdoc.core.extract import Definition, extract
+
+from .docstring_facts import Entry, Facts, clean_type, facts_for
+
+STYLES = ("google", "numpy", "sphinx", "epytext", "pep257")
+_FROM_PARSER = {
+    DocstringStyle.GOOGLE: "google",
+    DocstringStyle.NUMPYDOC: "numpy",
+    DocstringStyle.REST: "sphinx",
+    DocstringStyle.EPYDOC: "epytext",
+}
+_PARAM_KEYS = {"param", "parameter", "arg", "argument", "key", "keyword", "other"}
+_ATTRIBUTE_KEYS = {"attribute", "attributes", "ivar", "var", "cvar"}
+
+
+@dataclass
+class DocModel:
+    """A docstring's content before rendering."""
+
+    summary: str
+    description: str = ""
+    facts: Facts = field(default_factory=Facts)
+    extra: list[tuple[str, str]] = field(default_factory=list)  # kept sections: (title, text)
+
+
+@dataclass
+class TextEdit:
+    """Replace the 0-based range [start, end) (columns in code points) with ``new_text``."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    new_text: str
+
+
+@dataclass
+class DocstringResult:
+    """The composed docstring and the edit that puts it in place (None when nothing changes)."""
+
+    text: str
+    edit: TextEdit | None
+    action: str  # "insert", "update" or "none"
+    style: str
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def _with_default(entry: Entry) -> str:
+    description = entry.description.strip()
+    if entry.default is not None and "default" not in description.lower():
+        description = f"{description} Defaults to {entry.default}.".strip()
+    return description
+
+
+def _indent_rest(text: str, indent: str) -> str:
+    lines = text.split("\n")
+    return "\n".join([lines[0]] + [indent + line if line.strip() else "" for line in lines[1:]])
+
+
+def _block(text: str, indent: str) -> list[str]:
+    return [indent + line if line.strip() else "" for line in text.split("\n")]
+
+
+def _google(model: DocModel) -> list[str]:
+    facts = model.facts
+    sections: list[list[str]] = []
+    if facts.params:
+        lines = ["Args:"]
+        for p in facts.params:
+            head = f"{p.star}{p.name}" + (f" ({p.type})" if p.type else "")
+            lines.append(f"    {head}: {_indent_rest(_with_default(p), ' ' * 8)}")
+        sections.append(lines)
+    for title, entry in (("Returns:", facts.returns), ("Yields:", facts.yields)):
+        if entry is not None:
+            prefix = f"{entry.type}: " if entry.type else ""
+            sections.append([title, f"    {prefix}{_indent_rest(entry.description, ' ' * 8)}"])
+    if facts.raises:
+        sections.append(
+            ["Raises:"] + [f"    {r.name}: {_indent_rest(r.description, ' ' * 8)}" for r in facts.raises]
+        )
+    if facts.attributes:
+        lines = ["Attributes:"]
+        for a in facts.attributes:
+            head = a.name + (f" ({a.type})" if a.type else "")
+            lines.append(f"    {head}: {_indent_rest(a.description, ' ' * 8)}")
+        sections.append(lines)
+    for title, text in model.extra:
+        sections.append([f"{title}:"] + _block(text, "    "))
+    return _join(model, sections)
+
+
+def _numpy(model: DocModel) -> list[str]:
+    facts = model.facts
+    sections: list[list[str]] = []
+
+    def header(title: str) -> list[str]:
+        return [title, "-" * len(title)]
+
+    if facts.params:
+        lines = header("Parameters")
+        for p in facts.params:
+            spec = f"{p.star}{p.name}"
+            if p.type:
+                spec += f" : {p.type}"
+            if p.default is not None:
+                spec += ", optional" if p.type else " : optional"
+            lines += [spec, *_block(_with_default(p), "    ")]
+        sections.append(lines)
+    for title, entry in (("Returns", facts.returns), ("Yields", facts.yields)):
+        if entry is not None:
+            sections.append(header(title) + [entry.type or "result", *_block(entry.description, "    ")])
+    if facts.raises:
+        lines = header("Raises")
+        for r in facts.raises:
+            lines += [r.name, *_block(r.description, "    ")]
+        sections.append(lines)
+    if facts.attributes:
+        lines = header("Attributes")
+        for a in facts.attributes:
+            lines += [a.name + (f" : {a.type}" if a.type else ""), *_block(a.description, "    ")]
+        sections.append(lines)
+    for title, text in model.extra:
+        sections.append(header(title) + text.split("\n"))
+    return _join(model, sections)
+
+
+def _fields(model: DocModel, tags: dict[str, str]) -> list[str]:
+    facts = model.facts
+    lines: list[str] = []
+    for p in facts.params:
+        name = f"{p.star}{p.name}" if tags["param"].startswith(":") else p.name  # epydoc names carry no stars
+        lines.append(f"{tags['param']} {name}: {_indent_rest(_with_default(p), '    ')}")
+        if p.type:
+            lines.append(f"{tags['type']} {name}: {p.type}")
+    for entry, key, type_key in ((facts.returns, "returns", "rtype"), (facts.yields, "yields", "ytype")):
+        if entry is not None:
+            lines.append(f"{tags[key]}: {_indent_rest(entry.description, '    ')}")
+            if entry.type:
+                lines.append(f"{tags[type_key]}: {entry.type}")
+    for r in facts.raises:
+        lines.append(f"{tags['raises']} {r.name}: {_indent_rest(r.description, '    ')}")
+    for a in facts.attributes:
+        lines.append(f"{tags['ivar']} {a.name}: {_indent_rest(a.description, '    ')}")
+        if a.type:
+            lines.append(f"{tags['vartype']} {a.name}: {a.type}")
+    sections = [lines] if lines else []
+    for title, text in model.extra:
+        sections.append([f"{title}:", *_block(text, "    ")])
+    return _join(model, sections)
+
+
+_SPHINX_TAGS = {
+    "param": ":param",
+    "type": ":type",
+    "returns": ":returns",
+    "rtype": ":rtype",
+    "yields": ":yields",
+    "ytype": ":ytype",
+    "raises": ":raises",
+    "ivar": ":ivar",
+    "vartype": ":vartype",
+}
+_EPYTEXT_TAGS = {
+    "param": "@param",
+    "type": "@type",
+    "returns": "@return",
+    "rtype": "@rtype",
+    "yields": "@return",
+    "ytype": "@rtype",
+    "raises": "@raise",
+    "ivar": "@ivar",
+    "vartype": "@type",
+}
+
+
+def _join(model: DocModel, sections: list[list[str]]) -> list[str]:
+    lines = [model.summary]
+    if model.description:
+        lines += ["", *model.description.split("\n")]
+    for section in sections:
+        lines += ["", *section]
+    return lines
+
+
+def render(model: DocModel, style: str) -> str:
+    """The docstring's text (no quotes, no indentation) in ``style``."""
+    if style == "pep257":
+        lines = [model.summary] + (["", *model.description.split("\n")] if model.description else [])
+    elif style == "google":
+        lines = _google(model)
+    elif style == "numpy":
+        lines = _numpy(model)
+    elif style == "sphinx":
+        lines = _fields(model, _SPHINX_TAGS)
+    elif style == "epytext":
+        lines = _fields(model, _EPYTEXT_TAGS)
+    else:
+        raise ValueError(f"unknown docstring style {style!r}; choose one of {', '.join(STYLES)}")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+# --- merging with an existing docstring -----------------------------------------------------------
+
+
+def _bare(name: str) -> str:
+    return name.replace("\\", "").lstrip("*")
+
+
+def parse_existing(docstring: str) -> tuple[docstring_parser.Docstring, str | None]:
+    """The parsed docstring and its style (None when it has no recognisable sections)."""
+    try:
+        parsed = docstring_parser.parse(docstring, style=DocstringStyle.AUTO)
+    except docstring_parser.ParseError:
+        parsed = docstring_parser.parse(docstring.split("\n\n")[0], style=DocstringStyle.GOOGLE)
+        return parsed, None
+    style = _FROM_PARSER.get(parsed.style) if parsed.meta else None
+    return parsed, style
+
+
+def documented_params(docstring: str) -> list[str] | None:
+    """Names of the parameters a docstring documents (None when it has no parameter section)."""
+    parsed, style = parse_existing(docstring)
+    if style is None:
+        return None
+    names = [_bare(m.arg_name) for m in parsed.params if m.args and m.args[0] in _PARAM_KEYS]
+    return names
+
+
+def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, list[tuple[str, str]]]:
+    """Code facts merged with a parsed docstring: human text wins, the signature decides the params."""
+    documented: dict[str, docstring_parser.DocstringParam] = {}
+    attributes: dict[str, docstring_parser.DocstringMeta] = {}
+    extra: list[tuple[str, str]] = []
+    field_types = {  # reST keeps ":vartype x:" and ":ytype:" as separate fields
+        (m.args[0].lower(), m.args[1] if len(m.args) > 1 else ""): (m.description or "").strip()
+        for m in parsed.meta
+        if m.args and m.args[0].lower() in ("vartype", "ytype")
+    }
+    for meta in parsed.meta:
+        key = meta.args[0].lower() if meta.args else ""
+        if isinstance(meta, docstring_parser.DocstringParam) and key in _PARAM_KEYS:
+            documented[_bare(meta.arg_name)] = meta
+        elif key in _ATTRIBUTE_KEYS:
+            name = getattr(meta, "arg_name", None) or (meta.args[1] if len(meta.args) > 1 else "")
+            attributes[_bare(name.split(" ")[0])] = meta
+        elif isinstance(meta, (docstring_parser.DocstringReturns, docstring_parser.DocstringRaises)):
+            continue
+        elif key not in ("type", "rtype", "vartype", "ytype") and meta.description:
+            extra.append((key.replace("_", " ").title(), meta.description))
+    merged = Facts()
+    for entry in fresh.params:
+        old = documented.get(entry.name)
+        if old is not None:
+            entry = Entry(
+                entry.name,
+                _parsed_type(old.type_name) or entry.type,
+                (old.description or "").strip() or entry.description,
+                entry.default,
+                entry.star,
+            )
+        merged.params.append(entry)
+    returns = [m for m in parsed.meta if isinstance(m, docstring_parser.DocstringReturns)]
+    old_returns = next((r for r in returns if not r.is_generator), None)
+    old_yields = next((r for r in returns if r.is_generator), None)
+    if fresh.yields is not None and fresh.returns is None and old_yields is None and old_returns is not None:
+        old_returns, old_yields = (
+            None,
+            old_returns,
+        )  # a generator documented under Returns (or epytext @return)
+    merged.returns = _merge_result(fresh.returns, old_returns)
+    merged.yields = _merge_result(fresh.yields, old_yields)
+    if merged.yields is not None and field_types.get(("ytype", "")):
+        merged.yields.type = field_types[("ytype", "")]
+    raises = [
+        Entry(r.type_name or "Exception", description=(r.description or "").strip()) for r in parsed.raises
+    ]
+    known = {r.name for r in raises}
+    merged.raises = raises + [r for r in fresh.raises if r.name not in known]
+    kept_attributes = []
+    for name, meta in attributes.items():
+        type_name = getattr(meta, "type_name", None) or field_types.get(("vartype", name))
+        kept_attributes.append(Entry(name, _parsed_type(type_name), (meta.description or "").strip()))
+    known_attributes = set(attributes)
+    merged.attributes = kept_attributes + [a for a in fresh.attributes if a.name not in known_attributes]
+    return merged, extra
+
+
+def _parsed_type(type_name: str | None) -> str | None:
+    """A type as docstring_parser read it, without numpydoc's "optional" marker."""
+    if not type_name:
+        return None
+    cleaned = re.sub(r",?\s*optional$", "", type_name.strip()).strip()
+    return clean_type(cleaned) if cleaned else None
+
+
+def _merge_result(fresh: Entry | None, old) -> Entry | None:
+    if old is None:
+        return fresh
+    type_name = _parsed_type(old.type_name) or (fresh.type if fresh else None)
+    if type_name == "result":  # our own placeholder line for an untyped numpy return
+        type_name = fresh.type if fresh else None
+    return Entry("", type_name, (old.description or "").strip() or (fresh.description if fresh else ""))
+
+
+# --- the edit --------------------------------------------------------------------------------------
+
+
+def _lines(source: str) -> list[str]:
+    return re.split(r"\r\n|\r|\n", source)
+
+
+def newline_of(source: str) -> str:
+    """The file's line ending."""
+    match = re.search(r"\r\n|\r|\n", source)
+    return match.group(0) if match else "\n"
+
+
+def indent_unit(source: str) -> str:
+    """The file's indentation step: a tab, or its smallest run of leading spaces (default four)."""
+    widths = []
+    for line in _lines(source):
+        if line.startswith("\t") and line.strip():
+            return "\t"
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#") and len(line) > len(stripped):
+            widths.append(len(line) - len(stripped))
+    return " " * min(widths) if widths else "    "
+
+
+def quote_of(source: str, definitions: list[Definition]) -> str:
+    """The quotes the file's docstrings use (``\"\"\"`` unless they prefer ``'''``)."""
+    lines = _lines(source)
+    single = double = 0
+    for d in definitions:
+        if d.docstring_span is not None:
+            text = lines[d.docstring_span.start_line][d.docstring_span.start_col :]
+            body = text.lstrip("rRuU")
+            single += body.startswith("'''")
+            double += body.startswith('"""')
+    return "'''" if single > double else '"""'
+
+
+def make_literal(content: str, indent: str, quote: str, newline: str, raw: bool = False) -> str:
+    """A docstring literal: one line when short and simple, else closing quotes on their own line."""
+    needs_raw = raw or "\\" in content
+    if quote in content:
+        content = content.replace(
+            quote, "\\" + quote[0] * 3 if not needs_raw else quote[0] + " " + quote[0] * 2
+        )
+    prefix = "r" if needs_raw else ""
+    lines = content.split("\n")
+    if len(lines) == 1 and not content.endswith(quote[0]):
+        return f"{prefix}{quote}{content}{quote}"
+    body = [lines[0]] + [indent + line if line.strip() else "" for line in lines[1:]]
+    return prefix + quote + newline.join(body) + newline + indent + quote
+
+
+def _line_indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _body_indent(source_lines: list[str], definition: Definition, unit: str) -> str:
+    suite = definition.node.children[-1]
+    if suite.type == "suite":
+        for child in suite.children:
+            if child.type not in ("newline", "indent", "dedent"):
+                line = source_lines[child.start_pos[0] - 1]
+                return _line_indent(line)
+    return _line_indent(source_lines[definition.span.start_line]) + unit
+
+
+def compose_docstring(
+    source: str,
+    definition: Definition,
+    summary: str,
+    style: str = "google",
+    definitions: list[Definition] | None = None,
+) -> DocstringResult:
+    """The docstring for ``definition`` and the edit that inserts or updates it in ``source``."""
+    if style not in STYLES:
+        raise ValueError(f"unknown docstring style {style!r}; choose one of {', '.join(STYLES)}")
+    definitions = definitions if definitions is not None else extract(source)
+    source_lines = _lines(source)
+    newline = newline_of(source)
+    unit = indent_unit(source)
+    fresh = facts_for(definition, definitions)
+    indent = _body_indent(source_lines, definition, unit)
+
+    if definition.docstring is not None and definition.docstring_span is not None:
+        parsed, existing_style = parse_existing(definition.docstring)
+        chosen = existing_style or style
+        facts, extra = _merge(fresh, parsed)
+        summary_text = (parsed.short_description or "").strip() or summary
+        description = (parsed.long_description or "").strip()
+        if chosen == "pep257":
+            return DocstringResult(
+                _span_text(source_lines, definition.docstring_span, newline), None, "none", chosen
+            )
+        content = render(DocModel(summary_text, description, facts, extra), chosen)
+        span = definition.docstring_span
+        raw_text = _span_text(source_lines, span, newline)
+        prefix = re.match(r"[a-zA-Z]*", raw_text).group(0)
+        opening = raw_text[len(prefix) : len(prefix) + 3]
+        quote = opening if opening in ('"""', "'''") else '"""'
+        literal = make_literal(content, indent, quote, newline, raw="r" in prefix.lower())
+        if literal == raw_text:
+            return DocstringResult(literal, None, "none", chosen)
+        edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
+        return DocstringResult(literal, edit, "update", chosen)
+
+    content = render(DocModel(summary.strip() or "TODO: describe.", "", fresh), style)
+    literal = make_literal(content, indent, quote_of(source, definitions), newline)
+    node = definition.node
+    colon = node.children[-2]
+    suite = node.children[-1]
+    if suite.type == "suite":
+        line = colon.end_pos[0]  # 1-based line of the colon: insert at the start of the next line
+        edit = TextEdit(line, 0, line, 0, indent + literal + newline)
+    else:  # "def f(): return x" -> split the body onto its own line
+        first = suite.get_first_leaf()
+        start = (colon.end_pos[0] - 1, colon.end_pos[1])
+        end = (first.start_pos[0] - 1, first.start_pos[1])
+        edit = TextEdit(start[0], start[1], end[0], end[1], newline + indent + literal + newline + indent)
+    return DocstringResult(literal, edit, "insert", style)
+
+
+def _span_text(lines: list[str], span, newline: str) -> str:
+    if span.start_line == span.end_line:
+        return lines[span.start_line][span.start_col : span.end_col]
+    parts = [
+        lines[span.start_line][span.start_col :],
+        *lines[span.start_line + 1 : span.end_line],
+        lines[span.end_line][: span.end_col],
+    ]
+    return newline.join(parts)
+
+
+def apply_edit(source: str, edit: TextEdit) -> str:
+    """``source`` with ``edit`` applied (positions as in ``TextEdit``)."""
+    offsets = [0]
+    for match in re.finditer(r"\r\n|\r|\n", source):
+        offsets.append(match.end())
+
+    def offset(line: int, col: int) -> int:
+        if line >= len(offsets):
+            return len(source)
+        return offsets[line] + col
+
+    return (
+        source[: offset(edit.start_line, edit.start_col)]
+        + edit.new_text
+        + source[offset(edit.end_line, edit.end_col) :]
+    )
+
+
+def needs_update(definition: Definition) -> bool:
+    """Whether a documented definition's docstring names other parameters than its signature."""
+    if definition.docstring is None or definition.kind == "class":
+        return False
+    documented = documented_params(definition.docstring)
+    if documented is None:
+        return False
+    expected = [e.name for e in facts_for(definition, []).params]
+    return documented != expected

@@ -1,0 +1,99 @@
+"""``hoverdoc eval``: BLEU-4, ROUGE-L, exact match and latency of a model directory on a pairs file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from hoverdoc.core.errors import HoverdocError
+from hoverdoc.core.extract import extract
+from hoverdoc.core.fallback import name_as_sentence
+from hoverdoc.core.metrics import score_all
+from hoverdoc.core.pairs import read_pairs
+
+from .model_loading import load_model
+from .runtime import Summarizer
+
+LATENCY_SAMPLE = 100
+
+
+def baseline_predictions(records: list[dict]) -> list[str]:
+    """The name-as-sentence baseline: ``get_user_name`` -> "Get user name."."""
+    predictions = []
+    for record in records:
+        name = record.get("name")
+        if not name:
+            definitions = extract(record["code"])
+            name = definitions[0].name if definitions else ""
+        predictions.append(name_as_sentence(name))
+    return predictions
+
+
+def measure_latency(summarizer: Summarizer, codes: list[str], num_beams: int | None) -> dict[str, float]:
+    """Per-function latency at batch size 1 over up to ``LATENCY_SAMPLE`` functions, in ms."""
+    sample = codes[:LATENCY_SAMPLE]
+    if not sample:
+        return {}
+    summarizer.summarize(sample[:1], batch_size=1, num_beams=num_beams)  # warm-up
+    times = []
+    for code in sample:
+        started = time.perf_counter()
+        summarizer.summarize([code], batch_size=1, num_beams=num_beams)
+        times.append((time.perf_counter() - started) * 1000)
+    return {
+        "latency_ms_p50": float(np.percentile(times, 50)),
+        "latency_ms_p95": float(np.percentile(times, 95)),
+    }
+
+
+def evaluate(
+    summarizer: Summarizer,
+    records: list[dict],
+    batch_size: int = 16,
+    num_beams: int | None = None,
+    latency: bool = True,
+) -> tuple[dict, list[str]]:
+    """Scores and predictions of ``summarizer`` on ``records``."""
+    codes = [r["code"] for r in records]
+    started = time.perf_counter()
+    predictions = summarizer.summarize(codes, batch_size=batch_size, num_beams=num_beams)
+    elapsed = time.perf_counter() - started
+    scores = score_all(predictions, [r["summary"] for r in records])
+    scores["functions_per_second"] = len(codes) / elapsed if elapsed > 0 else 0.0
+    if latency:
+        scores.update(measure_latency(summarizer, codes, num_beams))
+    return scores, predictions
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``hoverdoc eval`` command."""
+    records = read_pairs(args.data)
+    if args.limit:
+        records = records[: args.limit]
+    if args.baseline == "name":
+        predictions = baseline_predictions(records)
+        scores = score_all(predictions, [r["summary"] for r in records])
+        scores["model"] = "baseline: name as sentence"
+    else:
+        loaded = load_model(args.model, workspace_root=".", threads=args.threads)
+        if loaded.summarizer is None:
+            raise HoverdocError(f"no usable model: {loaded.error}")
+        scores, predictions = evaluate(loaded.summarizer, records, args.batch_size, args.beams)
+        scores["model"] = loaded.summarizer.name
+    if args.predictions:
+        Path(args.predictions).write_text(
+            "".join(p.replace("\n", " ") + "\n" for p in predictions), encoding="utf-8"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
+    order = ["bleu", "rougeL", "em", "n", "latency_ms_p50", "latency_ms_p95", "functions_per_second"]
+    for key in order:
+        if key in scores:
+            value = scores[key]
+            print(f"{key:22} {value:.2f}" if isinstance(value, float) else f"{key:22} {value}")
+    print(f"{'model':22} {scores['model']}", file=sys.stderr)
+    return 0

@@ -1,0 +1,57 @@
+"""``hoverdoc summarize FILE``: summaries (and docstrings) of a file's definitions, on the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hoverdoc.core.errors import HoverdocError
+from hoverdoc.core.extract import Definition, definition_at, extract
+from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
+from hoverdoc.core.sources import read_python_source
+
+from .model_loading import load_model
+
+
+def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:
+    if line is None:
+        return definitions
+    found = definition_at(definitions, line - 1, 0) or next(
+        (d for d in definitions if d.span.start_line <= line - 1 <= d.span.end_line), None
+    )
+    if found is None:
+        raise HoverdocError(f"{path}:{line}: no function or class there")
+    return [found]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one summary per definition (or the docstrings that would be inserted)."""
+    text = read_python_source(args.file)
+    definitions = _chosen(extract(text), args.line, args.file)
+    if not definitions:
+        print(f"{args.file}: no functions or classes found", file=sys.stderr)
+        return 0
+    summaries: list[str]
+    marker = ""
+    if args.fallback:
+        summaries = [fallback_summary(d) for d in definitions]
+        marker = f"  ({FALLBACK_LABEL})"
+    else:
+        loaded = load_model(args.model, workspace_root=".", threads=args.threads)
+        if loaded.summarizer is None:
+            print(f"hoverdoc: no usable model ({loaded.error}); showing fallback summaries", file=sys.stderr)
+            summaries = [fallback_summary(d) for d in definitions]
+            marker = f"  ({FALLBACK_LABEL})"
+        else:
+            summaries = loaded.summarizer.summarize([d.code for d in definitions])
+    if args.docstring:
+        from .docstrings import compose_docstring
+
+        for definition, summary in zip(definitions, summaries):
+            print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
+            print(compose_docstring(text, definition, summary, style=args.style).text)
+            print()
+        return 0
+    for definition, summary in zip(definitions, summaries):
+        print(f"{args.file}:{definition.span.start_line + 1}: {definition.qualname}: {summary}{marker}")
+    return 0
