@@ -22,7 +22,7 @@ from hoverdoc.core.model_dir import (
 )
 from hoverdoc.core.model_input import format_input
 from hoverdoc.core.summary import polish
-from hoverdoc.core.tokenization import load_tokenizer
+from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
 
 
 def _session(path: Path, threads: int) -> ort.InferenceSession:
@@ -64,13 +64,12 @@ class Summarizer:
         self.encoder = _session(self.manifest.path(ENCODER_FILE), threads)
         self.decoder = _session(self.manifest.path(DECODER_FILE), threads)
         try:
-            self.tokenizer = load_tokenizer(
-                self.manifest.path(TOKENIZER_FILE), self.manifest.max_source_tokens
-            )
+            self._base_tokenizer = load_tokenizer(self.manifest.path(TOKENIZER_FILE))
         except Exception as error:  # tokenizers raises plain Exceptions
             raise ModelDirError(
                 f"{self.manifest.path(TOKENIZER_FILE)}: unreadable tokenizer ({error})"
             ) from None
+        self.limit_source_tokens(None)
         self._past_names = [
             i.name for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")
         ]
@@ -79,6 +78,14 @@ class Summarizer:
         shape = next(i.shape for i in self.decoder.get_inputs() if i.name == self._past_names[0])
         self._heads, self._head_dim = int(shape[1]), int(shape[3])
         self._lock = threading.Lock()
+
+    def limit_source_tokens(self, limit: int | None) -> None:
+        """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own)."""
+        length = (
+            self.manifest.max_source_tokens if limit is None else min(limit, self.manifest.max_source_tokens)
+        )
+        self.tokenizer = configure_truncation(self._base_tokenizer, length)
+        self.max_source_tokens = length
 
     @property
     def name(self) -> str:

@@ -1,0 +1,176 @@
+"""Summaries for the server: cache, fallback, and model inference off the event loop.
+
+One worker thread runs the model (onnxruntime spreads each run over the configured threads), taking
+queued requests in small batches. Identical requests share one computation; a request whose every
+waiter was cancelled is dropped before it runs, so a cancelled hover keeps no core busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+from hoverdoc.core.extract import Definition
+from hoverdoc.core.fallback import fallback_summary
+from hoverdoc.core.model_input import format_input
+
+from .cache import SummaryCache, input_digest
+from .model_loading import LoadedModel
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 16
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary and where it came from: "model", "cache" or "fallback"."""
+
+    text: str
+    origin: str
+    model: str | None = None
+
+    @property
+    def is_fallback(self) -> bool:
+        """Whether no model produced this summary."""
+        return self.origin == "fallback"
+
+
+@dataclass
+class _Job:
+    key: str
+    code: str
+    waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = field(default_factory=list)
+    started: bool = False
+
+
+class SummaryEngine:
+    """Owns the loaded model, the cache and the inference worker."""
+
+    def __init__(self, cache: SummaryCache | None = None):
+        self.cache = cache or SummaryCache()
+        self.model: LoadedModel | None = None
+        self._lock = threading.Lock()
+        self._queue: deque[_Job] = deque()
+        self._jobs: dict[str, _Job] = {}
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self.runs = 0  # model batches executed (tests and benchmarks read it)
+        self._worker = threading.Thread(target=self._work, name="hoverdoc-inference", daemon=True)
+        self._worker.start()
+
+    # --- model ------------------------------------------------------------------------------------
+
+    def set_model(self, loaded: LoadedModel | None) -> None:
+        """Swap the model (None: fallback only). Queued work of the old model is answered by the new."""
+        with self._lock:
+            self.model = loaded
+
+    @property
+    def summarizer(self):
+        """The loaded runtime, or None while there is no usable model."""
+        model = self.model
+        return model.summarizer if model is not None else None
+
+    def _key(self, summarizer, text: str) -> str:
+        return f"{summarizer.digest}:{summarizer.max_source_tokens}:{input_digest(text)}"
+
+    # --- requests ---------------------------------------------------------------------------------
+
+    async def summarize(self, definition: Definition) -> Summary:
+        """The summary of one definition; cancellable while it waits."""
+        summarizer = self.summarizer
+        if summarizer is None:
+            return Summary(fallback_summary(definition), "fallback")
+        text = format_input(definition.code, summarizer.manifest.input_prefix)
+        key = self._key(summarizer, text)
+        cached = self.cache.get(summarizer.digest, key)
+        if cached is not None:
+            return Summary(cached, "cache", summarizer.name)
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future = loop.create_future()
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is None:
+                job = _Job(key, definition.code)
+                self._jobs[key] = job
+                self._queue.append(job)
+                self._wake.notify()
+            job.waiters.append((loop, waiter))
+        try:
+            text_out = await waiter
+        except asyncio.CancelledError:
+            with self._lock:
+                job.waiters = [(lp, w) for lp, w in job.waiters if w is not waiter]
+            raise
+        if not text_out:
+            return Summary(fallback_summary(definition), "fallback")
+        return Summary(text_out, "model", summarizer.name)
+
+    async def summarize_many(self, definitions: list[Definition]) -> list[Summary]:
+        """Summaries of several definitions (batched by the worker)."""
+        return list(await asyncio.gather(*(self.summarize(d) for d in definitions)))
+
+    def pending(self) -> int:
+        """Jobs waiting or running."""
+        with self._lock:
+            return len(self._jobs)
+
+    # --- worker -----------------------------------------------------------------------------------
+
+    def _take_batch(self) -> list[_Job]:
+        batch: list[_Job] = []
+        while self._queue and len(batch) < MAX_BATCH:
+            job = self._queue.popleft()
+            if not job.waiters:  # everybody gave up: don't spend a core on it
+                self._jobs.pop(job.key, None)
+                continue
+            job.started = True
+            batch.append(job)
+        return batch
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                batch = self._take_batch()
+                summarizer = self.summarizer
+            if not batch:
+                continue
+            results: list[str]
+            if summarizer is None:
+                results = [""] * len(batch)
+            else:
+                try:
+                    results = summarizer.summarize([job.code for job in batch], batch_size=MAX_BATCH)
+                    self.runs += 1
+                except Exception:  # noqa: BLE001 - a model failure must not kill the worker
+                    logger.exception("inference failed; answering with the fallback")
+                    results = [""] * len(batch)
+                for job, text in zip(batch, results):
+                    if text:
+                        self.cache.put(summarizer.digest, job.key, text)
+            with self._lock:
+                for job, text in zip(batch, results):
+                    self._jobs.pop(job.key, None)
+                    for loop, waiter in job.waiters:
+                        loop.call_soon_threadsafe(_resolve, waiter, text)
+                    job.waiters = []
+
+    def close(self) -> None:
+        """Stop the worker and close the cache."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
+        self._worker.join(timeout=5)
+        self.cache.close()
+
+
+def _resolve(future: asyncio.Future, value: str) -> None:
+    if not future.done():
+        future.set_result(value)

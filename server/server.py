@@ -1,0 +1,586 @@
+"""The hoverdoc language server (pygls 2, lsprotocol types)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from hoverdoc.core.extract import Definition, definition_named_at
+from hoverdoc.core.paths import WORKSPACE_MODEL
+from lsprotocol import types
+from parso.utils import split_lines
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+from pygls.workspace.position_codec import ServerTextPosition
+
+from .docstrings import TextEdit, compose_docstring, needs_update
+from .engine import Summary, SummaryEngine
+from .model_loading import LoadedModel, load_model
+from .presentation import hover_markdown
+from .settings import Settings, parse_settings
+from .symbols import DefinitionIndex, definition_by_name_position, identifier_at, read_file, resolve_reference
+
+logger = logging.getLogger(__name__)
+VERSION = "0.1.0"
+GENERATE = "hoverdoc.generateDocstring"
+DOCUMENT_FILE = "hoverdoc.documentFile"
+RELOAD = "hoverdoc.reloadModel"
+STATUS = "hoverdoc/status"
+ACTION_KIND = types.CodeActionKind.RefactorRewrite
+DEBOUNCE_SECONDS = 0.15
+
+
+class HoverdocProtocol(LanguageServerProtocol):
+    """pygls' protocol with a shutdown that survives requests still in flight."""
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args):
+        """Cancel outstanding requests (pygls 2.1 iterates the live dict, which cancelling changes)."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
+
+class HoverdocServer(LanguageServer):
+    """Hover summaries, docstring code actions and commands."""
+
+    def __init__(self, model: str | None = None, engine: SummaryEngine | None = None):
+        super().__init__(
+            "hoverdoc",
+            VERSION,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=HoverdocProtocol,
+        )
+        self.cli_model = model
+        self.settings = Settings()
+        self.engine = engine or SummaryEngine()
+        self.index = DefinitionIndex()
+        self.model_state = "loading"
+        self.model_error: str | None = None
+        self._warned: str | None = None
+        self._load_generation = 0
+        self._parse_tasks: dict[str, asyncio.Task] = {}
+        self._initialization_options: Any = None
+        self._load_started = False
+
+    # --- documents and positions ------------------------------------------------------------------
+
+    def root(self) -> str | None:
+        """The workspace folder (the first one, or the root URI)."""
+        folders = list(self.workspace.folders.values())
+        uri = folders[0].uri if folders else self.workspace.root_uri
+        return to_fs_path(uri) if uri else None
+
+    def document(self, uri: str) -> TextDocument | None:
+        """An open document (None for unknown URIs)."""
+        try:
+            document = self.workspace.get_text_document(uri)
+            _ = document.source
+            return document
+        except Exception:  # noqa: BLE001 - a URI that isn't a readable file
+            return None
+
+    async def definitions(self, document: TextDocument) -> list[Definition]:
+        """Parsed definitions of a document, parsed off the event loop."""
+        return await asyncio.to_thread(self.index.definitions, document.uri, document.source)
+
+    @staticmethod
+    def to_server(document: TextDocument, position: types.Position) -> tuple[int, int] | None:
+        """Client position -> (line, code-point column), None when outside the document."""
+        lines = split_lines(document.source)
+        if position.line < 0 or position.line >= len(lines) or position.character < 0:
+            return None
+        converted = document.position_codec.position_from_client_units(
+            lines, types.Position(position.line, position.character)
+        )
+        return converted.line, converted.character
+
+    @staticmethod
+    def to_client(document: TextDocument, line: int, col: int) -> types.Position:
+        """(line, code-point column) -> client position."""
+        lines = split_lines(document.source)
+        return document.position_codec.position_to_client_units(lines, ServerTextPosition(line, col))
+
+    def to_lsp_edit(self, document: TextDocument, edit: TextEdit) -> types.TextEdit:
+        """A composer edit as an LSP text edit in the client's position units."""
+        return types.TextEdit(
+            range=types.Range(
+                start=self.to_client(document, edit.start_line, edit.start_col),
+                end=self.to_client(document, edit.end_line, edit.end_col),
+            ),
+            new_text=edit.new_text,
+        )
+
+    def schedule_parse(self, uri: str) -> None:
+        """Parse a changed document after a short quiet period, so hovers find it parsed."""
+        previous = self._parse_tasks.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+
+        async def later() -> None:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
+            document = self.document(uri)
+            if document is not None:
+                await self.definitions(document)
+
+        self._parse_tasks[uri] = asyncio.ensure_future(later())
+
+    # --- settings and the model -------------------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> None:
+        """Take new settings; reload the model if its path changed; warn about invalid values once."""
+        previous = self.settings
+        self.settings, warnings = parse_settings(raw, Settings())
+        for warning in warnings:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning))
+        summarizer = self.engine.summarizer
+        if summarizer is not None and previous.max_source_tokens != self.settings.max_source_tokens:
+            summarizer.limit_source_tokens(self.settings.max_source_tokens)
+        changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
+        if changed and self._load_started:
+            self.start_model_load()
+
+    async def fetch_configuration(self) -> None:
+        """Read the ``hoverdoc`` section through ``workspace/configuration`` when the client has it."""
+        capabilities = self.client_capabilities
+        if not (capabilities.workspace and capabilities.workspace.configuration):
+            return
+        try:
+            result = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section="hoverdoc")])
+                ),
+                timeout=5,
+            )
+        except Exception:  # noqa: BLE001 - a client that can't answer keeps the current settings
+            logger.warning("workspace/configuration failed", exc_info=True)
+            return
+        if result:
+            self.apply_settings(result[0])
+
+    def model_choice(self) -> str | None:
+        """The explicitly chosen model: the setting, else the command line's ``--model``."""
+        return self.settings.model_path or self.cli_model
+
+    def start_model_load(self) -> asyncio.Task:
+        """Load (or reload) the model in the background; hovers use the fallback until it is ready."""
+        self._load_started = True
+        self._load_generation += 1
+        return asyncio.ensure_future(self._load_model(self._load_generation))
+
+    async def _load_model(self, generation: int) -> None:
+        self.model_state = "loading"
+        self.notify_status()
+        token = str(uuid.uuid4())
+        progress = bool(
+            self.client_capabilities.window and self.client_capabilities.window.work_done_progress
+        )
+        if progress:
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
+                self.work_done_progress.begin(
+                    token, types.WorkDoneProgressBegin(title="hoverdoc: loading model")
+                )
+            except Exception:  # noqa: BLE001 - progress is a courtesy
+                progress = False
+        loaded: LoadedModel = await asyncio.to_thread(
+            load_model, self.model_choice(), self.root(), self.settings.threads
+        )
+        if progress:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
+        if generation != self._load_generation:
+            return  # a newer load superseded this one
+        if loaded.summarizer is not None:
+            loaded.summarizer.limit_source_tokens(self.settings.max_source_tokens)
+        self.engine.set_model(loaded if loaded.summarizer is not None else None)
+        self.model_state = "ready" if loaded.summarizer is not None else "fallback"
+        self.model_error = loaded.error
+        if loaded.summarizer is None and self._warned != loaded.error:
+            self._warned = loaded.error
+            self.window_show_message(
+                types.ShowMessageParams(
+                    types.MessageType.Warning,
+                    f"hoverdoc: no usable model ({loaded.error}). Showing summaries derived from names, marked as fallback.",
+                )
+            )
+        self.notify_status(loaded)
+
+    def notify_status(self, loaded: LoadedModel | None = None) -> None:
+        """Tell the client which model is in use (the VS Code status bar shows it)."""
+        summarizer = self.engine.summarizer
+        self.protocol.notify(
+            STATUS,
+            {
+                "state": self.model_state,
+                "model": summarizer.name if summarizer is not None and self.model_state == "ready" else None,
+                "origin": loaded.origin if loaded is not None else None,
+                "reason": self.model_error if self.model_state == "fallback" else None,
+            },
+        )
+
+    # --- features ---------------------------------------------------------------------------------
+
+    async def hover_at(self, uri: str, position: types.Position) -> types.Hover | None:
+        """The hover for a position: a definition's name, or a reference jedi resolves in the workspace."""
+        if not self.settings.hover_enabled:
+            return None
+        document = self.document(uri)
+        if document is None:
+            return None
+        converted = self.to_server(document, position)
+        if converted is None:
+            return None
+        line, col = converted
+        lines = split_lines(document.source)
+        if not identifier_at(lines[line], col):
+            return None
+        definitions = await self.definitions(document)
+        definition = definition_named_at(definitions, line, col)
+        if definition is None:
+            definition = await self._resolve(document, line, col)
+        if definition is None:
+            return None
+        if definition.docstring is not None and not self.settings.hover_documented:
+            return None  # other servers already show the docstring
+        summary = await self.engine.summarize(definition)
+        name = definition.name_span
+        hover_range = None
+        if definition_named_at(definitions, line, col) is definition:
+            hover_range = types.Range(
+                self.to_client(document, name.start_line, name.start_col),
+                self.to_client(document, name.end_line, name.end_col),
+            )
+        return types.Hover(
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown, value=hover_markdown(definition, summary)
+            ),
+            range=hover_range,
+        )
+
+    async def _resolve(self, document: TextDocument, line: int, col: int) -> Definition | None:
+        found = await asyncio.to_thread(
+            resolve_reference, document.source, document.path, line, col, self.root()
+        )
+        if found is None:
+            return None
+        path, target_line, target_col = found
+        target_uri = path.as_uri()
+        open_document = self.document(target_uri) if target_uri in self.workspace.text_documents else None
+        source = (
+            open_document.source if open_document is not None else await asyncio.to_thread(read_file, path)
+        )
+        if source is None:
+            return None
+        definitions = await asyncio.to_thread(self.index.definitions, target_uri, source)
+        return definition_by_name_position(definitions, target_line, target_col)
+
+    async def docstring_edit(
+        self, document: TextDocument, definition: Definition, definitions: list[Definition]
+    ) -> tuple[types.TextEdit | None, Summary]:
+        """The LSP edit that inserts or updates ``definition``'s docstring."""
+        summary = await self.engine.summarize(definition)
+        result = compose_docstring(
+            document.source, definition, summary.text, self.settings.docstring_style, definitions
+        )
+        return (self.to_lsp_edit(document, result.edit) if result.edit else None), summary
+
+    @staticmethod
+    def header_contains(definition: Definition, line: int) -> bool:
+        """Whether a line lies in the definition's header (decorators to the colon)."""
+        colon_line = definition.node.children[-2].start_pos[0] - 1
+        return definition.span.start_line <= line <= colon_line
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Generate/Update docstring for the definition whose header holds the cursor."""
+        document = self.document(params.text_document.uri)
+        if document is None:
+            return []
+        converted = self.to_server(document, params.range.start)
+        if converted is None:
+            return []
+        definitions = await self.definitions(document)
+        candidates = [d for d in definitions if self.header_contains(d, converted[0])]
+        if not candidates:
+            return []
+        definition = max(candidates, key=lambda d: d.span.start_line)
+        if definition.docstring is None:
+            title = "Generate docstring"
+        elif needs_update(definition):
+            title = "Update docstring"
+        else:
+            return []
+        data = {
+            "uri": document.uri,
+            "line": definition.name_span.start_line,
+            "col": definition.name_span.start_col,
+        }
+        action = types.CodeAction(title=f"hoverdoc: {title}", kind=ACTION_KIND, data=data)
+        if not self._resolve_supported():
+            action = await self.resolve_action(action)
+        return [action]
+
+    def _resolve_supported(self) -> bool:
+        text = self.client_capabilities.text_document
+        support = text.code_action.resolve_support if text and text.code_action else None
+        return bool(support and "edit" in (support.properties or []))
+
+    async def resolve_action(self, action: types.CodeAction) -> types.CodeAction:
+        """Fill in the edit of a docstring action."""
+        data = action.data or {}
+        document = self.document(data.get("uri", ""))
+        if document is None:
+            return action
+        definitions = await self.definitions(document)
+        definition = definition_named_at(definitions, data.get("line", -1), data.get("col", -1))
+        if definition is None:
+            return action
+        edit, _ = await self.docstring_edit(document, definition, definitions)
+        if edit is not None:
+            action.edit = types.WorkspaceEdit(changes={document.uri: [edit]})
+        return action
+
+    async def generate_docstring(self, uri: str, position: types.Position) -> dict:
+        """The ``hoverdoc.generateDocstring`` command: insert or update the docstring at a position."""
+        document = self.document(uri)
+        if document is None:
+            return {"applied": False, "reason": f"unknown document {uri}"}
+        converted = self.to_server(document, position)
+        if converted is None:
+            return {"applied": False, "reason": "position outside the document"}
+        definitions = await self.definitions(document)
+        line, col = converted
+        definition = (
+            definition_named_at(definitions, line, col)
+            or next(
+                (
+                    d
+                    for d in sorted(definitions, key=lambda d: -d.span.start_line)
+                    if self.header_contains(d, line)
+                ),
+                None,
+            )
+            or next(
+                (
+                    d
+                    for d in sorted(definitions, key=lambda d: -d.span.start_line)
+                    if d.span.contains(line, col)
+                ),
+                None,
+            )
+        )
+        if definition is None:
+            return {"applied": False, "reason": "no function or class at the position"}
+        edit, summary = await self.docstring_edit(document, definition, definitions)
+        if edit is None:
+            return {"applied": False, "reason": "the docstring is already up to date"}
+        applied = await self.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=types.WorkspaceEdit(changes={uri: [edit]}), label="hoverdoc: Generate docstring"
+            )
+        )
+        return {
+            "applied": bool(applied.applied),
+            "definition": definition.qualname,
+            "fallback": summary.is_fallback,
+        }
+
+    async def document_file(self, uri: str) -> dict:
+        """The ``hoverdoc.documentFile`` command: one edit documenting every undocumented definition."""
+        document = self.document(uri)
+        if document is None:
+            return {"applied": False, "reason": f"unknown document {uri}"}
+        definitions = await self.definitions(document)
+        targets = [d for d in definitions if d.docstring is None]
+        if not targets:
+            return {"applied": False, "documented": 0, "reason": "every definition already has a docstring"}
+        token = str(uuid.uuid4())
+        progress = bool(
+            self.client_capabilities.window and self.client_capabilities.window.work_done_progress
+        )
+        if progress:
+            try:
+                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
+                self.work_done_progress.begin(
+                    token,
+                    types.WorkDoneProgressBegin(
+                        title="hoverdoc: documenting file", percentage=0, cancellable=False
+                    ),
+                )
+            except Exception:  # noqa: BLE001
+                progress = False
+        # submit everything at once so the worker batches it; report as summaries arrive
+        tasks = {asyncio.ensure_future(self.engine.summarize(d)): d for d in targets}
+        summaries: dict[str, Summary] = {}
+        try:
+            for number, finished in enumerate(asyncio.as_completed(tasks), start=1):
+                summary = await finished
+                if progress and (number == len(targets) or number % 8 == 0):
+                    self.work_done_progress.report(
+                        token,
+                        types.WorkDoneProgressReport(
+                            message=f"{number}/{len(targets)}", percentage=int(100 * number / len(targets))
+                        ),
+                    )
+        finally:
+            for task in tasks:
+                task.cancel()
+        for task, definition in tasks.items():
+            summaries[definition.qualname] = task.result()
+        edits: list[types.TextEdit] = []
+        source = document.source
+        for definition in targets:
+            summary = summaries[definition.qualname]
+            result = compose_docstring(
+                source, definition, summary.text, self.settings.docstring_style, definitions
+            )
+            if result.edit is not None:
+                edits.append(self.to_lsp_edit(document, result.edit))
+        if progress:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(edits)} docstrings"))
+        if not edits:
+            return {"applied": False, "documented": 0}
+        applied = await self.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(
+                edit=types.WorkspaceEdit(changes={uri: edits}), label="hoverdoc: Document file"
+            )
+        )
+        return {"applied": bool(applied.applied), "documented": len(edits)}
+
+
+def _position_argument(value: Any) -> types.Position:
+    if isinstance(value, types.Position):
+        return value
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("line"), int)
+        and isinstance(value.get("character"), int)
+    ):
+        return types.Position(line=value["line"], character=value["character"])
+    raise ValueError(f"expected a position {{line, character}}, got {value!r}")
+
+
+def _uri_argument(value: Any) -> str:
+    if isinstance(value, dict) and "uri" in value:
+        value = value["uri"]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"expected a document URI, got {value!r}")
+    return value
+
+
+def create_server(model: str | None = None) -> HoverdocServer:
+    """A server with every feature registered."""
+    server = HoverdocServer(model=model)
+
+    @server.feature(types.INITIALIZE)
+    def on_initialize(ls: HoverdocServer, params: types.InitializeParams) -> None:
+        options = params.initialization_options
+        if isinstance(options, dict):
+            ls._initialization_options = options.get("hoverdoc", options)
+            ls.settings, _ = parse_settings(ls._initialization_options)
+
+    @server.feature(types.INITIALIZED)
+    async def on_initialized(ls: HoverdocServer, params: types.InitializedParams) -> None:
+        await ls.fetch_configuration()
+        ls.start_model_load()
+        await _watch_workspace_model(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def on_configuration(ls: HoverdocServer, params: types.DidChangeConfigurationParams) -> None:
+        capabilities = ls.client_capabilities
+        if capabilities.workspace and capabilities.workspace.configuration:
+            await ls.fetch_configuration()
+        elif isinstance(params.settings, dict):
+            ls.apply_settings(params.settings.get("hoverdoc", params.settings))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def on_watched(ls: HoverdocServer, params: types.DidChangeWatchedFilesParams) -> None:
+        marker = f"{WORKSPACE_MODEL.as_posix()}/manifest.json"
+        if any(change.uri.endswith(marker) for change in params.changes):
+            ls.start_model_load()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def on_open(ls: HoverdocServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule_parse(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def on_change(ls: HoverdocServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule_parse(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.index.forget(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def on_hover(ls: HoverdocServer, params: types.HoverParams) -> types.Hover | None:
+        return await ls.hover_at(params.text_document.uri, params.position)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[ACTION_KIND], resolve_provider=True),
+    )
+    async def on_code_action(ls: HoverdocServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return await ls.code_actions(params)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def on_resolve(ls: HoverdocServer, action: types.CodeAction) -> types.CodeAction:
+        return await ls.resolve_action(action)
+
+    @server.command(GENERATE)
+    async def cmd_generate(ls: HoverdocServer, *args: Any) -> dict:
+        if len(args) == 1 and isinstance(args[0], dict) and "position" in args[0]:
+            args = (args[0], args[0]["position"])
+        if len(args) != 2:
+            raise ValueError(f"{GENERATE} takes (uri, position)")
+        return await ls.generate_docstring(_uri_argument(args[0]), _position_argument(args[1]))
+
+    @server.command(DOCUMENT_FILE)
+    async def cmd_document_file(ls: HoverdocServer, *args: Any) -> dict:
+        if len(args) != 1:
+            raise ValueError(f"{DOCUMENT_FILE} takes (uri)")
+        return await ls.document_file(_uri_argument(args[0]))
+
+    @server.command(RELOAD)
+    async def cmd_reload(ls: HoverdocServer, *args: Any) -> dict:
+        await ls.start_model_load()
+        summarizer = ls.engine.summarizer
+        return {
+            "state": ls.model_state,
+            "model": summarizer.name if summarizer else None,
+            "reason": ls.model_error,
+        }
+
+    return server
+
+
+async def _watch_workspace_model(ls: HoverdocServer) -> None:
+    """Ask the client to tell us when ``retrain`` installs a workspace model."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=f"**/{WORKSPACE_MODEL.as_posix()}/manifest.json")]
+    )
+    try:
+        await ls.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id=str(uuid.uuid4()),
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=options,
+                    )
+                ]
+            )
+        )
+    except Exception:  # noqa: BLE001 - watching is a convenience; reloadModel does the same
+        logger.info("client refused file watching", exc_info=True)

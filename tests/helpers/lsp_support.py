@@ -1,0 +1,101 @@
+"""Helpers for driving the real server process with pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+SERVER_COMMAND = [sys.executable, "-m", "hoverdoc.server"]
+
+
+def make_client() -> LanguageClient:
+    """The pytest-lsp client plus what our server sends: applyEdit requests and status notifications."""
+    client = make_test_lsp_client()
+    client.applied_edits = []
+    client.statuses = []
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        client.applied_edits.append(params.edit)
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    @client.feature("hoverdoc/status")
+    def status(params) -> None:
+        client.statuses.append(params._asdict() if hasattr(params, "_asdict") else dict(params))
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params) -> None:
+        return None
+
+    return client
+
+
+def capabilities() -> types.ClientCapabilities:
+    """VS Code's capabilities, as recorded by pytest-lsp."""
+    return client_capabilities("visual-studio-code")
+
+
+async def start_session(client: LanguageClient, root: Path, settings: dict | None = None) -> None:
+    """initialize + initialized with ``root`` as the workspace and ``settings`` as ``hoverdoc.*``."""
+    client.set_configuration(settings or {}, section="hoverdoc")
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        )
+    )
+
+
+async def wait_for_state(client: LanguageClient, states=("ready", "fallback"), timeout: float = 30.0) -> dict:
+    """Wait until the server reports its model state."""
+
+    async def poll():
+        while True:
+            for status in reversed(client.statuses):
+                if status["state"] in states:
+                    return status
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    """didOpen a file; returns its URI."""
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="python", version=1, text=path.read_text() if text is None else text
+            )
+        )
+    )
+    return uri
+
+
+def hover_text(hover: types.Hover | None) -> str:
+    """The markdown of a hover ('' for none)."""
+    if hover is None:
+        return ""
+    contents = hover.contents
+    return contents.value if isinstance(contents, types.MarkupContent) else str(contents)
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+    """Apply LSP edits (UTF-16 positions; ASCII test files) from last to first."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return offsets[min(position.line, len(lines))] + position.character
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
+    return text

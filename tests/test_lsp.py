@@ -1,0 +1,213 @@
+"""End-to-end tests of the real server process over stdio, with a tiny exported model and with none."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_support import (
+    SERVER_COMMAND,
+    apply_text_edits,
+    hover_text,
+    make_client,
+    open_document,
+    start_session,
+    wait_for_state,
+)
+from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+DATA = Path(__file__).parent / "data" / "lsp_workspace"
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    """A fresh copy of the test workspace."""
+    target = tmp_path / "ws"
+    shutil.copytree(DATA, target)
+    return target
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
+async def client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def position(line: int, character: int) -> types.Position:
+    return types.Position(line=line, character=character)
+
+
+async def hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=position(line, character)
+        )
+    )
+    return hover_text(result)
+
+
+# --- with the tiny model ---------------------------------------------------------------------------
+
+
+async def test_hover_on_definition_method_and_call_site(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
+    status = await wait_for_state(client)
+    assert status["state"] == "ready" and status["model"] == "tiny-model"
+    accounts = open_document(client, workspace / "pkg" / "accounts.py")
+    usage = open_document(client, workspace / "pkg" / "usage.py")
+
+    on_def = await hover(client, accounts, 3, 8)  # fetch_account_balance at its def
+    assert "def fetch_account_balance(account_id, registry)" in on_def
+    assert "generated summary · tiny-model" in on_def
+
+    on_method = await hover(client, accounts, 12, 10)  # AccountStore.update_account_owner
+    assert "def update_account_owner(self, account, value)" in on_method
+
+    on_call = await hover(client, usage, 4, 18)  # the call in another file resolves through jedi
+    assert "def fetch_account_balance(account_id, registry)" in on_call
+    on_method_call = await hover(client, usage, 6, 12)
+    assert "def update_account_owner(self, account, value)" in on_method_call
+
+    assert await hover(client, accounts, 4, 0) == ""  # whitespace
+    assert await hover(client, accounts, 500, 3) == ""  # beyond the end
+    assert await hover(client, accounts, 16, 10) == ""  # documented: other servers show its docstring
+
+
+async def test_hover_in_file_with_syntax_error(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
+    await wait_for_state(client)
+    broken = open_document(client, workspace / "pkg" / "broken.py")
+    assert "def count_order_total(records, value)" in await hover(client, broken, 0, 6)
+    assert "def format_user_name(user)" in await hover(client, broken, 9, 6)
+
+
+async def test_code_action_generates_expected_docstring(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
+    await wait_for_state(client)
+    path = workspace / "pkg" / "accounts.py"
+    uri = open_document(client, path)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(position(12, 8), position(12, 8)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    assert [a.title for a in actions] == ["hoverdoc: Generate docstring"]
+    action = await client.code_action_resolve_async(actions[0])
+    edited = apply_text_edits(path.read_text(), action.edit.changes[uri])
+    lines = edited.splitlines()
+    assert lines[12] == "    def update_account_owner(self, account, value):"
+    assert lines[13].startswith('        """') and lines[13].endswith(".")
+    assert lines[15:20] == [
+        "        Args:",
+        "            account: The account.",
+        "            value: The value.",
+        '        """',
+        "        account.owner = value",
+    ]
+    compile(edited, "accounts.py", "exec")
+
+
+async def test_document_file_and_style_change(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir), "docstringStyle": "numpy"})
+    await wait_for_state(client)
+    path = workspace / "pkg" / "accounts.py"
+    uri = open_document(client, path)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="hoverdoc.documentFile", arguments=[uri])
+    )
+    assert result["applied"] and result["documented"] == 4  # the function, the class, __init__, the method
+    edits = client.applied_edits[-1].changes[uri]
+    edited = apply_text_edits(path.read_text(), edits)
+    assert "Parameters\n        ----------\n        account\n" in edited
+    assert edited.count('"""') == 2 * 6  # module + documented + four new ones
+    tokens = [
+        t
+        for t, reports in client.progress_reports.items()
+        if any(getattr(r, "kind", "") == "end" for r in reports)
+    ]
+    assert tokens, "documentFile reports work-done progress"
+
+    client.set_configuration(
+        {"modelPath": str(tiny_model_dir), "docstringStyle": "sphinx"}, section="hoverdoc"
+    )
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+        )
+    )
+    assert result["applied"]
+    edited = apply_text_edits(path.read_text(), client.applied_edits[-1].changes[uri])
+    assert ":param account_id: The account id." in edited
+
+
+async def test_reload_model_and_cancellation(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
+    await wait_for_state(client)
+    uri = open_document(client, workspace / "pkg" / "accounts.py")
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="hoverdoc.reloadModel", arguments=[])
+    )
+    assert result == {"state": "ready", "model": "tiny-model", "reason": None}
+
+    # a call-site hover resolves through jedi in a worker thread: the cancel arrives while it runs
+    usage = open_document(client, workspace / "pkg" / "usage.py")
+    future = client.protocol.send_request(
+        types.TEXT_DOCUMENT_HOVER,
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=usage), position=position(4, 18)),
+        msg_id="cancel-me",
+    )
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="cancel-me"))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wrap_future(future)
+    # the server is still fine afterwards
+    assert "fetch_account_balance" in await hover(client, uri, 3, 8)
+
+
+# --- without a model -------------------------------------------------------------------------------
+
+
+async def test_no_model_shows_one_message_and_marked_fallback(
+    client: LanguageClient, workspace: Path, tmp_path: Path
+):
+    missing = tmp_path / "no-such-model"
+    await start_session(client, workspace, {"modelPath": str(missing)})
+    status = await wait_for_state(client)
+    assert status["state"] == "fallback" and "not found" in status["reason"]
+    uri = open_document(client, workspace / "pkg" / "accounts.py")
+    text = await hover(client, uri, 3, 8)
+    assert "Fetch the account balance." in text
+    assert "fallback: derived from the name, no model" in text
+    await hover(client, uri, 12, 10)
+    warnings = [m for m in client.messages if "no usable model" in m.message]
+    assert len(warnings) == 1
+
+
+async def test_corrupt_model_falls_back(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path, tmp_path: Path
+):
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / "encoder_model.onnx").write_bytes(b"not an onnx graph at all")
+    await start_session(client, workspace, {"modelPath": str(broken)})
+    status = await wait_for_state(client)
+    assert status["state"] == "fallback" and "truncated or corrupt" in status["reason"]
+    uri = open_document(client, workspace / "pkg" / "accounts.py")
+    assert "fallback" in await hover(client, uri, 3, 8)
+
+
+if sys.platform == "win32":  # pragma: no cover
+    pytestmark = pytest.mark.skip("stdio subprocess tests run on POSIX")
