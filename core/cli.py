@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import HoverdocError
+from .styles import DOCSTRING_STYLES
 
 # subcommand -> "module:function"; the function takes the parsed arguments and returns an exit code
 HANDLERS = {
@@ -98,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     summarize.add_argument(
         "--docstring", action="store_true", help="print the docstring that would be inserted"
     )
-    summarize.add_argument("--style", default="google", help="google, numpy, sphinx, epytext or pep257")
+    summarize.add_argument("--style", default="google", choices=DOCSTRING_STYLES, help="docstring style")
     summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
     summarize.add_argument("--threads", type=int, default=0)
 
@@ -152,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"hoverdoc {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into something that stopped reading (| head)
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

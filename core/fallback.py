@@ -122,6 +122,13 @@ def _phrase(words: list[str]) -> str:
     return " ".join(words)
 
 
+def _article(word: str) -> str:
+    """ "a" or "an" for a word (by its first letter; acronyms by how they are spelled out)."""
+    if word.isupper() and len(word) > 1:
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def fallback_summary(definition: Definition) -> str:
     """A one-sentence summary built from the definition's name, kind and code."""
     name = definition.name
@@ -133,7 +140,7 @@ def fallback_summary(definition: Definition) -> str:
         ) or name.endswith(("Error", "Exception")):
             rest = [w for w in words if w.lower() not in ("error", "exception")]
             return f"Error raised for {_phrase(rest) or 'a failure'}." if rest else "An exception."
-        return f"A {_phrase(words)}." if words else "A class."
+        return f"{_article(words[0]).capitalize()} {_phrase(words)}." if words else "A class."
     if name == "__init__":
         return f"Initialize the {_phrase(split_name(owner))}." if owner else "Initialize the object."
     if name.startswith("__") and name.endswith("__"):
@@ -155,7 +162,8 @@ def fallback_summary(definition: Definition) -> str:
     if first in VERBS:
         verb = "Yield" if (first == "get" and is_generator) else VERBS[first]
         if not rest:
-            return f"{verb}."
+            params = [p.name for p in definition.params if p.name not in ("self", "cls")]
+            return f"{verb} the {_phrase(split_name(params[0]))}." if params else f"{verb}."
         article = "" if rest[-1].endswith("s") or first in ("on", "try", "wait") else "the "
         return f"{verb} {article}{_phrase(rest)}."
     if is_generator:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import docstring_parser
 from docstring_parser import DocstringStyle
 from hoverdoc.core.extract import Definition, extract
+from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 
 from .docstring_facts import Entry, Facts, clean_type, facts_for
 
-STYLES = ("google", "numpy", "sphinx", "epytext", "pep257")
 _FROM_PARSER = {
     DocstringStyle.GOOGLE: "google",
     DocstringStyle.NUMPYDOC: "numpy",
@@ -58,6 +58,11 @@ class DocstringResult:
     edit: TextEdit | None
     action: str  # "insert", "update" or "none"
     style: str
+    indent: str = ""  # the body indentation the literal sits at
+
+    def indented(self) -> str:
+        """The literal as it appears in the file, first line indented too."""
+        return self.indent + self.text
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -422,9 +427,9 @@ def compose_docstring(
         quote = opening if opening in ('"""', "'''") else '"""'
         literal = make_literal(content, indent, quote, newline, raw="r" in prefix.lower())
         if literal == raw_text:
-            return DocstringResult(literal, None, "none", chosen)
+            return DocstringResult(literal, None, "none", chosen, indent)
         edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
-        return DocstringResult(literal, edit, "update", chosen)
+        return DocstringResult(literal, edit, "update", chosen, indent)
 
     content = render(DocModel(summary.strip() or "TODO: describe.", "", fresh), style)
     literal = make_literal(content, indent, quote_of(source, definitions), newline)
@@ -439,7 +444,7 @@ def compose_docstring(
         start = (colon.end_pos[0] - 1, colon.end_pos[1])
         end = (first.start_pos[0] - 1, first.start_pos[1])
         edit = TextEdit(start[0], start[1], end[0], end[1], newline + indent + literal + newline + indent)
-    return DocstringResult(literal, edit, "insert", style)
+    return DocstringResult(literal, edit, "insert", style, indent)
 
 
 def _span_text(lines: list[str], span, newline: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.extract import Definition, definition_at, extract
+from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
 from hoverdoc.core.sources import read_python_source
 
@@ -16,9 +16,8 @@ from .model_loading import load_model
 def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:
     if line is None:
         return definitions
-    found = definition_at(definitions, line - 1, 0) or next(
-        (d for d in definitions if d.span.start_line <= line - 1 <= d.span.end_line), None
-    )
+    covering = [d for d in definitions if d.span.start_line <= line - 1 <= d.span.end_line]
+    found = max(covering, key=lambda d: d.span.start_line, default=None)  # the innermost
     if found is None:
         raise HoverdocError(f"{path}:{line}: no function or class there")
     return [found]
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
         for definition, summary in zip(definitions, summaries):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
-            print(compose_docstring(text, definition, summary, style=args.style).text)
+            print(compose_docstring(text, definition, summary, style=args.style).indented())
             print()
         return 0
     for definition, summary in zip(definitions, summaries):

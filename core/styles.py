@@ -1,0 +1,3 @@
+"""The docstring styles hoverdoc writes (the composer lives in ``hoverdoc.server.docstrings``)."""
+
+DOCSTRING_STYLES = ("google", "numpy", "sphinx", "epytext", "pep257")
