@@ -39,7 +39,10 @@ def _role_text(match: re.Match) -> str:
     titled = re.match(r"(?P<title>.+?)\s*<[^>]+>$", body)
     if titled:
         return titled.group("title")
-    return body.lstrip("~!").strip()
+    body = body.strip().lstrip("!")
+    if body.startswith("~"):  # Sphinx shows only the last component of ~a.b.c
+        return body[1:].rsplit(".", 1)[-1]
+    return body
 
 
 def strip_markup(text: str) -> str:

@@ -75,6 +75,7 @@ def tiny_run(tmp_path_factory, tiny_base, pairs_files) -> Path:
         threads=2,
     )
     options.lora.r = 4
+    options.lora.target_modules = ["q", "v"]
     train(options)
     return out
 

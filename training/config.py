@@ -22,8 +22,8 @@ def _opt(default, help: str, **kwargs):
 class LoraOptions:
     """LoRA adapter settings (peft ``LoraConfig``)."""
 
-    r: int = _opt(16, "rank of the update matrices")
-    alpha: int = _opt(32, "scaling numerator: updates are scaled by alpha / r")
+    r: int = _opt(8, "rank of the update matrices")
+    alpha: int = _opt(16, "scaling numerator: updates are scaled by alpha / r")
     dropout: float = _opt(0.05, "dropout on the LoRA input")
     target_modules: list[str] | str = _opt(
         "all-linear", "module names to adapt, or 'all-linear' for every linear layer but the output head"

@@ -126,7 +126,7 @@ def load_tokenizer(source: str | Path):
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(source), use_fast=True)
-    except (OSError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - transformers raises many kinds for unusable folders
         raise HoverdocError(f"cannot load a tokenizer from {source}: {str(error).splitlines()[0]}") from None
     if not getattr(tokenizer, "is_fast", False):
         raise HoverdocError(f"{source}: has no fast tokenizer (tokenizer.json); hoverdoc serves only those")

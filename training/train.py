@@ -22,6 +22,7 @@ from .data import PairsDataset, sample
 from .modeling import (
     ModelSettings,
     RunInfo,
+    check_seq2seq_config,
     count_parameters,
     decoder_start_id,
     file_digest,
@@ -201,6 +202,7 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
     started = time.perf_counter()
     set_seed(options.seed)
 
+    check_seq2seq_config(options.base)  # a clear error before anything heavy is loaded
     base_dir = resolve_base_dir(options.base)
     tokenizer = load_tokenizer(options.base)
     model = load_seq2seq(options.base)
