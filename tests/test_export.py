@@ -1,0 +1,232 @@
+"""`hoverdoc export` and the lean runtime: round trip, parity, full runs, plain bases, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hoverdoc.core.cli import main as cli
+from hoverdoc.core.model_dir import ModelDirError, load_manifest
+from hoverdoc.core.model_input import format_input
+from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.summary import polish
+from hoverdoc.server.runtime import Summarizer
+
+
+def test_round_trip_eval_matches_merged_pytorch(
+    tiny_model_dir: Path, tiny_run: Path, pairs_files, tmp_path, capsys
+):
+    from hoverdoc.export.merge import from_run
+    from hoverdoc.export.parity import pytorch_greedy
+
+    _, eval_file = pairs_files
+    predictions_file = tmp_path / "predictions.txt"
+    metrics_file = tmp_path / "metrics.json"
+    assert (
+        cli(
+            [
+                "eval",
+                "--model",
+                str(tiny_model_dir),
+                "--data",
+                str(eval_file),
+                "--json",
+                str(metrics_file),
+                "--predictions",
+                str(predictions_file),
+            ]
+        )
+        == 0
+    )
+    metrics = json.loads(metrics_file.read_text())
+    assert {"bleu", "rougeL", "em", "n", "latency_ms_p50", "latency_ms_p95"} <= set(metrics)
+    assert metrics["n"] == len(read_pairs(eval_file))
+
+    # the same inputs through the merged PyTorch model, with fp32 ONNX as the reference for int8 drift
+    source = from_run(tiny_run)
+    fp32_dir = tmp_path / "fp32"
+    from hoverdoc.export.cli import export_model
+
+    export_model(source, fp32_dir, quantize="none", parity_sample=4, parity_data=str(eval_file))
+    fp32 = Summarizer(fp32_dir)
+    records = read_pairs(eval_file)
+    texts = [format_input(r["code"], fp32.manifest.input_prefix) for r in records]
+    torch_ids = pytorch_greedy(
+        source.model, source.tokenizer, texts, fp32.generation, fp32.manifest.max_source_tokens
+    )
+    torch_predictions = [polish(fp32.decode(ids), r["code"]) for ids, r in zip(torch_ids, records)]
+    assert (
+        cli(
+            [
+                "eval",
+                "--model",
+                str(fp32_dir),
+                "--data",
+                str(eval_file),
+                "--predictions",
+                str(predictions_file),
+            ]
+        )
+        == 0
+    )
+    assert predictions_file.read_text().splitlines() == torch_predictions
+
+
+def test_manifest_records_parity_digests_and_settings(tiny_model_dir: Path):
+    manifest = load_manifest(tiny_model_dir, verify="sha256")
+    assert manifest.quantization == "int8" and manifest.method == "lora"
+    assert manifest.parity["fp32_identical"] == 1.0 and 0.0 <= manifest.parity["int8_identical"] <= 1.0
+    assert "bleu_change" in manifest.parity
+    assert manifest.base["digest"] and manifest.adapter_digest and manifest.data_digests["train"]
+    assert manifest.input_format_version == 1 and manifest.max_source_tokens == 64
+    assert set(manifest.files) == {"encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json"}
+
+
+def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path):
+    # fp32: batching with padding must not change greedy output (int8's dynamic activation scales,
+    # computed over the whole batch, can move near-tied logits, so it is measured, not asserted)
+    from hoverdoc.export.cli import export_model
+    from hoverdoc.export.merge import from_run
+
+    export_model(from_run(tiny_run), tmp_path / "fp32", quantize="none", parity_sample=2)
+    summarizer = Summarizer(tmp_path / "fp32", threads=1)
+    codes = [r["code"] for r in corpus_records[:24]]
+    one_by_one = [summarizer.summarize([code])[0] for code in codes]
+    assert summarizer.summarize(codes, batch_size=4) == one_by_one
+    beams = summarizer.summarize(codes[:2], num_beams=3)
+    assert len(beams) == 2 and all(isinstance(b, str) for b in beams)
+
+
+def test_export_full_run_and_plain_base(tmp_path, tiny_base: Path, pairs_files):
+    train_file, eval_file = pairs_files
+    run = tmp_path / "full-run"
+    assert (
+        cli(
+            [
+                "train",
+                "--data",
+                str(train_file),
+                "--base",
+                str(tiny_base),
+                "--out",
+                str(run),
+                "--method",
+                "full",
+                "--set",
+                "max_steps=4",
+                "--set",
+                "batch_size=8",
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli(
+            [
+                "export",
+                str(run),
+                "--out",
+                str(tmp_path / "full-model"),
+                "--quantize",
+                "none",
+                "--parity-sample",
+                "4",
+            ]
+        )
+        == 0
+    )
+    assert load_manifest(tmp_path / "full-model").method == "full"
+    assert (
+        cli(
+            [
+                "export",
+                "--base",
+                str(tiny_base),
+                "--out",
+                str(tmp_path / "base-model"),
+                "--parity-sample",
+                "4",
+                "--parity-data",
+                str(eval_file),
+                "--save-weights",
+                "fp16",
+            ]
+        )
+        == 0
+    )
+    base_manifest = load_manifest(tmp_path / "base-model")
+    assert base_manifest.method is None and base_manifest.base["id"] == str(tiny_base)
+    assert (tmp_path / "base-model" / "weights" / "model.safetensors").is_file()
+    assert Summarizer(tmp_path / "base-model").summarize(["def f(x):\n    return x"])  # it serves
+
+
+def test_bad_run_dirs_and_failed_export_leave_nothing(tmp_path, tiny_run: Path, tiny_model_dir: Path, capsys):
+    broken_run = tmp_path / "run"
+    shutil.copytree(tiny_run, broken_run)
+    (broken_run / "adapter" / "adapter_model.safetensors").unlink()
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, target)
+    before = sorted(p.name for p in target.iterdir())
+    assert cli(["export", str(broken_run), "--out", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (
+        err[-1]
+        == f"hoverdoc export: error: {broken_run}: missing adapter/adapter_model.safetensors (did training finish?)"
+    )
+    assert sorted(p.name for p in target.iterdir()) == before  # the existing model is untouched
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".model.export-")]
+    assert cli(["export", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x")]) == 2
+    assert "run directory not found" in capsys.readouterr().err
+    (broken_run / "run.json").unlink()
+    assert cli(["export", str(broken_run), "--out", str(tmp_path / "x")]) == 2
+    assert "not a run directory (no run.json)" in capsys.readouterr().err
+
+
+def corrupt_copy(source: Path, target: Path, change) -> Path:
+    shutil.copytree(source, target)
+    change(target)
+    return target
+
+
+def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path, pairs_files, capsys):
+    _, eval_file = pairs_files
+
+    def truncate(d: Path) -> None:
+        data = (d / "decoder_model_merged.onnx").read_bytes()
+        (d / "decoder_model_merged.onnx").write_bytes(data[: len(data) // 2])
+
+    def garble(d: Path) -> None:
+        size = (d / "encoder_model.onnx").stat().st_size
+        (d / "encoder_model.onnx").write_bytes(b"\x00" * size)  # same size, not a graph
+
+    def future(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["format_version"] = 99
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    def unknown_input(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["input_format_version"] = 7
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    cases = [
+        (truncate, "truncated or corrupt"),
+        (garble, "not a loadable ONNX graph"),
+        (future, "manifest format version 99"),
+        (unknown_input, "input format version 7"),
+        (lambda d: (d / "manifest.json").write_text("{"), "unreadable manifest"),
+        (lambda d: (d / "tokenizer.json").unlink(), "missing model file tokenizer.json"),
+    ]
+    for number, (change, message) in enumerate(cases):
+        broken = corrupt_copy(tiny_model_dir, tmp_path / f"m{number}", change)
+        with pytest.raises(ModelDirError, match=message):
+            Summarizer(broken)
+        assert cli(["eval", "--model", str(broken), "--data", str(eval_file)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    garbled = tmp_path / "m1"
+    with pytest.raises(ModelDirError, match="checksum mismatch"):
+        load_manifest(garbled, verify="sha256")
