@@ -96,6 +96,23 @@ _FLAG_VERBS = {
     "close",
 }
 _PREDICATE_WORDS = {"is", "has", "can", "should", "needs", "must", "will"}
+_FUNCTION_WORDS = {
+    "a",
+    "an",
+    "the",
+    "not",
+    "for",
+    "of",
+    "from",
+    "with",
+    "by",
+    "in",
+    "on",
+    "at",
+    "and",
+    "or",
+    "if",
+}
 
 
 def clean_type(annotation: str | None) -> str | None:
@@ -112,6 +129,22 @@ def clean_type(annotation: str | None) -> str | None:
             pass
     text = re.sub(r"\s+", " ", text)
     return re.sub(r",\s*([\]\)}])", r"\1", text)  # a trailing comma left by a multi-line annotation
+
+
+def literal_type(default: str | None) -> str | None:
+    """The type of a simple literal default (``0`` -> int); None for anything else, ``None`` included."""
+    if default is None:
+        return None
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    for kind in (int, float, str, bytes):
+        if type(value) is kind:
+            return kind.__name__
+    return None
 
 
 def split_top_level(text: str) -> list[str]:
@@ -163,8 +196,13 @@ def _return_description(definition: Definition, type_name: str | None) -> str:
             if words and words[0] not in _PREDICATE_WORDS
             else "The result."
         )
+    if set(words) & _FUNCTION_WORDS:
+        return "The result."  # "pattern_for", "not_a_match": no noun phrase to reuse
     if words and (words[0] in _VERBS or words[0] in _FLAG_VERBS or words[0] in ("to", "as")):
         return f"The {' '.join(words[1:])}." if len(words) > 1 else "The result."
+    takes_arguments = any(p.name not in ("self", "cls") for p in definition.params)
+    if len(words) == 1 and takes_arguments:
+        return "The result."  # a one-word name with arguments is usually a verb: configure(x)
     if words and len(words) <= 3 and definition.name.islower():
         return f"The {' '.join(words)}."  # a noun-like name: "user_name" -> "The user name."
     return "The result."
@@ -172,7 +210,17 @@ def _return_description(definition: Definition, type_name: str | None) -> str:
 
 def _yield_description(definition: Definition) -> str:
     words = split_name(definition.name)
-    if len(words) > 1 and words[0] in ("iter", "gen", "generate", "get", "yield", "walk", "read", "list"):
+    if len(words) > 1 and words[0] in (
+        "iter",
+        "gen",
+        "generate",
+        "get",
+        "yield",
+        "walk",
+        "read",
+        "list",
+        "stream",
+    ):
         return f"The {' '.join(words[1:])}."
     return "The next item."
 
@@ -251,7 +299,8 @@ def function_facts(definition: Definition) -> Facts:
         params = params[1:]
     for param in params:
         star = {ParamKind.VAR_POSITIONAL: "*", ParamKind.VAR_KEYWORD: "**"}.get(param.kind, "")
-        entry = Entry(name=param.name, type=clean_type(param.annotation), default=param.default, star=star)
+        type_name = clean_type(param.annotation) or literal_type(param.default)
+        entry = Entry(name=param.name, type=type_name, default=param.default, star=star)
         entry.description = param_description(entry)
         facts.params.append(entry)
     node = definition.node

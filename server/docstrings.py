@@ -438,7 +438,10 @@ def compose_docstring(
     suite = node.children[-1]
     if suite.type == "suite":
         line = colon.end_pos[0]  # 1-based line of the colon: insert at the start of the next line
-        edit = TextEdit(line, 0, line, 0, indent + literal + newline)
+        after = newline
+        if definition.kind == "class" and line < len(source_lines) and source_lines[line].strip():
+            after += newline  # a blank line after a class docstring, as black writes it
+        edit = TextEdit(line, 0, line, 0, indent + literal + after)
     else:  # "def f(): return x" -> split the body onto its own line
         first = suite.get_first_leaf()
         start = (colon.end_pos[0] - 1, colon.end_pos[1])

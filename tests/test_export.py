@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import ModelDirError, load_manifest
 from hoverdoc.core.model_input import format_input

@@ -1,0 +1,16 @@
+def pattern_for(name):
+    r"""Match \d+ digits of a name.
+
+    Args:
+        name: The name.
+
+    Returns:
+        The result.
+    """
+    return name
+
+
+def not_a_docstring(data):
+    """Summary of not_a_docstring."""
+    b"""These bytes are not a docstring."""
+    return data

@@ -1,0 +1,13 @@
+class Settings:
+	"""Summary of Settings."""
+
+	def load_settings(self, path):
+		"""Summary of load_settings.
+
+		@param path: The path.
+		@return: The settings.
+		@raise FileNotFoundError: If the file does not exist.
+		"""
+		if not path:
+			raise FileNotFoundError(path)
+		return {}

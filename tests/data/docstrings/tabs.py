@@ -1,0 +1,5 @@
+class Settings:
+	def load_settings(self, path):
+		if not path:
+			raise FileNotFoundError(path)
+		return {}
