@@ -1,0 +1,55 @@
+// "hoverdoc: Retrain on This Workspace": runs `hoverdoc retrain` with progress, then reloads the model.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as vscode from "vscode";
+
+import { retrainCommand } from "./serverCommand";
+
+export async function retrainWorkspace(python: string, output: vscode.LogOutputChannel): Promise<boolean> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) {
+    void vscode.window.showWarningMessage("hoverdoc: open a folder to retrain on it.");
+    return false;
+  }
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-")), "retrain.json");
+  const command = retrainCommand(python, folder, report);
+  output.show(true);
+  output.info(`$ ${command.command} ${command.args.join(" ")}`);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: "hoverdoc: retraining", cancellable: true },
+    (progress, token) =>
+      new Promise<boolean>((resolve) => {
+        const child = spawn(command.command, command.args, { cwd: folder });
+        token.onCancellationRequested(() => child.kill("SIGINT")); // the installed model stays as it was
+        const relay = (chunk: Buffer) => {
+          for (const line of chunk.toString().split(/\r?\n/)) {
+            if (line.trim()) {
+              output.info(line);
+              const stage = /^\[(\d+)\/(\d+)\]\s*(.*)$/.exec(line.trim());
+              if (stage) {
+                progress.report({ message: stage[3] });
+              }
+            }
+          }
+        };
+        child.stdout.on("data", relay);
+        child.stderr.on("data", relay);
+        child.on("error", (error) => {
+          output.error(`retrain could not start: ${error.message}`);
+          resolve(false);
+        });
+        child.on("close", (code) => {
+          if (code === 0) {
+            void vscode.window.showInformationMessage("hoverdoc: retrained; the workspace model is in use.", "Show Report")
+              .then((choice) => choice && output.show());
+            resolve(true);
+          } else {
+            void vscode.window.showWarningMessage(`hoverdoc: retrain stopped (exit code ${code}); see the output.`);
+            resolve(false);
+          }
+        });
+      }),
+  );
+}

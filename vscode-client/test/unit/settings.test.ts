@@ -1,0 +1,45 @@
+import * as assert from "node:assert/strict";
+
+import { needsRestart, toServerSettings } from "../../src/settings";
+
+const from = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe("toServerSettings", () => {
+  it("maps VS Code settings onto the server's object", () => {
+    const settings = toServerSettings(
+      from({
+        docstringStyle: "numpy",
+        modelPath: " /models/team ",
+        "hover.enabled": false,
+        "hover.documented": true,
+        maxSourceTokens: 96,
+        threads: 2,
+      }),
+    );
+    assert.deepEqual(settings, {
+      docstringStyle: "numpy",
+      modelPath: "/models/team",
+      hover: { enabled: false, documented: true },
+      maxSourceTokens: 96,
+      threads: 2,
+    });
+  });
+
+  it("replaces missing or invalid values by the defaults", () => {
+    const settings = toServerSettings(
+      from({ docstringStyle: "reST-ish", "hover.enabled": "yes", maxSourceTokens: 3, threads: -1 }),
+    );
+    assert.deepEqual(settings, {
+      docstringStyle: "google",
+      modelPath: "",
+      hover: { enabled: true, documented: false },
+      maxSourceTokens: null,
+      threads: 0,
+    });
+  });
+
+  it("restarts only for the interpreter", () => {
+    assert.equal(needsRestart((s) => s === "hoverdoc.interpreter"), true);
+    assert.equal(needsRestart((s) => s === "hoverdoc.docstringStyle"), false);
+  });
+});
