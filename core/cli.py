@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--force", action="store_true", help="install even if it scores worse than the base")
     retrain.add_argument("--json", help="write the before/after report as JSON here")
     retrain.add_argument("--work-dir", help="keep intermediate files here (default: a temp dir)")
+    retrain.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a training option"
+    )
     return parser
 
 

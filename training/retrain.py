@@ -1,0 +1,295 @@
+"""``hoverdoc retrain``: from a repository to an installed, LoRA-adapted workspace model, in one command.
+
+Every intermediate file lives in a work folder; the installed model is replaced only at the very end,
+by a rename, so an interrupted or refused run leaves the previous model in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hoverdoc.core.errors import HoverdocError
+from hoverdoc.core.pairs import write_pairs
+from hoverdoc.core.paths import WORKSPACE_MODEL, bundled_model_dir
+
+from .mine import MineOptions, git_toplevel, in_dev_split, mine
+
+MIN_PAIRS = 50
+HELDOUT_FRACTION = 0.15
+DEV_FRACTION = 0.10
+STAGES = 6
+
+
+@dataclass
+class RetrainReport:
+    """What ``--json`` writes."""
+
+    before: dict
+    after: dict
+    n_train: int
+    n_heldout: int
+    seconds: float
+    trainable_fraction: float
+    installed: bool
+    installed_at: str | None = None
+    examples: list[dict] = field(default_factory=list)
+
+
+def stage(number: int, text: str) -> None:
+    """A progress line that the VS Code extension turns into its notification text."""
+    print(f"[{number}/{STAGES}] {text}", file=sys.stderr, flush=True)
+
+
+def default_base() -> Path:
+    """The bundled model's merged weights: the base teams adapt when they can't reach a hub."""
+    weights = bundled_model_dir() / "weights"
+    if not (weights / "config.json").is_file():
+        raise HoverdocError(f"the bundled model's weights are missing ({weights}); pass --base MODEL")
+    return weights
+
+
+def split_by_file(records: list[dict], seed: int = 0) -> tuple[list[dict], list[dict], list[dict]]:
+    """(train, dev, heldout): whole files on each side; small codebases get no dev part."""
+    heldout, dev, train = [], [], []
+    use_dev = len(records) >= 400
+    for record in records:
+        key = f"{record.get('repo', '')}/{record.get('path', '')}"
+        if in_dev_split(f"heldout:{key}", HELDOUT_FRACTION):
+            heldout.append(record)
+        elif use_dev and in_dev_split(f"dev:{key}", DEV_FRACTION / (1 - HELDOUT_FRACTION)):
+            dev.append(record)
+        else:
+            train.append(record)
+    if not heldout or len(heldout) < 10:  # tiny codebases: take whole files until there are some
+        files = sorted({r.get("path", "") for r in records})
+        random.Random(seed).shuffle(files)
+        chosen: set[str] = set()
+        for path in files:
+            chosen.add(path)
+            if sum(r.get("path", "") in chosen for r in records) >= max(
+                10, int(len(records) * HELDOUT_FRACTION)
+            ):
+                break
+        heldout = [r for r in records if r.get("path", "") in chosen]
+        train = [r for r in records if r.get("path", "") not in chosen and r not in dev]
+        dev = [r for r in dev if r.get("path", "") not in chosen]
+    return train, dev, heldout
+
+
+def _scores(summarizer, records: list[dict]) -> tuple[dict, list[str]]:
+    from hoverdoc.server.evaluate import evaluate
+
+    scores, predictions = evaluate(summarizer, records, batch_size=16, latency=False)
+    return {"bleu": round(scores["bleu"], 2), "rougeL": round(scores["rougeL"], 2)}, predictions
+
+
+def _base_model_dir(base: str, work: Path) -> Path:
+    """A served (ONNX int8) copy of the base, to score it the same way as the new model."""
+    if (
+        Path(base).resolve() == (bundled_model_dir() / "weights").resolve()
+        and (bundled_model_dir() / "manifest.json").is_file()
+    ):
+        return bundled_model_dir()
+    from hoverdoc.export.cli import export_model
+    from hoverdoc.export.merge import from_base
+
+    target = work / "base-model"
+    if not (target / "manifest.json").is_file():
+        export_model(from_base(base), target, quantize="int8", parity_sample=8)
+    return target
+
+
+def install(model_dir: Path, destination: Path) -> None:
+    """Put ``model_dir`` at ``destination`` by renames, keeping git out of it."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    ignore = destination.parent / ".gitignore"
+    if destination.parent.name == ".hoverdoc" and not ignore.exists():
+        ignore.write_text("# hoverdoc's workspace model: local, not for version control\n*\n")
+    staging = destination.with_name(destination.name + ".new")
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(model_dir, staging)
+    previous = destination.with_name(destination.name + ".old")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if destination.exists():
+        destination.rename(previous)
+    staging.rename(destination)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def retrain(
+    path: str | Path = ".",
+    base: str | None = None,
+    out: str | Path | None = None,
+    epochs: float | None = None,
+    max_train: int | None = None,
+    force: bool = False,
+    work_dir: str | Path | None = None,
+    overrides: dict | None = None,
+) -> RetrainReport:
+    """Mine, adapt, export, evaluate and (when it is no worse) install a model for ``path``."""
+    from hoverdoc.server.runtime import Summarizer
+
+    from .config import TrainOptions, apply_overrides
+    from .train import train
+
+    started = time.perf_counter()
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise HoverdocError(f"{path}: not a folder")
+    workspace = git_toplevel(root) or root
+    destination = Path(out).expanduser().resolve() if out else workspace / WORKSPACE_MODEL
+    base_id = str(base) if base else str(default_base())
+
+    stage(1, f"mining {root}")
+    records, _, report = mine(
+        [root], MineOptions(progress=False, exclude=(f"{WORKSPACE_MODEL.parent.as_posix()}/",))
+    )
+    if len(records) < MIN_PAIRS:
+        raise HoverdocError(
+            f"found {len(records)} documented functions in {root} ({report.definitions} definitions in "
+            f"{report.files_parsed} files); retraining needs at least {MIN_PAIRS}. Nothing was changed."
+        )
+    train_records, dev_records, heldout = split_by_file(records)
+    if max_train and len(train_records) > max_train:
+        train_records = random.Random(0).sample(train_records, max_train)
+    print(
+        f"    {len(records)} pairs: {len(train_records)} train, {len(dev_records)} dev, {len(heldout)} held out "
+        f"(split by file)",
+        file=sys.stderr,
+    )
+
+    temporary = None
+    if work_dir is None:
+        temporary = tempfile.TemporaryDirectory(prefix="hoverdoc-retrain-")
+        work = Path(temporary.name)
+    else:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+    try:
+        write_pairs(work / "train.jsonl", train_records)
+        write_pairs(work / "heldout.jsonl", heldout)
+        if dev_records:
+            write_pairs(work / "dev.jsonl", dev_records)
+
+        stage(2, f"scoring the base model ({Path(base_id).name}) on {len(heldout)} held-out functions")
+        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), heldout)
+
+        stage(3, f"training LoRA adapters on {len(train_records)} functions")
+        options = TrainOptions(
+            data=str(work / "train.jsonl"),
+            eval_data=str(work / "dev.jsonl") if dev_records else None,
+            base=base_id,
+            out=str(work / "run"),
+            method="lora",
+            epochs=epochs if epochs is not None else (3.0 if len(train_records) < 2000 else 2.0),
+            batch_size=16,
+            eval_steps=max(20, len(train_records) // 32),
+            early_stopping_patience=3,
+            eval_max_samples=200,
+        )
+        if overrides:
+            apply_overrides(options, overrides, "--set")
+        run_dir = work / "run"
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        result = train(options)
+
+        stage(4, "exporting the adapted model to ONNX int8")
+        from hoverdoc.export.cli import export_model
+        from hoverdoc.export.merge import from_run
+
+        export_model(
+            from_run(run_dir),
+            work / "model",
+            quantize="int8",
+            parity_sample=16,
+            parity_data=str(work / "heldout.jsonl"),
+            name=f"{workspace.name}-lora",
+        )
+
+        stage(5, "scoring the adapted model on the held-out functions")
+        after, after_predictions = _scores(Summarizer(work / "model"), heldout)
+
+        better_or_equal = after["bleu"] >= before["bleu"]
+        installed = better_or_equal or force
+        stage(6, ("installing" if installed else "not installing") + f" the model ({destination})")
+        if installed:
+            install(work / "model", destination)
+        examples = [
+            {"name": r.get("name"), "reference": r["summary"], "before": b, "after": a}
+            for r, b, a in zip(heldout, before_predictions, after_predictions)
+            if a != b
+        ][:5]
+        return RetrainReport(
+            before=before,
+            after=after,
+            n_train=len(train_records),
+            n_heldout=len(heldout),
+            seconds=round(time.perf_counter() - started, 1),
+            trainable_fraction=round(result.trainable_fraction, 4),
+            installed=installed,
+            installed_at=str(destination) if installed else None,
+            examples=examples,
+        )
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+
+
+def print_report(report: RetrainReport) -> None:
+    """The before/after table and a few summaries that changed."""
+    print(f"{'':10} {'BLEU-4':>8} {'ROUGE-L':>8}")
+    print(f"{'base':10} {report.before['bleu']:8.2f} {report.before['rougeL']:8.2f}")
+    print(f"{'retrained':10} {report.after['bleu']:8.2f} {report.after['rougeL']:8.2f}")
+    print(
+        f"{report.n_train} training / {report.n_heldout} held-out functions, {report.seconds:.0f}s, "
+        f"{100 * report.trainable_fraction:.2f}% of parameters trained"
+    )
+    for example in report.examples:
+        print(
+            f"\n  {example['name']}\n    reference: {example['reference']}\n    before:    {example['before']}\n"
+            f"    after:     {example['after']}"
+        )
+    if report.installed:
+        print(
+            f"\ninstalled at {report.installed_at}; the server switches to it (or run hoverdoc: Reload Model)"
+        )
+        print(
+            "it is kept out of git by .hoverdoc/.gitignore; add .hoverdoc/ to your own .gitignore if you prefer"
+        )
+    else:
+        print(
+            "\nnot installed: the retrained model scores worse than the base on the held-out files "
+            "(pass --force to install it anyway)"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``hoverdoc retrain`` command."""
+    from .config import parse_assignments
+
+    report = retrain(
+        args.path,
+        base=args.base,
+        out=args.out,
+        epochs=args.epochs,
+        max_train=args.max_train,
+        force=args.force,
+        work_dir=args.work_dir,
+        overrides=parse_assignments(args.set),
+    )
+    print_report(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.__dict__, indent=2) + "\n", encoding="utf-8")
+    return 0 if report.installed else 3
