@@ -1,0 +1,169 @@
+"""Drive the language server over stdio like an editor and time its hovers.
+
+    python benchmarks/lsp_latency.py [--model DIR] [--files a.py b.py ...] [-n 100]
+
+Measures, from process start: the first hover answered at all and the first hover answered by the
+model (the model loads in the background; earlier hovers get the marked fallback); then hover p50/p95
+on distinct functions with an empty cache (uncached), the same hovers again (cached, from SQLite), and
+the server's resident memory. The default files are standard-library modules, hovered with
+``hover.documented`` on so their (documented) functions count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from hoverdoc.core.extract import extract
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+DEFAULT_FILES = ["argparse.py", "tarfile.py", "json/decoder.py", "textwrap.py", "configparser.py"]
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+    )
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def run(model: str | None, files: list[Path], count: int) -> dict:
+    cache = tempfile.mkdtemp(prefix="hoverdoc-lsp-bench-")
+    settings = {"hover": {"documented": True}, **({"modelPath": model} if model else {})}
+    client = LanguageClient("bench", "0")
+    statuses: list[dict] = []
+
+    @client.feature(types.WORKSPACE_CONFIGURATION)
+    def configuration(params):
+        return [settings for _ in params.items]
+
+    @client.feature("hoverdoc/status")
+    def status(params):
+        statuses.append(params._asdict() if hasattr(params, "_asdict") else dict(params))
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def progress_create(params):
+        return None
+
+    @client.feature(types.PROGRESS)
+    def progress(params):
+        return None
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params):
+        return None
+
+    started = time.perf_counter()
+    await client.start_io(
+        sys.executable, "-m", "hoverdoc.server", env={**os.environ, "HOVERDOC_CACHE_DIR": cache}
+    )
+    root = files[0].parent
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                workspace=types.WorkspaceClientCapabilities(configuration=True),
+                window=types.WindowClientCapabilities(work_done_progress=True),
+            ),
+            root_uri=root.as_uri(),
+        )
+    )
+    client.initialized(types.InitializedParams())
+
+    targets: list[tuple[str, types.Position]] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        uri = path.as_uri()
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
+        for definition in extract(text):
+            if definition.is_function:
+                targets.append(
+                    (uri, types.Position(definition.name_span.start_line, definition.name_span.start_col))
+                )
+    targets = targets[:count]
+
+    async def hover(uri: str, position: types.Position) -> tuple[float, str]:
+        t = time.perf_counter()
+        result = await client.text_document_hover_async(
+            types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=position)
+        )
+        return 1000 * (time.perf_counter() - t), result.contents.value if result else ""
+
+    _, first_text = await hover(*targets[0])
+    first_any = time.perf_counter() - started
+    first_model = None
+    while time.perf_counter() - started < 60:
+        if any(s["state"] in ("ready", "fallback") for s in statuses):
+            _, text = await hover(*targets[0])
+            if "generated summary" in text:
+                first_model = time.perf_counter() - started
+            break
+        await asyncio.sleep(0.01)
+    state = next((s for s in reversed(statuses) if s["state"] in ("ready", "fallback")), {"state": "?"})
+
+    uncached = [(await hover(uri, position))[0] for uri, position in targets[1:]]
+    cached = [(await hover(uri, position))[0] for uri, position in targets[1:]]
+    pid = client._server.pid
+    current, peak = rss_mb(pid)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return {
+        "model": state.get("model") or state["state"],
+        "first_any_s": first_any,
+        "first_model_s": first_model,
+        "uncached_p50": float(np.percentile(uncached, 50)),
+        "uncached_p95": float(np.percentile(uncached, 95)),
+        "cached_p50": float(np.percentile(cached, 50)),
+        "cached_p95": float(np.percentile(cached, 95)),
+        "rss_mb": current,
+        "peak_rss_mb": peak,
+        "hovers": len(uncached),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", help="model directory (default: the server's own choice, the bundled model)"
+    )
+    parser.add_argument(
+        "--files", nargs="*", help="Python files to hover (default: some standard-library modules)"
+    )
+    parser.add_argument("-n", type=int, default=101, help="hovers (distinct functions)")
+    args = parser.parse_args()
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = [Path(f).resolve() for f in args.files] if args.files else [stdlib / f for f in DEFAULT_FILES]
+    result = asyncio.run(run(args.model, files, args.n))
+    first_model = f"{result['first_model_s']:.2f} s" if result["first_model_s"] else "n/a (no model)"
+    print(f"model: {result['model']}; {result['hovers']} distinct functions; {os.cpu_count()} CPU cores\n")
+    print("| measure | value | target |")
+    print("| --- | ---: | ---: |")
+    print(f"| first hover after process start (any answer) | {result['first_any_s']:.2f} s | |")
+    print(f"| first hover answered by the model | {first_model} | < 2 s |")
+    print(
+        f"| hover p50 / p95, uncached | {result['uncached_p50']:.1f} / {result['uncached_p95']:.1f} ms | p95 < 150 ms |"
+    )
+    print(
+        f"| hover p50 / p95, cached | {result['cached_p50']:.1f} / {result['cached_p95']:.1f} ms | p95 < 10 ms |"
+    )
+    print(f"| server RSS (peak) | {result['rss_mb']:.0f} MB ({result['peak_rss_mb']:.0f} MB) | < 400 MB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
