@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+CLIENT="$(dirname "$HERE")"
+PYTHON="${HOVERDOC_PYTHON:-python3}"
+PORT="${E2E_PORT:-18423}"
+ARTIFACTS="$HERE/artifacts"
+bash "$HERE/install-code-server.sh"
+CS="$HERE/.code-server/node_modules/code-server/out/node/entry.js"
+
+WORK="$(mktemp -d)"
+trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/project" "$WORK/data/User" "$WORK/extensions"
+cat > "$WORK/project/orders.py" <<'PY'
+def count_order_total(records, value):
+    matches = [r for r in records if r.total == value]
+    return len(matches)
+PY
+cat > "$WORK/project/usage.py" <<'PY'
+from orders import count_order_total
+
+result = count_order_total([], 1)
+PY
+cat > "$WORK/data/User/settings.json" <<JSON
+{
+  "hoverdoc.interpreter": "$PYTHON",
+  "files.autoSave": "off",
+  "workbench.startupEditor": "none",
+  "security.workspace.trust.enabled": false,
+  "editor.hover.delay": 150,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false
+}
+JSON
+node "$CS" --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
+  --install-extension "$CLIENT/hoverdoc-0.1.0.vsix" >/dev/null
+HOVERDOC_CACHE_DIR="$WORK/cache" node "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
+  --disable-update-check --disable-workspace-trust --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
+  "$WORK/project" > "$WORK/code-server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
+  sleep 0.5
+done
+status=0
+node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS" || status=$?
+if [ "$status" != 0 ]; then
+  echo "--- code-server log ---"; tail -50 "$WORK/code-server.log"
+fi
+exit "$status"

@@ -1,0 +1,110 @@
+// End-to-end in a real VS Code (code-server) driven through Debian's Chromium with playwright-core:
+// hover an undocumented function's call site, check the summary in the hover widget, then run
+// "hoverdoc: Generate Docstring" and check the docstring in the editor.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import path from "node:path";
+
+const [url, artifacts] = process.argv.slice(2);
+fs.mkdirSync(artifacts, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic"],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+const step = (text) => console.log(`e2e: ${text}`);
+try {
+  await page.goto(url);
+  await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
+  step("workbench loaded");
+
+  async function openFile(name) {
+    const row = page.locator(".explorer-folders-view .monaco-list-row", { hasText: name });
+    await row.waitFor({ timeout: 30_000 });
+    await row.dblclick();
+    await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(500);
+  }
+
+  await openFile("usage.py");
+  const status = page.locator(".statusbar-item", { hasText: /hoverdoc: (?!loading)/ });
+  await status.first().waitFor({ timeout: 90_000 });
+  step(`status bar: ${(await status.first().innerText()).trim()}`);
+
+  // where a word is drawn, whatever spans Monaco splits the line into
+  async function wordBox(word, occurrence) {
+    return page.evaluate(([word, occurrence]) => {
+      const lines = [...document.querySelectorAll(".view-lines .view-line")]
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+      let seen = 0;
+      for (const line of lines) {
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const at = node.textContent.indexOf(word);
+          if (at >= 0 && seen++ === occurrence) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const box = range.getBoundingClientRect();
+            return { x: box.left + box.width / 2, y: box.top + box.height / 2 };
+          }
+        }
+      }
+      return null;
+    }, [word, occurrence]);
+  }
+
+  let hover = "";
+  for (let attempt = 0; attempt < 5 && !hover.includes("count_order_total"); attempt++) {
+    const box = await wordBox("count_order_total", 1); // the call site, not the import
+    if (!box) {
+      throw new Error("call site not found in the editor");
+    }
+    await page.mouse.move(0, 0);
+    await page.mouse.move(box.x, box.y, { steps: 4 });
+    const widget = page.locator(".monaco-hover-content", { hasText: "hoverdoc" });
+    try {
+      await widget.first().waitFor({ timeout: 15_000 });
+      hover = (await widget.first().innerText()).trim();
+    } catch {
+      step(`no hover yet (attempt ${attempt + 1})`);
+    }
+  }
+  await page.screenshot({ path: path.join(artifacts, "hover.png") });
+  if (!/def count_order_total\(records, value\)/.test(hover) || !/hoverdoc · (generated summary|fallback)/.test(hover)) {
+    throw new Error(`unexpected hover: ${JSON.stringify(hover)}`);
+  }
+  const summary = hover.split("\n").find((line) => line && !line.startsWith("def ") && !line.includes("hoverdoc ·"));
+  step(`hover summary: ${summary}`);
+
+  await openFile("orders.py");
+  const name = await wordBox("count_order_total", 0);
+  await page.mouse.click(name.x, name.y);
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await input.waitFor({ state: "visible" });
+  await input.click();
+  await input.pressSequentially(">hoverdoc: Generate Docstring", { delay: 20 });
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: "hoverdoc: Generate Docstring" }).first()
+    .waitFor({ timeout: 15_000 });
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => {
+    const text = document.querySelector(".view-lines")?.textContent || "";
+    return text.includes("Args:");
+  }, null, { timeout: 60_000 });
+  const editor = (await page.locator(".view-lines").innerText()).replace(/\u00a0/g, " ");
+  await page.screenshot({ path: path.join(artifacts, "docstring.png") });
+  if (!editor.includes('"""') || !/records: The records\./.test(editor)) {
+    throw new Error(`unexpected editor text after Generate Docstring: ${JSON.stringify(editor)}`);
+  }
+  step("docstring inserted");
+  console.log("e2e: 2 passed, 0 failed");
+} catch (error) {
+  await page.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => undefined);
+  console.error(`e2e: ${error.stack || error}`);
+  console.log("e2e: 0 passed, 1 failed");
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
