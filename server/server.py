@@ -180,22 +180,11 @@ class HoverdocServer(LanguageServer):
     async def _load_model(self, generation: int) -> None:
         self.model_state = "loading"
         self.notify_status()
-        token = str(uuid.uuid4())
-        progress = bool(
-            self.client_capabilities.window and self.client_capabilities.window.work_done_progress
-        )
-        if progress:
-            try:
-                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
-                self.work_done_progress.begin(
-                    token, types.WorkDoneProgressBegin(title="hoverdoc: loading model")
-                )
-            except Exception:  # noqa: BLE001 - progress is a courtesy
-                progress = False
+        token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: loading model"))
         loaded: LoadedModel = await asyncio.to_thread(
             load_model, self.model_choice(), self.root(), self.settings.threads
         )
-        if progress:
+        if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
         if generation != self._load_generation:
             return  # a newer load superseded this one
@@ -213,6 +202,19 @@ class HoverdocServer(LanguageServer):
                 )
             )
         self.notify_status(loaded)
+
+    async def begin_progress(self, begin: types.WorkDoneProgressBegin) -> str | None:
+        """Start server-initiated work-done progress; None when the client can't show it."""
+        window = self.client_capabilities.window
+        if not (window and window.work_done_progress):
+            return None
+        token = str(uuid.uuid4())
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
+            self.work_done_progress.begin(token, begin)
+        except Exception:  # noqa: BLE001 - progress is a courtesy
+            return None
+        return token
 
     def notify_status(self, loaded: LoadedModel | None = None) -> None:
         """Tell the client which model is in use (the VS Code status bar shows it)."""
@@ -402,28 +404,16 @@ class HoverdocServer(LanguageServer):
         targets = [d for d in definitions if d.docstring is None]
         if not targets:
             return {"applied": False, "documented": 0, "reason": "every definition already has a docstring"}
-        token = str(uuid.uuid4())
-        progress = bool(
-            self.client_capabilities.window and self.client_capabilities.window.work_done_progress
+        token = await self.begin_progress(
+            types.WorkDoneProgressBegin(title="hoverdoc: documenting file", percentage=0, cancellable=False)
         )
-        if progress:
-            try:
-                await asyncio.wait_for(self.work_done_progress.create_async(token), timeout=5)
-                self.work_done_progress.begin(
-                    token,
-                    types.WorkDoneProgressBegin(
-                        title="hoverdoc: documenting file", percentage=0, cancellable=False
-                    ),
-                )
-            except Exception:  # noqa: BLE001
-                progress = False
         # submit everything at once so the worker batches it; report as summaries arrive
         tasks = {asyncio.ensure_future(self.engine.summarize(d)): d for d in targets}
         summaries: dict[str, Summary] = {}
         try:
             for number, finished in enumerate(asyncio.as_completed(tasks), start=1):
                 summary = await finished
-                if progress and (number == len(targets) or number % 8 == 0):
+                if token is not None and (number == len(targets) or number % 8 == 0):
                     self.work_done_progress.report(
                         token,
                         types.WorkDoneProgressReport(
@@ -444,7 +434,7 @@ class HoverdocServer(LanguageServer):
             )
             if result.edit is not None:
                 edits.append(self.to_lsp_edit(document, result.edit))
-        if progress:
+        if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(edits)} docstrings"))
         if not edits:
             return {"applied": False, "documented": 0}
