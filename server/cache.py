@@ -45,7 +45,7 @@ class SummaryCache:
             )
             connection.commit()
             self._connection = connection
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             self._connection = None  # a broken cache only costs speed
 
     @property

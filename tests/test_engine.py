@@ -1,0 +1,152 @@
+"""The server's inference engine, settings and transport, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hoverdoc.core.extract import extract
+from hoverdoc.server.cache import SummaryCache
+from hoverdoc.server.engine import SummaryEngine
+from hoverdoc.server.model_loading import load_model
+from hoverdoc.server.settings import Settings, parse_settings
+
+
+def definitions(count: int, corpus_records) -> list:
+    return [extract(r["code"])[0] for r in corpus_records[:count]]
+
+
+async def test_identical_requests_share_one_run_and_cache_survives_restart(
+    tmp_path, tiny_model_dir, corpus_records
+):
+    cache_path = tmp_path / "cache.sqlite3"
+    engine = SummaryEngine(SummaryCache(cache_path))
+    engine.set_model(load_model(tiny_model_dir))
+    (definition,) = definitions(1, corpus_records)
+    results = await asyncio.gather(*(engine.summarize(definition) for _ in range(20)))
+    assert {r.origin for r in results} == {"model"} and len({r.text for r in results}) == 1
+    assert engine.runs == 1  # twenty identical hovers, one model run
+    engine.close()
+
+    restarted = SummaryEngine(SummaryCache(cache_path))
+    restarted.set_model(load_model(tiny_model_dir))
+    again = await restarted.summarize(definition)
+    assert again.origin == "cache" and again.text == results[0].text and restarted.runs == 0
+    restarted.close()
+
+
+async def test_cancelled_requests_are_dropped_before_they_run(tmp_path, tiny_model_dir, corpus_records):
+    engine = SummaryEngine(SummaryCache(tmp_path / "cache.sqlite3"))
+    engine.set_model(load_model(tiny_model_dir))
+    many = definitions(120, corpus_records)
+    tasks = [asyncio.ensure_future(engine.summarize(d)) for d in many]
+    await asyncio.sleep(0)  # all queued
+    for task in tasks[20:]:
+        task.cancel()
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(not isinstance(r, BaseException) for r in done[:20])
+    assert all(isinstance(r, asyncio.CancelledError) for r in done[20:])
+    deadline = time.time() + 10
+    while engine.pending() and time.time() < deadline:
+        await asyncio.sleep(0.01)
+    assert engine.pending() == 0
+    # most of the 100 cancelled jobs never ran: at most one batch was already in flight
+    computed = sum(
+        engine.cache.get(engine.summarizer.digest, engine._key(engine.summarizer, _format(d))) is not None
+        for d in many[20:]
+    )
+    assert computed <= 16
+    engine.close()
+
+
+def _format(definition) -> str:
+    from hoverdoc.core.model_input import format_input
+
+    return format_input(definition.code)
+
+
+async def test_no_model_means_marked_fallback(tmp_path, corpus_records):
+    engine = SummaryEngine(SummaryCache(tmp_path / "c.sqlite3"))
+    loaded = load_model(tmp_path / "missing")
+    assert loaded.summarizer is None and "not found" in loaded.error
+    engine.set_model(None)
+    (definition,) = definitions(1, corpus_records)
+    summary = await engine.summarize(definition)
+    assert summary.is_fallback and summary.text.endswith(".")
+    engine.close()
+
+
+def test_settings_fall_back_per_value_with_warnings():
+    settings, warnings = parse_settings(
+        {
+            "docstringStyle": "NumPy",
+            "hover": {"enabled": False, "documented": "yes"},
+            "threads": -3,
+            "maxSourceTokens": 96,
+            "modelPath": "  ",
+            "interpreter": "/usr/bin/python3",  # the client's own setting: ignored silently
+        }
+    )
+    assert settings == Settings(
+        docstring_style="numpy",
+        hover_enabled=False,
+        hover_documented=False,
+        max_source_tokens=96,
+        threads=0,
+        model_path=None,
+    )
+    assert len(warnings) == 2
+    assert any("hover.documented" in w for w in warnings) and any("threads" in w for w in warnings)
+    assert parse_settings("nonsense")[1] and parse_settings(None) == (Settings(), [])
+
+
+def test_unreadable_cache_only_costs_speed(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    cache = SummaryCache(blocker / "sub" / "cache.sqlite3")  # its folder cannot be created
+    assert not cache.available
+    cache.put("m", "k", "v")
+    assert cache.get("m", "k") is None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")
+def test_tcp_mode_binds_loopback_by_default(tmp_path):
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hoverdoc.server", "--tcp", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+
+    def listeners() -> list[str]:
+        rows = (
+            Path("/proc/net/tcp").read_text().splitlines()[1:]
+            + Path("/proc/net/tcp6").read_text().splitlines()[1:]
+        )
+        return [
+            row.split()[1]
+            for row in rows
+            if row.split()[3] == "0A" and row.split()[1].endswith(f":{port:04X}")
+        ]
+
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and not listeners():
+            time.sleep(0.1)
+        assert listeners() == [f"0100007F:{port:04X}"]  # 127.0.0.1 only: no 0.0.0.0, no ::
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
