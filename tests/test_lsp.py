@@ -211,3 +211,23 @@ async def test_corrupt_model_falls_back(
 
 if sys.platform == "win32":  # pragma: no cover
     pytestmark = pytest.mark.skip("stdio subprocess tests run on POSIX")
+
+
+async def test_server_switches_to_a_newly_installed_workspace_model(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    await start_session(client, workspace, {})
+    first = await wait_for_state(client)
+    assert first["origin"] in ("bundled", "HOVERDOC_MODEL") or first["state"] == "fallback"
+    client.statuses.clear()
+    installed = workspace / ".hoverdoc" / "model"
+    shutil.copytree(tiny_model_dir, installed)  # what `hoverdoc retrain` does at its end
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=(installed / "manifest.json").as_uri(), type=types.FileChangeType.Created)
+            ]
+        )
+    )
+    status = await wait_for_state(client, states=("ready",))
+    assert status["model"] == "tiny-model" and status["origin"] == "workspace"
