@@ -390,26 +390,17 @@ def _code_without_docstring(lines: list[str], span: Span, doc_leaf: tree.Leaf | 
 
 
 def _remove_docstring(chunk: list[str], first_line: int, doc_leaf: tree.Leaf) -> list[str]:
+    """Cut the docstring literal out of the lines; a line left empty goes, the rest of a line stays
+    ("def f(): 'doc'; return 1" -> "def f(): return 1")."""
     start_line = doc_leaf.start_pos[0] - 1 - first_line
     end_line = doc_leaf.end_pos[0] - 1 - first_line
-    start_col = doc_leaf.start_pos[1]
-    end_col = doc_leaf.end_pos[1]
-    head = chunk[start_line][:start_col]
-    tail = chunk[end_line][end_col:]
-    # a docstring followed by "; more" keeps the rest of its line
-    stripped_tail = tail.lstrip()
-    if stripped_tail.startswith(";"):
-        tail = stripped_tail[1:].lstrip()
-    else:
-        tail = stripped_tail
-    merged = (
-        head + tail if tail and not tail.startswith("#") else head.rstrip() + (("  " + tail) if tail else "")
-    )
-    if not merged.strip():
-        return chunk[:start_line] + chunk[end_line + 1 :]
-    if not head.strip() and tail:
-        merged = head + tail
-    return chunk[:start_line] + [merged] + chunk[end_line + 1 :]
+    head = chunk[start_line][: doc_leaf.start_pos[1]]
+    tail = chunk[end_line][doc_leaf.end_pos[1] :].lstrip()
+    if tail.startswith(";"):
+        tail = tail[1:].lstrip()
+    merged = head + tail if tail else head.rstrip()
+    kept = [merged] if merged.strip() else []
+    return chunk[:start_line] + kept + chunk[end_line + 1 :]
 
 
 def iter_functions(source: str) -> Iterator[Definition]:
