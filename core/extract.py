@@ -311,27 +311,22 @@ _CLOSERS = (")", "]", "}")
 
 
 def _one_line(nodes) -> str:
-    """Source text of ``nodes`` on one line: comments dropped, line breaks folded."""
-    leaves = []
+    """Source text of ``nodes`` on one line: comments dropped, line breaks folded into single spaces
+    (none just inside brackets)."""
+    text: list[str] = []
+    previous = None
     for node in nodes:
-        leaf = node.get_first_leaf() if hasattr(node, "get_first_leaf") else node
-        last = node.get_last_leaf() if hasattr(node, "get_last_leaf") else node
+        leaf, last = node.get_first_leaf(), node.get_last_leaf()
         while leaf is not None:
-            leaves.append(leaf)
+            if previous is not None and leaf.prefix:
+                breaks = any(mark in leaf.prefix for mark in "\n\r#")
+                if not (breaks and (previous.value in _OPENERS or leaf.value in _CLOSERS)):
+                    text.append(" ")
+            text.append(leaf.value)
+            previous = leaf
             if leaf is last:
                 break
             leaf = leaf.get_next_leaf()
-    text = []
-    previous = None
-    for leaf in leaves:
-        if previous is not None and leaf.prefix:
-            has_break = "\n" in leaf.prefix or "\r" in leaf.prefix or "#" in leaf.prefix
-            if has_break and (previous.value in _OPENERS or leaf.value in _CLOSERS):
-                pass
-            elif has_break or leaf.prefix.strip(" \t\\\x0c") == "":
-                text.append(" ")
-        text.append(leaf.value)
-        previous = leaf
     return "".join(text).strip()
 
 
