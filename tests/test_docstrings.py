@@ -167,3 +167,19 @@ def test_property_docstring_names_exactly_the_signature(signature, style, as_met
     documented = documented_params(target.docstring)
     assert (documented or []) == expected
     assert document_all(out, style) == out
+
+
+def test_quote_style_follows_the_file():
+    source = "def a():\n    '''Documented with single quotes.'''\n    return 1\n\n\ndef b(x):\n    return x\n"
+    out = document_all(source, "pep257")
+    assert "def b(x):\n    '''Summary of b.'''\n    return x" in out
+    assert document_all(source.replace("'''", '"""'), "pep257").count('"""Summary of b."""') == 1
+
+
+def test_summary_with_quotes_and_backslashes_stays_valid():
+    source = "def f(pattern):\n    return pattern\n"
+    (definition,) = extract(source)
+    result = compose_docstring(source, definition, 'Match "\\\\d" in a """string""".', "pep257")
+    out = apply_edit(source, result.edit)
+    compile(out, "f.py", "exec")
+    assert extract(out)[0].docstring is not None
