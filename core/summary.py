@@ -106,13 +106,25 @@ def polish(prediction: str, code: str = "") -> str:
         return text
     if code:
         text = _restore_identifiers(text, code)
-    text = re.sub(r"\s+([.,;:!?)])", r"\1", text)
-    text = re.sub(r"([(])\s+", r"\1", text)
+    text = _tidy_spacing(text)
     if text[0].isalpha() and text[0].islower() and not _looks_like_identifier_start(text, code):
         text = text[0].upper() + text[1:]
     if text[-1] not in ".!?":
         text += "."
     return text
+
+
+_STUTTER = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
+
+
+def _tidy_spacing(text: str) -> str:
+    """Undo WordPiece spacing ("key - value", "it ' s", "( x )") and collapse stutters ("url url")."""
+    text = re.sub(r"\s+([.,;:!?)\]}])", r"\1", text)
+    text = re.sub(r"([(\[{])\s+", r"\1", text)
+    text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
+    text = re.sub(r"(?<=\w) ' (?=(s|t|re|ve|ll|d)\b)", "'", text)
+    text = re.sub(r"(?<=\w) / (?=\w)", "/", text)
+    return _STUTTER.sub(r"\1", text)
 
 
 def _looks_like_identifier_start(text: str, code: str) -> bool:
@@ -122,15 +134,16 @@ def _looks_like_identifier_start(text: str, code: str) -> bool:
 
 def _restore_identifiers(text: str, code: str) -> str:
     """Replace spaced or lower-cased spellings of identifiers that occur in ``code``."""
-    identifiers = sorted(
-        {m.group(0) for m in _IDENTIFIER.finditer(code) if len(m.group(0)) > 2},
-        key=len,
-        reverse=True,
-    )
+    found: set[str] = set()
+    for match in _IDENTIFIER.finditer(code):
+        found.add(match.group(0))
+        found.update(match.group(0).split("."))  # self.DataFrame.keys also names DataFrame
+    identifiers = sorted((i for i in found if len(i) > 2), key=len, reverse=True)
     for identifier in identifiers:
         spaced = r"\s*([._])\s*".join(re.escape(part) for part in re.split(r"[._]", identifier))
-        if "_" not in identifier and "." not in identifier and identifier.islower():
-            continue  # plain lower-case words need no restoring
+        compound = "_" in identifier or "." in identifier or any(c.isupper() for c in identifier[1:])
+        if not compound:
+            continue  # "list" must not become "List" because the code mentions typing.List
         pattern = re.compile(rf"(?<![\w.]){spaced}(?![\w])", re.IGNORECASE)
         text = pattern.sub(lambda _m, ident=identifier: ident, text)
     return text

@@ -70,3 +70,11 @@ def test_name_baseline_and_splitting():
     assert name_as_sentence("get_user_name") == "Get user name."
     assert name_as_sentence("Store.parseHTTPResponse") == "Parse HTTP response."
     assert split_name("__private_thing__") == ["private", "thing"]
+
+
+def test_polish_tidies_wordpiece_spacing_and_stutters():
+    code = "def items(self) -> List[str]:\n    return self.DataFrame.keys()"
+    assert polish("return a list of key - value pairs", code) == "Return a list of key-value pairs."
+    assert polish("return the url url of the current current current state", "") == "Return the url of the current state."
+    assert polish("wrap the dataframe ( if any )", code) == "Wrap the DataFrame (if any)."
+    assert polish("check the user ' s name", "") == "Check the user's name."
