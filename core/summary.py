@@ -114,6 +114,13 @@ def polish(prediction: str, code: str = "") -> str:
     return text
 
 
+# an uncased model writes "url"; shown the way people write them (scores lower-case everything anyway)
+_ACRONYMS = {w: w.upper() for w in (
+    "url", "urls", "uri", "uris", "json", "http", "https", "api", "apis", "xml", "html", "csv", "sql", "utf", "ascii",
+    "ssl", "tls", "tcp", "udp", "uuid", "yaml", "toml", "pdf", "png", "jpeg", "dns", "ftp", "ssh", "cli", "ast",
+    "lsp", "onnx", "rgb", "cpu", "gpu", "ram", "smtp", "imap", "mime", "html5", "jwt", "oauth", "xsrf", "csrf")}
+_ACRONYMS.update({"urls": "URLs", "uris": "URIs", "apis": "APIs", "id": "ID", "ids": "IDs", "oauth": "OAuth"})
+_ACRONYM = re.compile(r"\b(" + "|".join(sorted(_ACRONYMS, key=len, reverse=True)) + r")\b")
 _STUTTER = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 
 
@@ -124,7 +131,8 @@ def _tidy_spacing(text: str) -> str:
     text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
     text = re.sub(r"(?<=\w) ' (?=(s|t|re|ve|ll|d)\b)", "'", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)
-    return _STUTTER.sub(r"\1", text)
+    text = _STUTTER.sub(r"\1", text)
+    return _ACRONYM.sub(lambda m: _ACRONYMS[m.group(1)], text)
 
 
 def _looks_like_identifier_start(text: str, code: str) -> bool:

@@ -78,3 +78,4 @@ def test_polish_tidies_wordpiece_spacing_and_stutters():
     assert polish("return the url url of the current current current state", "") == "Return the url of the current state."
     assert polish("wrap the dataframe ( if any )", code) == "Wrap the DataFrame (if any)."
     assert polish("check the user ' s name", "") == "Check the user's name."
+    assert polish("parse the json body of an http response by id", "") == "Parse the JSON body of an HTTP response by ID."
