@@ -29,8 +29,9 @@ async def test_identical_requests_share_one_run_and_cache_survives_restart(
     engine.set_model(load_model(tiny_model_dir))
     (definition,) = definitions(1, corpus_records)
     results = await asyncio.gather(*(engine.summarize(definition) for _ in range(20)))
-    assert {r.origin for r in results} == {"model"} and len({r.text for r in results}) == 1
-    assert engine.runs == 1  # twenty identical hovers, one model run
+    # twenty identical hovers, one model run: the rest wait on it or, once it is done, read the cache
+    assert engine.runs == 1 and len({r.text for r in results}) == 1
+    assert "model" in {r.origin for r in results} and {r.origin for r in results} <= {"model", "cache"}
     engine.close()
 
     restarted = SummaryEngine(SummaryCache(cache_path))
