@@ -115,10 +115,55 @@ def polish(prediction: str, code: str = "") -> str:
 
 
 # an uncased model writes "url"; shown the way people write them (scores lower-case everything anyway)
-_ACRONYMS = {w: w.upper() for w in (
-    "url", "urls", "uri", "uris", "json", "http", "https", "api", "apis", "xml", "html", "csv", "sql", "utf", "ascii",
-    "ssl", "tls", "tcp", "udp", "uuid", "yaml", "toml", "pdf", "png", "jpeg", "dns", "ftp", "ssh", "cli", "ast",
-    "lsp", "onnx", "rgb", "cpu", "gpu", "ram", "smtp", "imap", "mime", "html5", "jwt", "oauth", "xsrf", "csrf")}
+_ACRONYMS = {
+    w: w.upper()
+    for w in (
+        "url",
+        "urls",
+        "uri",
+        "uris",
+        "json",
+        "http",
+        "https",
+        "api",
+        "apis",
+        "xml",
+        "html",
+        "csv",
+        "sql",
+        "utf",
+        "ascii",
+        "ssl",
+        "tls",
+        "tcp",
+        "udp",
+        "uuid",
+        "yaml",
+        "toml",
+        "pdf",
+        "png",
+        "jpeg",
+        "dns",
+        "ftp",
+        "ssh",
+        "cli",
+        "ast",
+        "lsp",
+        "onnx",
+        "rgb",
+        "cpu",
+        "gpu",
+        "ram",
+        "smtp",
+        "imap",
+        "mime",
+        "html5",
+        "jwt",
+        "oauth",
+        "xsrf",
+        "csrf",
+    )
+}
 _ACRONYMS.update({"urls": "URLs", "uris": "URIs", "apis": "APIs", "id": "ID", "ids": "IDs", "oauth": "OAuth"})
 _ACRONYM = re.compile(r"\b(" + "|".join(sorted(_ACRONYMS, key=len, reverse=True)) + r")\b")
 _STUTTER = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hoverdoc.core.extract import extract
 from hoverdoc.core.metrics import bleu4
 from hoverdoc.core.model_dir import Generation
 from hoverdoc.core.model_input import format_input
 from hoverdoc.core.pairs import iter_pairs
+
+if TYPE_CHECKING:
+    from hoverdoc.server.runtime import Summarizer
+    from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
 
 @dataclass
@@ -40,7 +45,11 @@ def draw_sample(paths: list[str], size: int, seed: int = 0) -> Sample:
 
 
 def pytorch_greedy(
-    model, tokenizer, texts: list[str], generation: Generation, max_source_tokens: int
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    texts: list[str],
+    generation: Generation,
+    max_source_tokens: int,
 ) -> list[list[int]]:
     """Greedy ids from transformers' ``generate`` with exactly the runtime's settings, one input at a
     time (no padding), start/eos/pad stripped."""
@@ -77,7 +86,7 @@ def pytorch_greedy(
     return results
 
 
-def onnx_greedy(summarizer, texts: list[str]) -> list[list[int]]:
+def onnx_greedy(summarizer: Summarizer, texts: list[str]) -> list[list[int]]:
     """Greedy ids from the lean runtime, one input at a time."""
     return [summarizer.generate([text], num_beams=1)[0] for text in texts]
 
@@ -89,7 +98,13 @@ def compare(expected: list[list[int]], actual: list[list[int]]) -> float:
     return sum(a == b for a, b in zip(expected, actual)) / len(expected)
 
 
-def bleu_change(summarizer, reference_ids, candidate_ids, codes, references) -> dict:
+def bleu_change(
+    summarizer: Summarizer,
+    reference_ids: list[list[int]],
+    candidate_ids: list[list[int]],
+    codes: list[str],
+    references: list[str] | None,
+) -> dict:
     """BLEU of both outputs against the references (or, without references, the candidate against
     the reference model's own outputs)."""
     from hoverdoc.core.summary import polish

@@ -19,6 +19,7 @@ from hoverdoc.core.model_input import format_input
 
 from .cache import SummaryCache, input_digest
 from .model_loading import LoadedModel
+from .runtime import Summarizer
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16
@@ -69,12 +70,12 @@ class SummaryEngine:
             self.model = loaded
 
     @property
-    def summarizer(self):
+    def summarizer(self) -> Summarizer | None:
         """The loaded runtime, or None while there is no usable model."""
         model = self.model
         return model.summarizer if model is not None else None
 
-    def _key(self, summarizer, text: str) -> str:
+    def _key(self, summarizer: Summarizer, text: str) -> str:
         return f"{summarizer.digest}:{summarizer.max_source_tokens}:{input_digest(text)}"
 
     # --- requests ---------------------------------------------------------------------------------

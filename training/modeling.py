@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.model_input import (
@@ -16,6 +16,10 @@ from hoverdoc.core.model_input import (
     INPUT_FORMAT_VERSION,
     check_input_format,
 )
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PretrainedConfig, PreTrainedModel, PreTrainedTokenizerFast
 
 # Written beside a model's weights: how inputs were formatted when it was trained.
 SETTINGS_FILE = "hoverdoc.json"
@@ -88,7 +92,7 @@ def weights_digest(directory: Path) -> str | None:
     return digest_files(weights) if weights else None
 
 
-def check_seq2seq_config(base: str):
+def check_seq2seq_config(base: str) -> PretrainedConfig:
     """The base's transformers config, or a clear error when it can't be had or isn't seq2seq."""
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES
@@ -120,7 +124,7 @@ def check_seq2seq_config(base: str):
     return config
 
 
-def load_tokenizer(source: str | Path):
+def load_tokenizer(source: str | Path) -> PreTrainedTokenizerFast:
     """The fast (``tokenizers``-backed) tokenizer of a model; slow-only tokenizers are refused."""
     from transformers import AutoTokenizer
 
@@ -133,7 +137,7 @@ def load_tokenizer(source: str | Path):
     return tokenizer
 
 
-def load_seq2seq(source: str | Path, dtype=None):
+def load_seq2seq(source: str | Path, dtype: torch.dtype | None = None) -> PreTrainedModel:
     """A seq2seq model from a hub id or directory, preferring safetensors."""
     from transformers import AutoModelForSeq2SeqLM
 
@@ -148,7 +152,7 @@ def load_seq2seq(source: str | Path, dtype=None):
         ) from None
 
 
-def decoder_start_id(model) -> int:
+def decoder_start_id(model: PreTrainedModel) -> int:
     """The token the decoder starts from."""
     config = model.config
     start = getattr(config, "decoder_start_token_id", None)
@@ -159,7 +163,7 @@ def decoder_start_id(model) -> int:
     return int(start)
 
 
-def count_parameters(model) -> tuple[int, int]:
+def count_parameters(model: torch.nn.Module) -> tuple[int, int]:
     """(trainable, total) parameter counts; shared tensors counted once."""
     seen: set[int] = set()
     trainable = total = 0

@@ -57,7 +57,7 @@ def _spdx_permissive(expression: str) -> bool:
     return bool(_PERMISSIVE_SPDX.match(expression.strip().strip("()")))
 
 
-def classify_license(meta) -> tuple[str, bool]:
+def classify_license(meta: metadata.PackageMetadata) -> tuple[str, bool]:
     """(license as recorded, whether it is permissive) from a distribution's metadata."""
     expression = meta.get("License-Expression")
     if expression:
