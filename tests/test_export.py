@@ -229,3 +229,36 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
     garbled = tmp_path / "m1"
     with pytest.raises(ModelDirError, match="checksum mismatch"):
         load_manifest(garbled, verify="sha256")
+
+
+def test_beam_search_matches_transformers(tiny_run: Path, corpus_records, tmp_path):
+    import torch
+
+    from hoverdoc.core.tokenization import configure_truncation
+    from hoverdoc.export.cli import export_model
+    from hoverdoc.export.merge import from_run
+
+    source = from_run(tiny_run)
+    export_model(source, tmp_path / "fp32", quantize="none", parity_sample=2)
+    summarizer = Summarizer(tmp_path / "fp32")
+    g = summarizer.generation
+    encoder = configure_truncation(source.tokenizer.backend_tokenizer, summarizer.manifest.max_source_tokens)
+    for record in corpus_records[:12]:
+        text = format_input(record["code"])
+        ids = torch.tensor([encoder.encode(text).ids])
+        with torch.no_grad():
+            output = source.model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                num_beams=3,
+                do_sample=False,
+                max_length=g.max_length,
+                no_repeat_ngram_size=g.no_repeat_ngram_size,
+                decoder_start_token_id=g.decoder_start_token_id,
+                eos_token_id=g.eos_token_id,
+                pad_token_id=g.pad_token_id,
+                length_penalty=1.0,
+                early_stopping=True,
+            )[0].tolist()
+        expected = [t for t in output[1:] if t not in (g.eos_token_id, g.pad_token_id)]
+        assert summarizer.generate([text], num_beams=3)[0] == expected

@@ -75,7 +75,13 @@ def test_name_baseline_and_splitting():
 def test_polish_tidies_wordpiece_spacing_and_stutters():
     code = "def items(self) -> List[str]:\n    return self.DataFrame.keys()"
     assert polish("return a list of key - value pairs", code) == "Return a list of key-value pairs."
-    assert polish("return the url url of the current current current state", "") == "Return the URL of the current state."
+    assert (
+        polish("return the url url of the current current current state", "")
+        == "Return the URL of the current state."
+    )
     assert polish("wrap the dataframe ( if any )", code) == "Wrap the DataFrame (if any)."
     assert polish("check the user ' s name", "") == "Check the user's name."
-    assert polish("parse the json body of an http response by id", "") == "Parse the JSON body of an HTTP response by ID."
+    assert (
+        polish("parse the json body of an http response by id", "")
+        == "Parse the JSON body of an HTTP response by ID."
+    )
