@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parity-sample", type=int, default=32, help="inputs compared PyTorch vs ONNX")
     export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
     export.add_argument("--name", help="model name for the manifest")
+    export.add_argument(
+        "--beams", type=int, help="beam width the served model decodes with (default: the run's)"
+    )
+    export.add_argument(
+        "--repetition-penalty", type=float, help="penalty on repeated tokens (default: the run's)"
+    )
     export.add_argument("--checkpoint", help="export a checkpoint of the run instead: best, last or a folder")
     export.add_argument(
         "--save-weights",

@@ -37,6 +37,7 @@ class Generation:
     max_length: int = 33  # tokens including the start token
     num_beams: int = 1
     no_repeat_ngram_size: int = 0
+    repetition_penalty: float = 1.0
 
 
 @dataclass

@@ -74,7 +74,7 @@ def pytorch_greedy(
                 pad_token_id=generation.pad_token_id,
                 forced_bos_token_id=None,
                 forced_eos_token_id=None,
-                repetition_penalty=1.0,
+                repetition_penalty=generation.repetition_penalty,
                 length_penalty=1.0,
             )[0].tolist()
             stripped = []

@@ -50,6 +50,16 @@ def banned_ngram_tokens(sequence: Sequence[int], n: int) -> list[int]:
     return banned
 
 
+def penalize_repetitions(scores: np.ndarray, sequence: Sequence[int], penalty: float) -> None:
+    """transformers' repetition penalty, in place: scores of tokens already in ``sequence`` shrink
+    (divided by ``penalty`` when positive, multiplied when negative)."""
+    if penalty == 1.0:
+        return
+    seen = np.unique(np.asarray(sequence, dtype=np.int64))
+    values = scores[seen]
+    scores[seen] = np.where(values < 0, values * np.float32(penalty), values / np.float32(penalty))
+
+
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
@@ -155,6 +165,7 @@ class Summarizer:
         while len(sequences[0]) < g.max_length and not all(finished):
             logits, past = self._decoder_step(tokens, states, mask, past)
             for row in range(batch):
+                penalize_repetitions(logits[row], sequences[row], g.repetition_penalty)
                 for token in banned_ngram_tokens(sequences[row], g.no_repeat_ngram_size):
                     logits[row, token] = -np.inf
             chosen = logits.argmax(axis=-1)
@@ -174,7 +185,7 @@ class Summarizer:
         states = np.repeat(states, beams, axis=0)
         mask = np.repeat(mask, beams, axis=0)
         sequences = [[g.decoder_start_token_id] for _ in range(batch * beams)]
-        scores = np.full((batch, beams), -1e9, dtype=np.float64)
+        scores = np.full((batch, beams), -1e9, dtype=np.float32)
         scores[:, 0] = 0.0  # all beams start identical: only the first may expand at step one
         done: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch)]
         closed = [False] * batch
@@ -182,25 +193,30 @@ class Summarizer:
         past = None
         while len(sequences[0]) < g.max_length and not all(closed):
             logits, past = self._decoder_step(tokens, states, mask, past)
-            log_probs = _log_softmax(logits.astype(np.float64))
+            log_probs = _log_softmax(logits.astype(np.float32))
             for row in range(batch * beams):
+                penalize_repetitions(
+                    log_probs[row], sequences[row], g.repetition_penalty
+                )  # on log-probs, as transformers
                 for token in banned_ngram_tokens(sequences[row], g.no_repeat_ngram_size):
                     log_probs[row, token] = -np.inf
             vocab = log_probs.shape[-1]
             total = (scores.reshape(-1, 1) + log_probs).reshape(batch, beams * vocab)
             order = np.argsort(-total, axis=-1)[:, : 2 * beams]
-            new_sequences, new_scores, sources = [], np.full((batch, beams), -1e9), []
+            new_sequences, new_scores, sources = [], np.full((batch, beams), -1e9, dtype=np.float32), []
             for b in range(batch):
                 kept = 0
-                for flat in order[b]:
+                for rank, flat in enumerate(order[b]):
+                    if closed[b]:
+                        break
                     beam, token = divmod(int(flat), vocab)
                     score = float(total[b, flat])
                     parent = sequences[b * beams + beam]
-                    if closed[b]:
-                        break
                     if token == g.eos_token_id:
-                        length = len(parent)  # generated tokens incl. eos, excl. start
-                        done[b].append((score / (length**length_penalty), parent + [token]))
+                        if rank < beams:  # transformers finishes a hypothesis only from the top num_beams
+                            length = len(parent)  # generated tokens incl. eos, excl. start
+                            done[b].append((score / (length**length_penalty), parent + [token]))
+                            done[b] = sorted(done[b], key=lambda item: -item[0])[:beams]
                         continue
                     new_sequences.append(parent + [token])
                     new_scores[b, kept] = score
@@ -213,18 +229,21 @@ class Summarizer:
                     sources.append(b * beams)
                     kept += 1
                 if len(done[b]) >= beams:
-                    best_running = new_scores[b].max() / (len(sequences[0]) ** length_penalty)
-                    if max(s for s, _ in done[b]) >= best_running:
-                        closed[b] = True
+                    closed[b] = True  # early stopping: num_beams finished hypotheses are enough
             index = np.array(sources)
             past = {name: value[index] for name, value in past.items()}
             sequences, scores = new_sequences, new_scores
             tokens = np.array([[s[-1]] for s in sequences], dtype=np.int64)
         results = []
         for b in range(batch):
-            candidates = done[b] or [
-                (scores[b, k] / len(sequences[b * beams + k]), sequences[b * beams + k]) for k in range(beams)
-            ]
+            candidates = list(done[b])
+            if not closed[b]:  # the length limit ended the search: running beams compete too
+                for k in range(beams):
+                    sequence = sequences[b * beams + k]
+                    if scores[b, k] > -1e8:
+                        candidates.append(
+                            (float(scores[b, k]) / ((len(sequence) - 1) ** length_penalty), sequence)
+                        )
             results.append(self._strip(max(candidates, key=lambda c: c[0])[1]))
         return results
 

@@ -239,9 +239,13 @@ def test_beam_search_matches_transformers(tiny_run: Path, corpus_records, tmp_pa
     from hoverdoc.export.merge import from_run
 
     source = from_run(tiny_run)
-    export_model(source, tmp_path / "fp32", quantize="none", parity_sample=2)
+    source.settings.repetition_penalty = 1.3  # transformers applies it to log-probabilities in beam search
+    export_model(
+        source, tmp_path / "fp32", quantize="none", parity_sample=8
+    )  # greedy parity, with the penalty
     summarizer = Summarizer(tmp_path / "fp32")
     g = summarizer.generation
+    assert g.repetition_penalty == 1.3
     encoder = configure_truncation(source.tokenizer.backend_tokenizer, summarizer.manifest.max_source_tokens)
     for record in corpus_records[:12]:
         text = format_input(record["code"])

@@ -69,6 +69,7 @@ class TrainOptions:
     metric_for_best: str = _opt("bleu", "eval metric that picks the best checkpoint: bleu, rougeL or loss")
     num_beams: int = _opt(1, "beam width for evaluation and the saved generation settings")
     no_repeat_ngram_size: int = _opt(3, "block repeated n-grams of this size when generating (0: off)")
+    repetition_penalty: float = _opt(1.0, "penalise tokens already generated (transformers' rule; 1.0: off)")
     seed: int = _opt(42, "random seed for initialisation, data order and sampling")
     threads: int = _opt(0, "CPU threads for torch (0: the default)")
     logging_steps: int = _opt(20, "log the training loss every this many steps")

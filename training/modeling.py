@@ -35,6 +35,7 @@ class ModelSettings:
     max_target_tokens: int = DEFAULT_MAX_TARGET_TOKENS
     num_beams: int = 1
     no_repeat_ngram_size: int = 3
+    repetition_penalty: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def save(self, directory: str | Path) -> None:

@@ -124,6 +124,7 @@ def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSett
         settings.input_prefix = options.input_prefix
     settings.num_beams = options.num_beams
     settings.no_repeat_ngram_size = options.no_repeat_ngram_size
+    settings.repetition_penalty = options.repetition_penalty
     return settings
 
 
@@ -211,6 +212,7 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
     model.generation_config.max_length = settings.max_target_tokens + 1
     model.generation_config.num_beams = settings.num_beams
     model.generation_config.no_repeat_ngram_size = settings.no_repeat_ngram_size
+    model.generation_config.repetition_penalty = settings.repetition_penalty
     start_id = decoder_start_id(model)
     train_set = PairsDataset(train_records, tokenizer, settings, start_id)
     eval_set = PairsDataset(eval_records, tokenizer, settings, start_id) if eval_records else None
