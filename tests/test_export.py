@@ -233,7 +233,6 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
 
 def test_beam_search_matches_transformers(tiny_run: Path, corpus_records, tmp_path):
     import torch
-
     from hoverdoc.core.tokenization import configure_truncation
     from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run
