@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from hoverdoc.core.extract import extract
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+
+from hoverdoc.core.extract import extract
 
 DEFAULT_FILES = ["argparse.py", "tarfile.py", "json/decoder.py", "textwrap.py", "configparser.py"]
 

@@ -56,6 +56,7 @@ def worker(backend: str, model: Path, data_file: Path, threads: int) -> dict:
     references = [r["summary"] for r in records]
     if backend == "pytorch":
         import torch
+
         from hoverdoc.core.model_input import format_input
         from hoverdoc.core.summary import polish
         from hoverdoc.core.tokenization import configure_truncation

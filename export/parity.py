@@ -14,8 +14,9 @@ from hoverdoc.core.model_input import format_input
 from hoverdoc.core.pairs import iter_pairs
 
 if TYPE_CHECKING:
-    from hoverdoc.server.runtime import Summarizer
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
+
+    from hoverdoc.server.runtime import Summarizer
 
 
 @dataclass
@@ -54,6 +55,7 @@ def pytorch_greedy(
     """Greedy ids from transformers' ``generate`` with exactly the runtime's settings, one input at a
     time (no padding), start/eos/pad stripped."""
     import torch
+
     from hoverdoc.core.tokenization import configure_truncation
 
     encoder = configure_truncation(tokenizer.backend_tokenizer, max_source_tokens)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import docstring_parser
 from docstring_parser import DocstringStyle
+
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import extract
 from hoverdoc.core.fallback import name_as_sentence

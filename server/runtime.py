@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+
 from hoverdoc.core.model_dir import (
     DECODER_FILE,
     ENCODER_FILE,

@@ -7,8 +7,6 @@ import logging
 import uuid
 from typing import Any
 
-from hoverdoc.core.extract import Definition, definition_named_at
-from hoverdoc.core.paths import WORKSPACE_MODEL
 from lsprotocol import types
 from parso.utils import split_lines
 from pygls.lsp.server import LanguageServer
@@ -16,6 +14,9 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
+
+from hoverdoc.core.extract import Definition, definition_named_at
+from hoverdoc.core.paths import WORKSPACE_MODEL
 
 from .docstrings import TextEdit, compose_docstring, needs_update
 from .engine import Summary, SummaryEngine

@@ -12,10 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
-from hoverdoc.core.extract import extract
-from hoverdoc.server.docstrings import STYLES, apply_edit, compose_docstring, documented_params, needs_update
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from hoverdoc.core.extract import extract
+from hoverdoc.server.docstrings import STYLES, apply_edit, compose_docstring, documented_params, needs_update
 
 DATA = Path(__file__).parent / "data" / "docstrings"
 CASES = sorted(p for p in DATA.glob("*.py") if p.stem.count(".") == 0)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from hoverdoc.core.extract import extract
 from hoverdoc.server.cache import SummaryCache
 from hoverdoc.server.engine import SummaryEngine

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import ModelDirError, load_manifest
 from hoverdoc.core.model_input import format_input
@@ -233,6 +234,7 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
 
 def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_records, tmp_path):
     import torch
+
     from hoverdoc.core.tokenization import configure_truncation
     from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from hoverdoc.core.extract import extract
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.training.mine import MineOptions, mine

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from hoverdoc.core.metrics import bleu4, exact_match, rouge_l, score_all, sentence_bleu
 from hoverdoc.core.pairs import PairsError, read_pairs, write_pairs
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from corpus_gen import write_repository
+
 from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import load_manifest
 from hoverdoc.core.paths import workspace_model_dir

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hoverdoc.core.extract import extract
 from hoverdoc.core.fallback import fallback_summary, name_as_sentence, split_name
 from hoverdoc.core.summary import polish, summarize_docstring

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from hoverdoc.core.cli import main as cli
 from hoverdoc.training.modeling import RunInfo
 
@@ -28,19 +29,21 @@ def test_lora_run_learns_and_writes_a_loadable_adapter(tiny_run: Path, tiny_base
     assert (tiny_run / "tokenizer" / "tokenizer.json").is_file()
     assert list((tiny_run / "logs").glob("events.out.tfevents.*"))  # TensorBoard
 
-    from hoverdoc.training.modeling import load_seq2seq
     from peft import PeftModel
+
+    from hoverdoc.training.modeling import load_seq2seq
 
     model = PeftModel.from_pretrained(load_seq2seq(str(tiny_base)), str(tiny_run / "adapter"))
     assert any("lora_" in name for name, _ in model.named_parameters())
 
 
 def test_default_lora_is_a_small_share_of_a_realistically_shaped_model():
+    from peft import get_peft_model
+    from transformers import T5Config, T5ForConditionalGeneration
+
     from hoverdoc.training.config import TrainOptions
     from hoverdoc.training.modeling import count_parameters
     from hoverdoc.training.train import _apply_lora
-    from peft import get_peft_model
-    from transformers import T5Config, T5ForConditionalGeneration
 
     model = T5ForConditionalGeneration(
         T5Config(

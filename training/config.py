@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import tomllib
+
 from hoverdoc.core.errors import HoverdocError
 
 

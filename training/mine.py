@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
+
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.sources import decode_source
 from hoverdoc.core.summary import summarize_docstring

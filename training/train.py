@@ -148,6 +148,7 @@ def _apply_lora(model, options: TrainOptions):
 
 def _metrics_function(tokenizer, codes: list[str]):
     import numpy as np
+
     from hoverdoc.core.metrics import bleu4, rouge_l
 
     def compute(prediction):
