@@ -30,27 +30,25 @@ def run(args: argparse.Namespace) -> int:
     if not definitions:
         print(f"{args.file}: no functions or classes found", file=sys.stderr)
         return 0
-    summaries: list[str]
-    marker = ""
-    if args.fallback:
-        summaries = [fallback_summary(d) for d in definitions]
-        marker = f"  ({FALLBACK_LABEL})"
-    else:
-        loaded = load_model(args.model, workspace_root=".", threads=args.threads)
-        if loaded.summarizer is None:
-            print(f"hoverdoc: no usable model ({loaded.error}); showing fallback summaries", file=sys.stderr)
-            summaries = [fallback_summary(d) for d in definitions]
-            marker = f"  ({FALLBACK_LABEL})"
-        else:
-            summaries = loaded.summarizer.summarize([d.code for d in definitions])
+    loaded = None if args.fallback else load_model(args.model, workspace_root=".", threads=args.threads)
+    if loaded is not None and loaded.summarizer is None:
+        print(f"hoverdoc: no usable model ({loaded.error}); showing fallback summaries", file=sys.stderr)
+    generated = (
+        loaded.summarizer.summarize([d.code for d in definitions])
+        if loaded is not None and loaded.summarizer is not None
+        else [""] * len(definitions)
+    )
+    marked = f"  ({FALLBACK_LABEL})"
+    summaries = [output or fallback_summary(d) for output, d in zip(generated, definitions)]
+    markers = ["" if output else marked for output in generated]
     if args.docstring:
         from .docstrings import compose_docstring
 
-        for definition, summary in zip(definitions, summaries):
+        for definition, summary, marker in zip(definitions, summaries, markers):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
             print(compose_docstring(text, definition, summary, style=args.style).indented())
             print()
         return 0
-    for definition, summary in zip(definitions, summaries):
+    for definition, summary, marker in zip(definitions, summaries, markers):
         print(f"{args.file}:{definition.span.start_line + 1}: {definition.qualname}: {summary}{marker}")
     return 0
