@@ -15,14 +15,21 @@ def _run_dir(work: Path) -> Path:
     return work / "run"
 
 
-def stage_export(work: Path, models_dir: Path, name: str) -> None:
-    """Export the run's best weights (or best checkpoint so far) as int8 ONNX plus fp16 safetensors."""
+def stage_export(
+    work: Path, models_dir: Path, name: str, repetition_penalty: float | None = None, beams: int | None = None
+) -> None:
+    """Export the run's best weights (or best checkpoint so far) as int8 ONNX plus fp16 safetensors,
+    with the decoding settings chosen on the dev split."""
     from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run
 
     run_dir = _run_dir(work)
     finished = (run_dir / "model" / "model.safetensors").is_file()
     source = from_run(run_dir, None if finished else "best")
+    if repetition_penalty is not None:
+        source.settings.repetition_penalty = repetition_penalty
+    if beams is not None:
+        source.settings.num_beams = beams
     manifest = export_model(
         source,
         models_dir / name,

@@ -190,6 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decoder-layers", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
     parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
+    parser.add_argument(
+        "--repetition-penalty", type=float, default=1.2, help="decoding: penalty on repeated tokens"
+    )
+    parser.add_argument("--beams", type=int, default=1, help="decoding: beam width of the served model")
     args = parser.parse_args(argv)
     work = Path(args.work)
     stages = ["corpus", "init", "train", "export", "card"] if args.stage == "all" else [args.stage]
@@ -200,10 +204,14 @@ def main(argv: list[str] | None = None) -> int:
             stage_init(work, args.max_source_tokens, args.decoder_layers)
         elif stage == "train":
             stage_train(work, args.device, args.set)
-        elif stage in ("export", "card"):
-            from . import bundled_export
+        elif stage == "export":
+            from .bundled_export import stage_export
 
-            getattr(bundled_export, f"stage_{stage}")(work, Path(args.models_dir), MODEL_NAME)
+            stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams)
+        elif stage == "card":
+            from .bundled_export import stage_card
+
+            stage_card(work, Path(args.models_dir), MODEL_NAME)
     return 0
 
 
