@@ -176,6 +176,11 @@ def _tidy_spacing(text: str) -> str:
     text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
     text = re.sub(r"(?<=\w) ' (?=(s|t|re|ve|ll|d)\b)", "'", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)
+    text = re.sub(r"(?<=\w) _ (?=\w)", "_", text)  # an identifier the code doesn't spell out
+    text = re.sub(r"(?<=\w) \(\)", "()", text)
+    text = re.sub(r"([\"'`])\s+([^\"'`]*?)\s+\1", r"\1\2\1", text)  # " name " -> "name"
+    text = re.sub(r"(\"\"|''|``)", "", text)  # empty quotes
+    text = re.sub(r"\s{2,}", " ", text).strip()
     text = _STUTTER.sub(r"\1", text)
     return _ACRONYM.sub(lambda m: _ACRONYMS[m.group(1)], text)
 

@@ -82,6 +82,8 @@ def test_polish_tidies_wordpiece_spacing_and_stutters():
     )
     assert polish("wrap the dataframe ( if any )", code) == "Wrap the DataFrame (if any)."
     assert polish("check the user ' s name", "") == "Check the user's name."
+    assert polish("returns the next _ dict () of the given method", "") == "Returns the next_dict() of the given method."
+    assert polish('set the " name " attribute', "") == 'Set the "name" attribute.'
     assert (
         polish("parse the json body of an http response by id", "")
         == "Parse the JSON body of an HTTP response by ID."
