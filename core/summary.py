@@ -171,15 +171,15 @@ _STUTTER = re.compile(r"\b(\w+)(?:\s+\1\b)+", re.IGNORECASE)
 
 def _tidy_spacing(text: str) -> str:
     """Undo WordPiece spacing ("key - value", "it ' s", "( x )") and collapse stutters ("url url")."""
+    text = re.sub(r"(?<=\w) ' (?=(s|t|re|ve|ll|d)\b)", "'", text)
+    text = re.sub(r"([\"'`])\s+([^\"'`]*?)\s+\1", r"\1\2\1", text)  # " name " -> "name"
+    text = re.sub(r"(?:[\"'`]\s*){2,}(?=[.,;:!?]|\s|$)", "", text)  # runs of quotes with nothing inside
     text = re.sub(r"\s+([.,;:!?)\]}])", r"\1", text)
     text = re.sub(r"([(\[{])\s+", r"\1", text)
     text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
-    text = re.sub(r"(?<=\w) ' (?=(s|t|re|ve|ll|d)\b)", "'", text)
     text = re.sub(r"(?<=\w) / (?=\w)", "/", text)
     text = re.sub(r"(?<=\w) _ (?=\w)", "_", text)  # an identifier the code doesn't spell out
     text = re.sub(r"(?<=\w) \(\)", "()", text)
-    text = re.sub(r"([\"'`])\s+([^\"'`]*?)\s+\1", r"\1\2\1", text)  # " name " -> "name"
-    text = re.sub(r"(\"\"|''|``)", "", text)  # empty quotes
     text = re.sub(r"\s{2,}", " ", text).strip()
     text = _STUTTER.sub(r"\1", text)
     return _ACRONYM.sub(lambda m: _ACRONYMS[m.group(1)], text)
