@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue from the run directory's last checkpoint"
     )
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any option")
+    train.add_argument("--options", action="store_true", help="list every option --set and --config accept")
 
     export = sub.add_parser("export", help="merge + ONNX export + parity check into a model directory")
     export.add_argument("run_dir", nargs="?", metavar="RUN_DIR")

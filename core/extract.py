@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -396,8 +395,3 @@ def _remove_docstring(chunk: list[str], first_line: int, doc_leaf: tree.Leaf) ->
     merged = head + tail if tail else head.rstrip()
     kept = [merged] if merged.strip() else []
     return chunk[:start_line] + kept + chunk[end_line + 1 :]
-
-
-def iter_functions(source: str) -> Iterator[Definition]:
-    """Only the functions and methods of ``source``."""
-    return (d for d in extract(source) if d.is_function)

@@ -16,6 +16,7 @@ import docstring_parser
 from docstring_parser import DocstringStyle
 
 from hoverdoc.core.extract import Definition, extract
+from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 
 from .docstring_facts import Entry, Facts, clean_type, facts_for
@@ -432,7 +433,7 @@ def compose_docstring(
         edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
         return DocstringResult(literal, edit, "update", chosen, indent)
 
-    content = render(DocModel(summary.strip() or "TODO: describe.", "", fresh), style)
+    content = render(DocModel(summary.strip() or fallback_summary(definition), "", fresh), style)
     literal = make_literal(content, indent, quote_of(source, definitions), newline)
     node = definition.node
     colon = node.children[-2]

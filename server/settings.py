@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .docstrings import STYLES
@@ -94,9 +94,3 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
             default = getattr(Settings(), name)
             warnings.append(f"hoverdoc.{key} = {value!r} {error}; using {default!r}")
     return replace(settings, **updates), warnings
-
-
-def setting_names() -> list[str]:
-    """The client-side names of all settings."""
-    names = {f.name for f in fields(Settings)}
-    return [key for key, name in _KEYS.items() if name in names]

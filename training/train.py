@@ -341,6 +341,11 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
 
 def run(args: argparse.Namespace) -> int:
     """The ``hoverdoc train`` command."""
+    if getattr(args, "options", False):
+        from .config import describe
+
+        print("\n".join(describe()))
+        return 0
     options = options_from_args(args)
     result = train(options, resume=args.resume)
     if int(os.environ.get("RANK", "0")) == 0:
