@@ -231,3 +231,37 @@ async def test_server_switches_to_a_newly_installed_workspace_model(
     )
     status = await wait_for_state(client, states=("ready",))
     assert status["model"] == "tiny-model" and status["origin"] == "workspace"
+
+
+async def test_hover_settings_and_initialization_options(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    # a client without workspace/configuration: settings come from the initialization options
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            root_uri=workspace.as_uri(),
+            initialization_options={
+                "modelPath": str(tiny_model_dir),
+                "hover": {"documented": True},
+                "docstringStyle": "sphinx",
+            },
+        )
+    )
+    await wait_for_state(client)
+    uri = open_document(client, workspace / "pkg" / "accounts.py")
+    assert "def documented(self, x)" in await hover(client, uri, 16, 10)  # documented functions hover too
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+        )
+    )
+    assert result["applied"] and ":param account_id:" in client.applied_edits[-1].changes[uri][0].new_text
+    # settings pushed with didChangeConfiguration (the legacy push model) switch hovers off
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(
+            settings={"hoverdoc": {"modelPath": str(tiny_model_dir), "hover": {"enabled": False}}}
+        )
+    )
+    await asyncio.sleep(0.3)
+    assert await hover(client, uri, 3, 8) == ""

@@ -83,7 +83,10 @@ def test_polish_tidies_wordpiece_spacing_and_stutters():
     assert polish("wrap the dataframe ( if any )", code) == "Wrap the DataFrame (if any)."
     assert polish("check the user ' s name", "") == "Check the user's name."
     assert polish("the user ' s name and the group ' s id", "") == "The user's name and the group's ID."
-    assert polish("returns the next _ dict () of the given method", "") == "Returns the next_dict() of the given method."
+    assert (
+        polish("returns the next _ dict () of the given method", "")
+        == "Returns the next_dict() of the given method."
+    )
     assert polish('set the " name " attribute', "") == 'Set the "name" attribute.'
     assert (
         polish("parse the json body of an http response by id", "")
