@@ -8,7 +8,18 @@ import platform
 import sys
 from pathlib import Path
 
+from hoverdoc.core.model_dir import Manifest
 from hoverdoc.core.pairs import read_pairs
+
+
+def _decoding(manifest: Manifest) -> str:
+    """Describe the manifest's decoding settings in words."""
+    generation = manifest.generation
+    words = "greedy decoding" if generation.num_beams <= 1 else f"beam search ({generation.num_beams} beams)"
+    words += f" with no repeated {generation.no_repeat_ngram_size}-grams"
+    if generation.repetition_penalty and generation.repetition_penalty != 1.0:
+        words += f" and a repetition penalty of {generation.repetition_penalty}"
+    return words
 
 
 def _run_dir(work: Path) -> Path:
@@ -130,8 +141,7 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         f"- Vocabulary: MiniLM's uncased WordPiece pruned from {warm['original_vocab_size']:,} to {warm['vocab_size']:,}"
         " tokens (those the corpus uses, plus every single character).",
         f"- Input: input format v{manifest.input_format_version}, the function's code without its docstring, cut to"
-        f" {manifest.max_source_tokens} tokens; output up to {manifest.max_target_tokens} tokens, greedy decoding with"
-        f" no repeated {manifest.generation.no_repeat_ngram_size}-grams.",
+        f" {manifest.max_source_tokens} tokens; output up to {manifest.max_target_tokens} tokens, {_decoding(manifest)}.",
         f"- Files: ONNX int8 encoder {size.get('encoder_model.onnx', 0):.1f} MB + merged decoder"
         f" {size.get('decoder_model_merged.onnx', 0):.1f} MB, tokenizer {size.get('tokenizer.json', 0):.1f} MB;"
         f" merged weights (fp16 safetensors) {weights_size:.1f} MB.",
