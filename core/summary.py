@@ -11,6 +11,9 @@ _INTERPRETED = re.compile(r"(?<!`)`(?P<body>[^`]+)`_{0,2}(?!`)")
 _STRONG = re.compile(r"\*\*(?P<body>[^*\n]+)\*\*")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?P<body>[^*\s][^*\n]*?)\*(?![\w*])")
 _MD_LINK = re.compile(r"\[(?P<body>[^\]]+)\]\([^)]*\)")
+# epytext inline markup: L{twisted.internet}, C{None}, I{text}, U{title <url>}; E{lb} and E{rb} are braces
+_EPYTEXT = re.compile(r"\b(?P<kind>[BCILMSUX])\{(?P<body>[^{}]*)\}")
+_EPYTEXT_ESCAPE = re.compile(r"\bE\{(?P<name>lb|rb)\}")
 _ABBREVIATIONS = (
     "e.g.",
     "i.e.",
@@ -45,9 +48,18 @@ def _role_text(match: re.Match) -> str:
     return body
 
 
+def _strip_epytext(text: str) -> str:
+    previous = None
+    while previous != text:  # inner markup first: B{see L{x}}
+        previous = text
+        text = _EPYTEXT.sub(_role_text, text)
+    return _EPYTEXT_ESCAPE.sub(lambda m: "{" if m.group("name") == "lb" else "}", text)
+
+
 def strip_markup(text: str) -> str:
-    """Remove reST roles and literals and markdown emphasis and links, keeping their text."""
+    """Remove reST roles and literals, epytext markup and markdown emphasis and links, keeping their text."""
     text = _ROLE.sub(_role_text, text)
+    text = _strip_epytext(text)
     text = _LITERAL.sub(lambda m: m.group("body"), text)
     text = _INTERPRETED.sub(_role_text, text)
     text = _STRONG.sub(lambda m: m.group("body"), text)
