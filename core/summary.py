@@ -209,11 +209,16 @@ def _restore_identifiers(text: str, code: str) -> str:
         found.add(match.group(0))
         found.update(match.group(0).split("."))  # self.DataFrame.keys also names DataFrame
     identifiers = sorted((i for i in found if len(i) > 2), key=len, reverse=True)
+    lowered = text.lower()
     for identifier in identifiers:
-        spaced = r"\s*([._])\s*".join(re.escape(part) for part in re.split(r"[._]", identifier))
         compound = "_" in identifier or "." in identifier or any(c.isupper() for c in identifier[1:])
         if not compound:
             continue  # "list" must not become "List" because the code mentions typing.List
+        parts = re.split(r"[._]", identifier)
+        if not all(part.lower() in lowered for part in parts):
+            continue  # cannot match; compiling a pattern per identifier was most of polish's time
+        spaced = r"\s*([._])\s*".join(re.escape(part) for part in parts)
         pattern = re.compile(rf"(?<![\w.]){spaced}(?![\w])", re.IGNORECASE)
         text = pattern.sub(lambda _m, ident=identifier: ident, text)
+        lowered = text.lower()
     return text
