@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from train_cli import run_train
 
 from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import ModelDirError, load_manifest
@@ -104,24 +105,7 @@ def test_export_full_run_and_plain_base(tmp_path, tiny_base: Path, pairs_files):
     train_file, eval_file = pairs_files
     run = tmp_path / "full-run"
     assert (
-        cli(
-            [
-                "train",
-                "--data",
-                str(train_file),
-                "--base",
-                str(tiny_base),
-                "--out",
-                str(run),
-                "--method",
-                "full",
-                "--set",
-                "max_steps=4",
-                "--set",
-                "batch_size=8",
-            ]
-        )
-        == 0
+        run_train(train_file, tiny_base, run, "--method", "full", sets=("max_steps=4", "batch_size=8")) == 0
     )
     assert (
         cli(
@@ -242,24 +226,13 @@ def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_r
     # a briefly trained model: a random one has near-uniform log-probs whose ties float rounding decides
     run = tmp_path / "run"
     assert (
-        cli(
-            [
-                "train",
-                "--data",
-                str(pairs_files[0]),
-                "--base",
-                str(tiny_base),
-                "--out",
-                str(run),
-                "--method",
-                "full",
-                "--set",
-                "epochs=6",
-                "--set",
-                "learning_rate=0.003",
-                "--set",
-                "batch_size=16",
-            ]
+        run_train(
+            pairs_files[0],
+            tiny_base,
+            run,
+            "--method",
+            "full",
+            sets=("epochs=6", "learning_rate=0.003", "batch_size=16"),
         )
         == 0
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from corpus_gen import write_repository
+from train_cli import run_train
 
 from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import load_manifest
@@ -97,24 +98,13 @@ def test_a_worse_model_is_not_installed_and_the_old_one_stays(
 
     full_run = tmp_path / "full-run"  # a base that already knows the house style well
     assert (
-        cli(
-            [
-                "train",
-                "--data",
-                str(pairs_files[0]),
-                "--base",
-                str(tiny_base),
-                "--out",
-                str(full_run),
-                "--method",
-                "full",
-                "--set",
-                "epochs=25",
-                "--set",
-                "learning_rate=0.003",
-                "--set",
-                "batch_size=16",
-            ]
+        run_train(
+            pairs_files[0],
+            tiny_base,
+            full_run,
+            "--method",
+            "full",
+            sets=("epochs=25", "learning_rate=0.003", "batch_size=16"),
         )
         == 0
     )

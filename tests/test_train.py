@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from train_cli import run_train
 
 from hoverdoc.core.cli import main as cli
 from hoverdoc.training.modeling import RunInfo
@@ -154,48 +155,16 @@ def test_existing_run_needs_resume_and_config_file_is_read(tmp_path, tiny_base, 
     config = tmp_path / "train.toml"
     config.write_text('max_steps = 3\nlogging_steps = 1\n[lora]\nr = 2\ntarget_modules = ["q"]\n')
     out = tmp_path / "run"
-    assert (
-        cli(
-            [
-                "train",
-                "--data",
-                str(train_file),
-                "--base",
-                str(tiny_base),
-                "--out",
-                str(out),
-                "--config",
-                str(config),
-                "--set",
-                "batch_size=4",
-            ]
-        )
-        == 0
-    )
+    assert run_train(train_file, tiny_base, out, "--config", str(config), sets=("batch_size=4",)) == 0
     info = RunInfo.load(out)
     assert (
         info.options["max_steps"] == 3 and info.options["lora"]["r"] == 2 and info.options["batch_size"] == 4
     )
     assert final_step(out) == 3
-    assert cli(["train", "--data", str(train_file), "--base", str(tiny_base), "--out", str(out)]) == 2
+    assert run_train(train_file, tiny_base, out) == 2
     assert "already holds a run" in capsys.readouterr().err
     config.write_text("bogus_option = 1\n")
-    assert (
-        cli(
-            [
-                "train",
-                "--data",
-                str(train_file),
-                "--base",
-                str(tiny_base),
-                "--out",
-                str(tmp_path / "r3"),
-                "--config",
-                str(config),
-            ]
-        )
-        == 2
-    )
+    assert run_train(train_file, tiny_base, tmp_path / "r3", "--config", str(config)) == 2
     assert "unknown option 'bogus_option'" in capsys.readouterr().err
 
 
