@@ -173,10 +173,7 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.base) == bool(args.run_dir):
         raise HoverdocError("give either RUN_DIR or --base MODEL")
     source = from_base(args.base) if args.base else from_run(args.run_dir, args.checkpoint)
-    if args.beams is not None:
-        source.settings.num_beams = args.beams
-    if args.repetition_penalty is not None:
-        source.settings.repetition_penalty = args.repetition_penalty
+    source.settings.override_decoding(args.beams, args.repetition_penalty)
     manifest = export_model(
         source, args.out, args.quantize, args.parity_sample, args.parity_data, args.name, args.save_weights
     )

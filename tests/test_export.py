@@ -237,7 +237,7 @@ def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_r
         == 0
     )
     source = from_run(run)
-    source.settings.repetition_penalty = 1.3
+    source.settings.override_decoding(repetition_penalty=1.3)
     export_model(
         source, tmp_path / "fp32", quantize="none", parity_sample=8
     )  # greedy parity holds with the penalty

@@ -38,6 +38,15 @@ class ModelSettings:
     repetition_penalty: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def override_decoding(
+        self, num_beams: int | None = None, repetition_penalty: float | None = None
+    ) -> None:
+        """Replace the decoding settings that are given (an export may serve other ones than training used)."""
+        if num_beams is not None:
+            self.num_beams = num_beams
+        if repetition_penalty is not None:
+            self.repetition_penalty = repetition_penalty
+
     def save(self, directory: str | Path) -> None:
         """Write ``hoverdoc.json`` into ``directory``."""
         Path(directory, SETTINGS_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")

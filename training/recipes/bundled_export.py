@@ -37,10 +37,7 @@ def stage_export(
     run_dir = _run_dir(work)
     finished = (run_dir / "model" / "model.safetensors").is_file()
     source = from_run(run_dir, None if finished else "best")
-    if repetition_penalty is not None:
-        source.settings.repetition_penalty = repetition_penalty
-    if beams is not None:
-        source.settings.num_beams = beams
+    source.settings.override_decoding(beams, repetition_penalty)
     manifest = export_model(
         source,
         models_dir / name,
