@@ -89,6 +89,12 @@ async def run(model: str | None, files: list[Path], count: int) -> dict:
         )
     )
     client.initialized(types.InitializedParams())
+    for uri, text in texts.items():
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
 
     async def hover(uri: str, position: types.Position) -> tuple[float, str]:
         t = time.perf_counter()
