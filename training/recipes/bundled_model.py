@@ -18,6 +18,7 @@ import argparse
 import json
 import random
 import site
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,38 @@ DEV_PACKAGES = (
     "mdurl",
     "python-dotenv",
 )
+# Installed without their dependencies (and never imported) purely as extra corpus; rich and
+# markdown-it-py complete the test and dev splits. Pinned so that a rebuild mines the same code.
+CORPUS_PACKAGES = (
+    "aiohttp==3.14.5",
+    "astropy==8.0.2",
+    "babel==2.19.0",
+    "bokeh==3.9.2",
+    "celery==5.7.0",
+    "dask==2026.8.0",
+    "django==5.2.19",
+    "funcy==2.1",
+    "inflect==7.6.0",
+    "kombu==5.7.0",
+    "lxml==6.1.3",
+    "markdown-it-py==4.3.0",
+    "narwhals==2.29.0",
+    "pandas==3.1.1",
+    "portalocker==4.4.2",
+    "pydantic==2.14.4",
+    "rich==15.0.0",
+    "sacrebleu==2.6.0",
+    "scikit-learn==1.9.1",
+    "scipy==1.17.1",
+    "sentence-transformers==6.2.0",
+    "sphinx==9.0.4",
+    "sqlalchemy==2.1.9",
+    "statsmodels==0.15.0",
+    "sympy==1.14.0",
+    "tabulate==0.10.0",
+    "tornado==6.6.1",
+    "xarray==2026.9.0",
+)
 MAX_PAIRS_PER_PACKAGE = 3500
 STDLIB_EXCLUDES = ("site-packages/", "idlelib/", "lib2to3/", "turtledemo/", "ensurepip/", "pydoc_data/")
 
@@ -65,6 +98,18 @@ STDLIB_EXCLUDES = ("site-packages/", "idlelib/", "lib2to3/", "turtledemo/", "ens
 def _site_dirs(extra: list[str]) -> list[Path]:
     dirs = [Path(p) for p in site.getsitepackages()] + [Path(p) for p in extra]
     return [d for d in dirs if d.is_dir()]
+
+
+def install_corpus_packages(target: Path) -> None:
+    """pip-install CORPUS_PACKAGES into ``target`` (skipped when that was done before)."""
+    done = target / "hoverdoc-corpus.txt"
+    wanted = "\n".join(CORPUS_PACKAGES) + "\n"
+    if done.is_file() and done.read_text() == wanted:
+        return
+    print(f"installing {len(CORPUS_PACKAGES)} packages into {target} as extra corpus ...", file=sys.stderr)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--upgrade"]
+    subprocess.run([*pip, "--target", str(target), *CORPUS_PACKAGES], check=True)
+    done.write_text(wanted)
 
 
 def stage_corpus(work: Path, extra_sites: list[str], seed: int = 0) -> None:
@@ -158,7 +203,7 @@ TRAIN_SETTINGS = {
 REFINE_SETTINGS = {
     **TRAIN_SETTINGS,
     "max_source_tokens": "128",
-    "max_steps": "2700",
+    "max_steps": "2400",
     "learning_rate": "1e-4",
     "warmup_ratio": "0.03",
     "eval_steps": "300",
@@ -225,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stage", choices=["corpus", "init", "train", "refine", "export", "card", "all"])
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
+    parser.add_argument(
+        "--corpus-site",
+        default="work/corpus-site",
+        help="folder the extra corpus packages are installed into and mined from ('' to skip them)",
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--max-source-tokens", type=int, default=64)
     parser.add_argument("--decoder-layers", type=int, default=2)
@@ -239,7 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     stages = ["corpus", "init", "train", "refine", "export", "card"] if args.stage == "all" else [args.stage]
     for stage in stages:
         if stage == "corpus" and (args.stage == "corpus" or not (work / "train.jsonl").exists()):
-            stage_corpus(work, args.site_packages)
+            sites = list(args.site_packages)
+            if args.corpus_site:
+                install_corpus_packages(Path(args.corpus_site))
+                sites.append(args.corpus_site)
+            stage_corpus(work, sites)
         elif stage == "init" and (args.stage == "init" or not (work / "init" / "config.json").exists()):
             stage_init(work, args.max_source_tokens, args.decoder_layers)
         elif stage == "train":
