@@ -20,7 +20,10 @@ from hoverdoc.core.summary import polish, summarize_docstring
         ("See :class:`~pkg.Thing` and :ref:`the guide <guide>`.", "See Thing and the guide."),
         ("Use **bold** and *emphasis* and [a link](http://x).", "Use bold and emphasis and a link."),
         ("Construct a L{Team} that returns C{None}.", "Construct a Team that returns None."),
-        ("See L{the docs <twisted.internet>} and B{I{nested}} E{lb}x E{rb}.", "See the docs and nested {x }."),
+        (
+            "See L{the docs <twisted.internet>} and B{I{nested}} E{lb}x E{rb}.",
+            "See the docs and nested {x }.",
+        ),
         ("A dict like {a: 1} or RFC{1} stays.", "A dict like {a: 1} or RFC{1} stays."),
         ("Args:\n    x: Nothing.", ""),
         ("Parse the value::\n\n    >>> parse(1)", "Parse the value:"),

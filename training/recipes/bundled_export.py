@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from hoverdoc.core.model_dir import Manifest
-from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.pairs import iter_pairs, read_pairs
 
 
 def _decoding(manifest: Manifest) -> str:
@@ -86,7 +86,7 @@ def _phase(stage: str, run_dir: Path) -> dict:
     return {
         "stage": stage,
         "base": options["base"],
-        "train_pairs": sum(1 for _ in open(options["data"], encoding="utf-8")),
+        "train_pairs": sum(1 for _ in iter_pairs(options["data"])),
         "steps": max((e.get("step", 0) for e in history), default=0),
         "epochs": round(max((e.get("epoch", 0) for e in history), default=0), 2),
         "batch_size": options["batch_size"],
