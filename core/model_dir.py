@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import HoverdocError
 from .model_input import check_input_format
+from .sources import atomic_write_text, is_regular_file, read_regular_file
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT_VERSION = 1
@@ -104,54 +105,158 @@ def file_entries(directory: Path, names: list[str]) -> dict[str, dict[str, Any]]
 
 def write_manifest(manifest: Manifest, directory: Path) -> None:
     """Write ``manifest.json`` into ``directory``."""
-    (directory / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    atomic_write_text(directory / MANIFEST, manifest.to_json())
 
 
-def load_manifest(directory: str | Path, verify: str = "size") -> Manifest:
-    """Read and check a model directory. ``verify`` is "size" (fast: every file present with its
-    recorded size) or "sha256" (every file's checksum too)."""
-    directory = Path(directory).expanduser()
-    if not directory.is_dir():
-        raise ModelDirError(f"{directory}: model directory not found")
+MAX_MANIFEST_BYTES = 1_000_000
+
+_INT = "an integer"
+_STR = "a string"
+_DICT = "an object"
+# field -> (check, what it must be); checked before anything else reads the manifest
+_MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
+    "name": (lambda v: isinstance(v, str), _STR),
+    "input_prefix": (lambda v: isinstance(v, str), _STR),
+    "max_source_tokens": (lambda v: _is_int(v) and v > 0, "a positive integer"),
+    "max_target_tokens": (lambda v: _is_int(v) and v > 0, "a positive integer"),
+    "generation": (lambda v: isinstance(v, dict), _DICT),
+    "files": (lambda v: isinstance(v, dict), _DICT),
+    "base": (lambda v: isinstance(v, dict), _DICT),
+    "method": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "adapter_digest": (lambda v: v is None or isinstance(v, str), "a string or null"),
+    "data_digests": (lambda v: isinstance(v, dict), _DICT),
+    "quantization": (lambda v: isinstance(v, str), _STR),
+    "parity": (lambda v: isinstance(v, dict), _DICT),
+    "metrics": (lambda v: isinstance(v, dict), _DICT),
+    "created": (lambda v: isinstance(v, str), _STR),
+}
+_REQUIRED_FIELDS = ("name", "input_prefix", "max_source_tokens", "max_target_tokens", "generation", "files")
+_GENERATION_FIELDS: dict[str, tuple[Any, str]] = {
+    "decoder_start_token_id": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "eos_token_id": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "pad_token_id": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "max_length": (lambda v: _is_int(v) and v >= 2, "an integer of at least 2"),
+    "num_beams": (lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    "no_repeat_ngram_size": (lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    "repetition_penalty": (lambda v: _is_number(v) and v > 0, "a positive number"),
+}
+_REQUIRED_GENERATION = ("decoder_start_token_id", "eos_token_id", "pad_token_id")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+
+
+def _check_fields(
+    data: dict, spec: dict[str, tuple[Any, str]], required: tuple[str, ...], where: str
+) -> None:
+    for key in required:
+        if key not in data:
+            raise ModelDirError(f"{where}: incomplete manifest (no {key!r})")
+    for key, (valid, expected) in spec.items():
+        if key in data and not valid(data[key]):
+            raise ModelDirError(f"{where}: manifest field {key!r} must be {expected}, not {data[key]!r:.60}")
+
+
+def _check_file_entries(files: dict, where: str) -> None:
+    for name, entry in files.items():
+        if not is_plain_file_name(name):
+            raise ModelDirError(
+                f"{where}: manifest file name {name!r} is not a plain name in the model folder"
+            )
+        if not isinstance(entry, dict):
+            raise ModelDirError(f"{where}: manifest entry files[{name!r}] must be an object")
+        if not _is_int(entry.get("bytes")) or entry["bytes"] < 0:
+            raise ModelDirError(
+                f"{where}: manifest field files[{name!r}].bytes must be a non-negative integer"
+            )
+        if not isinstance(entry.get("sha256"), str):
+            raise ModelDirError(f"{where}: manifest field files[{name!r}].sha256 must be a string")
+
+
+def is_plain_file_name(name: object) -> bool:
+    """Whether ``name`` names a file directly inside a folder (no separators, no ``..``)."""
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and not any(character in name for character in "/\\\0")
+        and name == name.strip()
+    )
+
+
+def validate_manifest_data(data: Any, where: str = MANIFEST) -> None:
+    """Check every field of a parsed ``manifest.json`` for presence and type; one-line
+    ``ModelDirError`` naming the first bad field."""
+    if not isinstance(data, dict):
+        raise ModelDirError(f"{where}: unreadable manifest (not a JSON object)")
+    version = data.get("format_version")
+    if version != MANIFEST_FORMAT_VERSION or isinstance(version, bool):
+        raise ModelDirError(
+            f"{where}: manifest format version {version!r:.40} is not one this hoverdoc knows "
+            f"({MANIFEST_FORMAT_VERSION}); re-export the model or upgrade hoverdoc"
+        )
+    if not _is_int(data.get("input_format_version")):
+        raise ModelDirError(f"{where}: manifest field 'input_format_version' must be {_INT}")
+    try:
+        check_input_format(data.get("input_format_version"))
+    except ValueError as error:
+        raise ModelDirError(f"{where}: {error}") from None
+    _check_fields(data, _MANIFEST_FIELDS, _REQUIRED_FIELDS, where)
+    _check_fields(data["generation"], _GENERATION_FIELDS, _REQUIRED_GENERATION, f"{where}: generation")
+    _check_file_entries(data["files"], where)
+
+
+def _read_manifest_data(directory: Path) -> Any:
     path = directory / MANIFEST
     if not path.is_file():
         raise ModelDirError(f"{directory}: not a hoverdoc model directory (no {MANIFEST})")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        text = read_regular_file(path, MAX_MANIFEST_BYTES).decode("utf-8")
+        return json.loads(text)
+    except HoverdocError as error:
+        raise ModelDirError(str(error)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
         raise ModelDirError(f"{path}: unreadable manifest ({error})") from None
-    if not isinstance(data, dict):
-        raise ModelDirError(f"{path}: unreadable manifest (not a JSON object)")
-    version = data.get("format_version")
-    if version != MANIFEST_FORMAT_VERSION:
+
+
+def _check_model_file(directory: Path, name: str, entry: dict, verify: str) -> None:
+    file = directory / name
+    if file.is_symlink() and file.resolve().parent != directory.resolve():
+        raise ModelDirError(f"{directory}: model file {name} is a link out of the model folder")
+    if not file.exists():
+        raise ModelDirError(f"{directory}: missing model file {name}")
+    if not is_regular_file(file):
+        raise ModelDirError(f"{directory}: model file {name} is not a regular file")
+    size = file.stat().st_size
+    if size != entry["bytes"]:
         raise ModelDirError(
-            f"{path}: manifest format version {version!r} is not one this hoverdoc knows "
-            f"({MANIFEST_FORMAT_VERSION}); re-export the model or upgrade hoverdoc"
+            f"{directory}: model file {name} is truncated or corrupt ({size} bytes, manifest says {entry['bytes']})"
         )
-    try:
-        check_input_format(data.get("input_format_version"))
-    except ValueError as error:
-        raise ModelDirError(f"{directory}: {error}") from None
-    try:
-        raw = data.pop("generation")
-        generation = Generation(**{k: v for k, v in raw.items() if k in Generation.__dataclass_fields__})
-        fields = {k: v for k, v in data.items() if k in Manifest.__dataclass_fields__}
-        manifest = Manifest(generation=generation, **fields)
-    except (TypeError, KeyError) as error:
-        raise ModelDirError(f"{path}: incomplete manifest ({error})") from None
+    if verify == "sha256" and sha256_file(file) != entry["sha256"]:
+        raise ModelDirError(f"{directory}: model file {name} is corrupt (checksum mismatch)")
+
+
+def load_manifest(directory: str | Path, verify: str = "size") -> Manifest:
+    """Read and check a model directory. ``verify`` is "size" (fast: every file present with its
+    recorded size) or "sha256" (every file's checksum too). Every field is type-checked; files must
+    be regular files named plainly inside the directory."""
+    directory = Path(directory).expanduser()
+    if not directory.is_dir():
+        raise ModelDirError(f"{directory}: model directory not found")
+    data = _read_manifest_data(directory)
+    validate_manifest_data(data, str(directory / MANIFEST))
+    raw = data.pop("generation")
+    generation = Generation(**{k: v for k, v in raw.items() if k in Generation.__dataclass_fields__})
+    fields = {k: v for k, v in data.items() if k in Manifest.__dataclass_fields__ and k != "directory"}
+    manifest = Manifest(generation=generation, **fields)
     manifest.directory = directory
     for name in REQUIRED_FILES:
         if name not in manifest.files:
-            raise ModelDirError(f"{path}: lists no {name}")
+            raise ModelDirError(f"{directory / MANIFEST}: lists no {name}")
     for name, entry in manifest.files.items():
-        file = directory / name
-        if not file.is_file():
-            raise ModelDirError(f"{directory}: missing model file {name}")
-        if file.stat().st_size != entry.get("bytes"):
-            raise ModelDirError(
-                f"{directory}: model file {name} is truncated or corrupt "
-                f"({file.stat().st_size} bytes, manifest says {entry.get('bytes')})"
-            )
-        if verify == "sha256" and sha256_file(file) != entry.get("sha256"):
-            raise ModelDirError(f"{directory}: model file {name} is corrupt (checksum mismatch)")
+        _check_model_file(directory, name, entry, verify)
     return manifest

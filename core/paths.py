@@ -19,24 +19,43 @@ def bundled_model_dir() -> Path:
     return Path(sys.prefix) / "share" / "hoverdoc" / "models" / BUNDLED_MODEL_NAME
 
 
-def workspace_model_dir(root: str | Path | None) -> Path | None:
-    """The model ``hoverdoc retrain`` installed for a workspace, if there is one."""
+def workspace_model_candidate(root: str | Path | None) -> tuple[Path | None, str | None]:
+    """(the workspace's ``.hoverdoc/model`` when it lies inside the workspace, None) or, when one is
+    present but leads elsewhere (a symlink pointing out), (None, the reason it is ignored)."""
     if root is None:
-        return None
+        return None, None
     candidate = Path(root) / WORKSPACE_MODEL
-    return candidate if (candidate / "manifest.json").is_file() else None
+    manifest = candidate / "manifest.json"
+    if not (manifest.is_file() or candidate.is_symlink() or manifest.is_symlink()):
+        return None, None
+    try:
+        real_root = Path(root).resolve(strict=True)
+        real_manifest = manifest.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, f"{candidate} is a broken link"
+    if real_root not in real_manifest.parents or real_manifest.parent != candidate.resolve():
+        return None, f"{candidate} leads outside the workspace (to {real_manifest.parent})"
+    return candidate, None
+
+
+def workspace_model_dir(root: str | Path | None) -> Path | None:
+    """The model ``hoverdoc retrain`` installed for a workspace, if there is one inside it."""
+    return workspace_model_candidate(root)[0]
 
 
 def resolve_model_dir(
-    explicit: str | Path | None = None, workspace_root: str | Path | None = None
+    explicit: str | Path | None = None,
+    workspace_root: str | Path | None = None,
+    allow_workspace: bool = True,
 ) -> tuple[Path, str]:
-    """The model directory to use and where the choice came from."""
+    """The model directory to use and where the choice came from (no workspace model when
+    ``allow_workspace`` is false, as in an untrusted workspace)."""
     if explicit:
         return Path(explicit).expanduser(), "configured"
     from_env = os.environ.get("HOVERDOC_MODEL")
     if from_env:
         return Path(from_env).expanduser(), "HOVERDOC_MODEL"
-    workspace = workspace_model_dir(workspace_root)
+    workspace = workspace_model_dir(workspace_root) if allow_workspace else None
     if workspace is not None:
         return workspace, "workspace"
     return bundled_model_dir(), "bundled"

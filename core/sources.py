@@ -1,14 +1,81 @@
-"""Reading user source files: decoded text or one clear reason why not."""
+"""Reading user files safely (regular files only, under a size cap) and writing them atomically."""
 
 from __future__ import annotations
 
 import io
+import os
+import stat
+import tempfile
 import tokenize
 from pathlib import Path
 
 from .errors import HoverdocError
 
 MAX_SOURCE_BYTES = 8_000_000
+
+
+def read_regular_file(path: str | Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; ``HoverdocError`` for anything else.
+
+    Devices, FIFOs and sockets are refused before a byte is read (the file is opened non-blocking,
+    so a FIFO cannot hang the caller), and no more than ``max_bytes + 1`` bytes are ever read.
+    """
+    path = Path(path)
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise HoverdocError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise HoverdocError(f"{path}: is a folder, not a file") from None
+    except OSError as error:
+        raise HoverdocError(f"{path}: unreadable ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            raise HoverdocError(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise HoverdocError(f"{path}: not a regular file")
+        if info.st_size > max_bytes:
+            raise HoverdocError(f"{path}: too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")
+        try:
+            data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise HoverdocError(f"{path}: unreadable ({error.strerror})") from None
+    if len(data) > max_bytes:
+        raise HoverdocError(f"{path}: too large (more than {max_bytes:,} bytes)")
+    return data
+
+
+def is_regular_file(path: str | Path) -> bool:
+    """Whether ``path`` (symlinks followed) is a regular file; False when it cannot be examined."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder renamed over it, so
+    readers see the old or the new file, never half of one; one-line ``HoverdocError`` on failure."""
+    path = Path(path)
+    if path.is_dir():
+        raise HoverdocError(f"{path}: is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise HoverdocError(f"{path}: the folder {path.parent} does not exist")
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise HoverdocError(f"{path}: cannot write ({error.strerror})") from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise HoverdocError(f"{path}: cannot write ({error.strerror})") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def decode_source(data: bytes) -> tuple[str | None, str | None]:
@@ -26,17 +93,7 @@ def decode_source(data: bytes) -> tuple[str | None, str | None]:
 
 def read_python_source(path: str | Path, max_bytes: int = MAX_SOURCE_BYTES) -> str:
     """Text of a Python file; ``HoverdocError`` naming the file and the reason otherwise."""
-    path = Path(path)
-    if not path.exists():
-        raise HoverdocError(f"{path}: no such file")
-    if path.is_dir():
-        raise HoverdocError(f"{path}: is a folder, not a file")
-    try:
-        if path.stat().st_size > max_bytes:
-            raise HoverdocError(f"{path}: too large ({path.stat().st_size // 1_000_000} MB)")
-        data = path.read_bytes()
-    except OSError as error:
-        raise HoverdocError(f"{path}: unreadable ({error.strerror})") from None
+    data = read_regular_file(path, max_bytes)
     text, reason = decode_source(data)
     if text is None:
         raise HoverdocError(f"{path}: {reason}, not Python source")
