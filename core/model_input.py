@@ -2,28 +2,72 @@
 
 Training, export parity checks, evaluation and the server all call ``format_input``; a model
 directory records the version it was trained with, and the server refuses versions it doesn't know.
+
+- Version 1: the code alone.
+- Version 2: up to ``MAX_EXEMPLARS`` documented neighbours from the workspace (best first, each as a
+  similarity bucket, its qualified name and its summary), the tokenizer's ``[SEP]``, then the code.
+  With no neighbours the exemplar section is empty: ``[SEP] <code>``. Exemplars come first so that
+  truncation to the model's source length cuts the code, never the evidence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 INPUT_FORMAT_VERSION = 1
-SUPPORTED_INPUT_FORMAT_VERSIONS = frozenset({1})
+EXEMPLAR_INPUT_FORMAT_VERSION = 2
+SUPPORTED_INPUT_FORMAT_VERSIONS = frozenset({1, 2})
 
 # Defaults shared by training and serving; a model directory's manifest can override them.
 DEFAULT_MAX_SOURCE_TOKENS = 128
 DEFAULT_MAX_TARGET_TOKENS = 32
+MAX_EXEMPLARS = 3
+MAX_EXEMPLAR_WORDS = 24
+SEPARATOR = "[SEP]"
+EXEMPLAR_JOINER = " | "
 
 
-def format_input(code: str, prefix: str = "") -> str:
+@dataclass(frozen=True)
+class Exemplar:
+    """A documented neighbour shown to a v2 model: its qualified name, summary and similarity (0..1)."""
+
+    name: str
+    summary: str
+    similarity: float
+
+
+def similarity_bucket(similarity: float) -> int:
+    """The similarity as one digit, 0..9, which is how a v2 model sees it."""
+    return max(0, min(9, int(similarity * 10)))
+
+
+def format_exemplar(exemplar: Exemplar) -> str:
+    """One exemplar as text: ``<bucket> <name> : <summary, at most MAX_EXEMPLAR_WORDS words>``."""
+    words = exemplar.summary.replace(SEPARATOR, " ").replace("|", "/").split()[:MAX_EXEMPLAR_WORDS]
+    return f"{similarity_bucket(exemplar.similarity)} {exemplar.name} : {' '.join(words)}"
+
+
+def _clean_code(code: str) -> str:
+    lines = code.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines if line.strip())
+
+
+def format_input(
+    code: str, prefix: str = "", exemplars: Sequence[Exemplar] | None = None, version: int = 1
+) -> str:
     """The model's input for a definition's ``code`` (its source without the docstring).
 
-    Version 1: the optional task prefix, then the code with Windows line ends normalised, trailing
-    whitespace and blank lines dropped. Truncation to the model's source length is the tokenizer's
-    job (see ``hoverdoc.core.tokenization``).
+    The optional task prefix, then (version 2) the exemplar section and ``[SEP]``, then the code
+    with Windows line ends normalised, trailing whitespace and blank lines dropped. Truncation to the
+    model's source length is the tokenizer's job (see ``hoverdoc.core.tokenization``).
     """
-    lines = code.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    body = "\n".join(line.rstrip() for line in lines if line.strip())
-    return f"{prefix}{body}"
+    body = _clean_code(code)
+    if version == 1:
+        return f"{prefix}{body}"
+    shown = [format_exemplar(e) for e in (exemplars or ())[:MAX_EXEMPLARS]]
+    section = EXEMPLAR_JOINER.join(shown)
+    return f"{prefix}{section} {SEPARATOR} {body}" if section else f"{prefix}{SEPARATOR} {body}"
 
 
 def check_input_format(version: object) -> None:

@@ -24,7 +24,6 @@ from hoverdoc.core.model_dir import (
     file_entries,
     write_manifest,
 )
-from hoverdoc.core.model_input import INPUT_FORMAT_VERSION
 
 from .merge import ExportSource, from_base, from_run
 from .onnx_export import assemble, export_graphs
@@ -55,7 +54,7 @@ def _manifest(
     return Manifest(
         name=name,
         format_version=MANIFEST_FORMAT_VERSION,
-        input_format_version=INPUT_FORMAT_VERSION,
+        input_format_version=source.settings.input_format_version,
         input_prefix=source.settings.input_prefix,
         max_source_tokens=source.settings.max_source_tokens,
         max_target_tokens=source.settings.max_target_tokens,

@@ -46,3 +46,48 @@ def build_tiny_t5(directory: Path, corpus: list[str], vocab_size: int = 400, d_m
     model.save_pretrained(directory, safe_serialization=True)
     (directory / "hoverdoc.json").write_text(json.dumps({"max_source_tokens": 64, "max_target_tokens": 16}))
     return directory
+
+
+def build_tiny_bart(directory: Path, corpus: list[str], vocab_size: int = 400, d_model: int = 32) -> Path:
+    """A BART with random fp16 weights and a BERT-style tokenizer (``[CLS] ... [SEP]``), shaped like the
+    bundled model (whose weights are stored in fp16), saved as safetensors."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
+
+    directory.mkdir(parents=True, exist_ok=True)
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    tokenizer.train_from_iterator(
+        corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    )
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]"
+    )
+    fast.save_pretrained(directory)
+    torch.manual_seed(0)
+    config = BartConfig(
+        vocab_size=tokenizer.get_vocab_size(),
+        d_model=d_model,
+        encoder_layers=2,
+        decoder_layers=1,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=128,
+        pad_token_id=0,
+        bos_token_id=2,
+        eos_token_id=3,
+        decoder_start_token_id=2,
+        forced_eos_token_id=None,
+    )
+    BartForConditionalGeneration(config).half().save_pretrained(directory, safe_serialization=True)
+    (directory / "hoverdoc.json").write_text(json.dumps({"max_source_tokens": 64, "max_target_tokens": 16}))
+    return directory

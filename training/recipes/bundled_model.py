@@ -10,6 +10,8 @@ Stages (each skipped when its output exists, so a stopped recipe picks up where 
            the first run's folder is gone, from the installed model's weights) on the current corpus
   export   merge/export the best checkpoint to ONNX int8 and install it under models/<name>/
   card     score the exported model and the name baseline on the test split, write the model card
+  pack     (not part of ``all``) pack the v2 exemplar training data and the installed weights for a GPU
+           machine; train there with ``gpu_train.py`` (see DEVELOPERS.md)
 """
 
 from __future__ import annotations
@@ -267,7 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("stage", choices=["corpus", "init", "train", "refine", "export", "card", "all"])
+    parser.add_argument(
+        "stage", choices=["corpus", "init", "train", "refine", "export", "card", "pack", "all"]
+    )
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
     parser.add_argument(
@@ -278,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--max-source-tokens", type=int, default=64)
     parser.add_argument("--decoder-layers", type=int, default=2)
+    parser.add_argument("--pack-source-tokens", type=int, default=192, help="v2 source length (pack stage)")
     parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
     parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
     parser.add_argument(
@@ -304,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             from .bundled_export import stage_export
 
             stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams)
+        elif stage == "pack":
+            from .gpu_pack import stage_pack
+
+            stage_pack(work, Path(args.models_dir) / MODEL_NAME / "weights", args.pack_source_tokens)
         elif stage == "card":
             from .bundled_export import stage_card
 

@@ -1,0 +1,153 @@
+"""Pack what GPU training of the v2 (exemplar) bundled model needs into one folder under 60 MiB.
+
+    python -m hoverdoc.training.recipes.bundled_model pack --work work/bundled
+
+The folder (``work/bundled/gpu-pack``, git-ignored) holds the warm-start weights as they are installed
+(fp16 safetensors, config, tokenizer) and ``data.npz``: every train and dev pair pre-tokenized with the
+served tokenizer as segments (the code, each exemplar, the target), so that the GPU side assembles
+exactly the ids ``format_input(..., version=2)`` would give without importing hoverdoc. Assembly is
+checked here against the real formatter and tokenizer for every pair before anything is written.
+``gpu_train.py`` (beside this file) trains from it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hoverdoc.core.model_input import (
+    EXEMPLAR_INPUT_FORMAT_VERSION,
+    EXEMPLAR_JOINER,
+    SEPARATOR,
+    format_exemplar,
+    format_input,
+)
+from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.tokenization import load_tokenizer
+from hoverdoc.training.exemplars import attach_exemplars
+
+from .gpu_train import assemble_source
+
+PACK_LIMIT_BYTES = 60 * 1024 * 1024
+WEIGHT_FILES = ("model.safetensors", "config.json", "tokenizer.json", "generation_config.json")
+
+
+def _segments(tokenizer, texts: list[str]) -> list[list[int]]:
+    return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+
+def _flat(sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(sequences) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in sequences])
+    tokens = np.fromiter((t for s in sequences for t in s), dtype=np.int16, count=int(offsets[-1]))
+    return tokens, offsets
+
+
+def _labels(tokenizer, summaries: list[str], max_target: int, start_id: int) -> list[list[int]]:
+    labels = []
+    for encoding in tokenizer.encode_batch(summaries):
+        ids = list(encoding.ids)
+        if ids and ids[0] == start_id:
+            ids = ids[1:]
+        labels.append(ids[:max_target])
+    return labels
+
+
+def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max_target: int) -> dict:
+    """Segments of one split as flat arrays, checked against the real formatter."""
+    codes = _segments(tokenizer, [format_input(r["code"]) for r in records])
+    codes = [c[:max_source] for c in codes]  # more can never be seen
+    exemplar_texts = [format_exemplar(e) for r in records for e in r["exemplars"]]
+    exemplars = _segments(tokenizer, exemplar_texts)
+    counts = np.array([len(r["exemplars"]) for r in records], dtype=np.int8)
+    labels = _labels(tokenizer, [r["summary"] for r in records], max_target, ids["cls"])
+    _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source)
+    code_tokens, code_offsets = _flat(codes)
+    exemplar_tokens, exemplar_offsets = _flat(exemplars)
+    label_tokens, label_offsets = _flat(labels)
+    return {
+        "code_tokens": code_tokens,
+        "code_offsets": code_offsets,
+        "exemplar_tokens": exemplar_tokens,
+        "exemplar_offsets": exemplar_offsets,
+        "exemplar_counts": counts,
+        "label_tokens": label_tokens,
+        "label_offsets": label_offsets,
+    }
+
+
+def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source) -> None:
+    truncating = load_tokenizer_copy(tokenizer, max_source)
+    start = 0
+    texts, assembled = [], []
+    for record, code, count in zip(records, codes, counts):
+        shown = exemplars[start : start + int(count)]
+        start += int(count)
+        for k in sorted({0, int(count)}):
+            texts.append(format_input(record["code"], exemplars=record["exemplars"][:k], version=2))
+            assembled.append(assemble_source(code, shown[:k], ids, max_source))
+    for number, (encoding, mine) in enumerate(zip(truncating.encode_batch(texts), assembled)):
+        if list(encoding.ids) != mine:
+            raise SystemExit(
+                f"pack: assembled ids differ from the tokenizer's for input {number}: {texts[number]!r}"
+            )
+
+
+def load_tokenizer_copy(tokenizer, max_length: int):
+    """The same tokenizer truncating to ``max_length`` (as every stage encodes)."""
+    from hoverdoc.core.tokenization import configure_truncation
+
+    return configure_truncation(tokenizer, max_length)
+
+
+def special_ids(tokenizer) -> dict:
+    """The ids the GPU side needs to assemble inputs."""
+    joiner = tokenizer.encode(EXEMPLAR_JOINER.strip(), add_special_tokens=False).ids
+    return {
+        "cls": tokenizer.token_to_id("[CLS]"),
+        "sep": tokenizer.token_to_id(SEPARATOR),
+        "pad": tokenizer.token_to_id("[PAD]"),
+        "joiner": joiner,
+    }
+
+
+def stage_pack(work: Path, weights: Path, max_source: int, max_target: int = 32) -> Path:
+    """Write ``work/gpu-pack`` from ``work/{train,dev}.jsonl`` and the warm-start ``weights``."""
+    out = work / "gpu-pack"
+    tokenizer = load_tokenizer(weights / "tokenizer.json")
+    ids = special_ids(tokenizer)
+    arrays = {}
+    meta = {"max_source_tokens": max_source, "max_target_tokens": max_target, "ids": ids, "splits": {}}
+    for split in ("train", "dev"):
+        records = read_pairs(work / f"{split}.jsonl")
+        attach_exemplars(records)
+        encoded = encode_split(records, tokenizer, ids, max_source, max_target)
+        arrays.update({f"{split}_{key}": value for key, value in encoded.items()})
+        meta["splits"][split] = len(records)
+        if split == "dev":
+            meta["dev_references"] = [r["summary"] for r in records]
+        print(f"pack: {split}: {len(records)} pairs, exemplars checked", file=sys.stderr)
+    meta["input_format_version"] = EXEMPLAR_INPUT_FORMAT_VERSION
+    _write(out, weights, arrays, meta)
+    return out
+
+
+def _write(out: Path, weights: Path, arrays: dict, meta: dict) -> None:
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    (partial / "weights").mkdir(parents=True)
+    for name in WEIGHT_FILES:
+        if (weights / name).is_file():
+            shutil.copy2(weights / name, partial / "weights" / name)
+    np.savez_compressed(partial / "data.npz", **arrays)
+    (partial / "meta.json").write_text(json.dumps(meta) + "\n")
+    size = sum(f.stat().st_size for f in partial.rglob("*") if f.is_file())
+    if size > PACK_LIMIT_BYTES:
+        raise SystemExit(f"pack: {size / 2**20:.1f} MiB is over the 60 MiB a GPU machine is sent")
+    shutil.rmtree(out, ignore_errors=True)
+    partial.replace(out)
+    print(f"pack: {out} ({size / 2**20:.1f} MiB)", file=sys.stderr)

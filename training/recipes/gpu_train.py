@@ -1,0 +1,328 @@
+"""Train the v2 (exemplar) bundled model from a GPU pack, within a wall-clock budget.
+
+    python training/recipes/gpu_train.py --pack work/bundled/gpu-pack --out OUT --device cuda --max-minutes 8
+
+Made for a bare accelerator machine: it imports only torch, transformers, tokenizers, safetensors and
+numpy (no hoverdoc install; the scoring code is loaded from ``core/metrics.py`` of the same tree) and
+runs under transformers 4.57 and 5.x alike (the model is built from its config and the loss computed
+here). Full fine-tuning from the pack's weights; each batch shows a pair with all its exemplars or, for
+``--no-exemplar-share`` of pairs, with none (cold starts). The learning rate warms up, then decays
+linearly with elapsed time to zero at the budget. Every ``--eval-seconds`` the dev split is decoded
+greedily with and without exemplars; the best weights (by the sum of the two BLEU-4 scores) are
+written to ``OUT`` as fp16 safetensors shards of at most ``--shard-mib`` MiB, with ``train_log.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+IGNORE_INDEX = -100
+
+
+def assemble_source(code: list[int], exemplars: list[list[int]], ids: dict, max_source: int) -> list[int]:
+    """Model-input v2 ids from segments: ``[CLS] ex1 | ex2 [SEP] code [SEP]``, cut to ``max_source``."""
+    body: list[int] = []
+    for number, segment in enumerate(exemplars):
+        if number:
+            body += ids["joiner"]
+        body += segment
+    body += [ids["sep"], *code]
+    return [ids["cls"], *body[: max_source - 2], ids["sep"]]
+
+
+class Split:
+    """One split of the pack: its segments, read lazily per pair."""
+
+    def __init__(self, data, name: str):
+        get = lambda key: data[f"{name}_{key}"]  # noqa: E731
+        self.code_tokens, self.code_offsets = get("code_tokens"), get("code_offsets")
+        self.ex_tokens, self.ex_offsets = get("exemplar_tokens"), get("exemplar_offsets")
+        self.label_tokens, self.label_offsets = get("label_tokens"), get("label_offsets")
+        counts = get("exemplar_counts").astype(np.int64)
+        self.counts = counts
+        self.ex_first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def code(self, i: int) -> list[int]:
+        return self.code_tokens[self.code_offsets[i] : self.code_offsets[i + 1]].tolist()
+
+    def exemplars(self, i: int) -> list[list[int]]:
+        first = int(self.ex_first[i])
+        return [
+            self.ex_tokens[self.ex_offsets[j] : self.ex_offsets[j + 1]].tolist()
+            for j in range(first, first + int(self.counts[i]))
+        ]
+
+    def label(self, i: int) -> list[int]:
+        return self.label_tokens[self.label_offsets[i] : self.label_offsets[i + 1]].tolist()
+
+
+def _pad(rows: list[list[int]], value: int):
+    import torch
+
+    width = max(len(r) for r in rows)
+    return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)
+
+
+def make_batch(split: Split, indices, ids, meta, rng, no_exemplar_share: float, device):
+    """Tensors for one training batch."""
+    sources, decoder_inputs, labels = [], [], []
+    for i in indices:
+        shown = [] if rng.random() < no_exemplar_share else split.exemplars(i)
+        sources.append(assemble_source(split.code(i), shown, ids, meta["max_source_tokens"]))
+        label = split.label(i)
+        labels.append(label)
+        decoder_inputs.append([meta["decoder_start_token_id"], *label[:-1]])
+    input_ids = _pad(sources, ids["pad"]).to(device)
+    return {
+        "input_ids": input_ids,
+        "attention_mask": (input_ids != ids["pad"]).long(),
+        "decoder_input_ids": _pad(decoder_inputs, ids["pad"]).to(device),
+        "labels": _pad(labels, IGNORE_INDEX).to(device),
+    }
+
+
+def load_model(weights: Path, device: str):
+    """The pack's model in float32, built from its config (no from_pretrained, so any transformers works)."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BartConfig, BartForConditionalGeneration
+
+    config = BartConfig.from_pretrained(str(weights))
+    model = BartForConditionalGeneration(config)
+    state = {k: v.float() for k, v in load_file(str(weights / "model.safetensors")).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    tied = {"lm_head.weight", "model.encoder.embed_tokens.weight", "model.decoder.embed_tokens.weight"}
+    if unexpected or set(missing) - tied:
+        raise SystemExit(f"weights do not fit the config: missing {missing}, unexpected {unexpected}")
+    model.tie_weights()
+    return model.to(device=device, dtype=torch.float32), sorted(state)
+
+
+def load_metrics():
+    """``hoverdoc.core.metrics`` from this tree, without installing hoverdoc."""
+    path = Path(__file__).resolve().parents[2] / "core" / "metrics.py"
+    spec = importlib.util.spec_from_file_location("hoverdoc_metrics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def evaluate(model, split: Split, ids, meta, tokenizer, references, device, with_exemplars: bool) -> float:
+    """Dev BLEU-4 of greedy decoding (the served repetition settings)."""
+    import torch
+
+    model.eval()
+    predictions = []
+    with torch.no_grad(), _autocast(device):
+        for start in range(0, len(split), 256):
+            rows = range(start, min(len(split), start + 256))
+            sources = [
+                assemble_source(
+                    split.code(i),
+                    split.exemplars(i) if with_exemplars else [],
+                    ids,
+                    meta["max_source_tokens"],
+                )
+                for i in rows
+            ]
+            input_ids = _pad(sources, ids["pad"]).to(device)
+            output = model.generate(
+                input_ids=input_ids,
+                attention_mask=(input_ids != ids["pad"]).long(),
+                max_new_tokens=meta["max_target_tokens"],
+                num_beams=1,
+                do_sample=False,
+                no_repeat_ngram_size=3,
+                repetition_penalty=1.2,
+                decoder_start_token_id=meta["decoder_start_token_id"],
+                eos_token_id=meta["eos_token_id"],
+                pad_token_id=ids["pad"],
+            )
+            predictions += tokenizer.decode_batch(output.tolist(), skip_special_tokens=True)
+    model.train()
+    return float(load_metrics().bleu4(predictions, references))
+
+
+def _autocast(device: str):
+    import torch
+
+    if device.startswith("cuda"):
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def save_shards(model, names: list[str], out: Path, shard_mib: float) -> list[str]:
+    """The weights under their original names as fp16 safetensors shards of at most ``shard_mib``."""
+    from safetensors.torch import save_file
+
+    state = model.state_dict()
+    limit = int(shard_mib * 2**20)
+    shards, current, size = [], {}, 0
+    for name in names:
+        tensor = state[name].detach().to("cpu").half().contiguous().clone()
+        nbytes = tensor.numel() * 2
+        if current and size + nbytes > limit:
+            shards.append(current)
+            current, size = {}, 0
+        current[name] = tensor
+        size += nbytes
+    shards.append(current)
+    files = []
+    for number, shard in enumerate(shards, start=1):
+        name = f"model-{number:05d}-of-{len(shards):05d}.safetensors"
+        save_file(shard, str(out / name), metadata={"format": "pt"})
+        files.append(name)
+    return files
+
+
+def _learning_rate(args, step: int, elapsed: float) -> float:
+    warm = min(1.0, (step + 1) / max(1, args.warmup_steps))
+    if args.max_steps:
+        left = 1 - step / args.max_steps
+    else:
+        left = 1 - elapsed / (args.max_minutes * 60)
+    return args.learning_rate * warm * max(0.0, left)
+
+
+def train(args) -> dict:
+    """The training loop; returns the log."""
+    import torch
+    from tokenizers import Tokenizer
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    pack = Path(args.pack)
+    meta = json.loads((pack / "meta.json").read_text())
+    data = np.load(pack / "data.npz")
+    train_split, dev_split = Split(data, "train"), Split(data, "dev")
+    ids = meta["ids"]
+    model, names = load_model(pack / "weights", args.device)
+    meta["decoder_start_token_id"] = int(model.config.decoder_start_token_id)
+    meta["eos_token_id"] = int(model.config.eos_token_id)
+    tokenizer = Tokenizer.from_file(str(pack / "weights" / "tokenizer.json"))
+    references = meta["dev_references"]
+    if args.dev_limit:
+        references = references[: args.dev_limit]
+        dev_split.counts = dev_split.counts[: args.dev_limit]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX, label_smoothing=args.label_smoothing)
+    log = {"args": vars(args), "evals": [], "losses": []}
+    best = {"score": -1.0, "state": None}
+    started = time.monotonic()
+    last_eval = started
+    step = 0
+    order: list[int] = []
+
+    def run_eval() -> None:
+        scores = {
+            "step": step,
+            "minutes": round((time.monotonic() - started) / 60, 2),
+            "bleu_exemplars": evaluate(model, dev_split, ids, meta, tokenizer, references, args.device, True),
+            "bleu_alone": evaluate(model, dev_split, ids, meta, tokenizer, references, args.device, False),
+        }
+        log["evals"].append(scores)
+        print(json.dumps(scores), flush=True)
+        score = scores["bleu_exemplars"] + scores["bleu_alone"]
+        if score > best["score"]:
+            best.update(
+                score=score, step=step, state={k: v.detach().clone() for k, v in model.state_dict().items()}
+            )
+
+    run_eval()
+    model.train()
+    while True:
+        elapsed = time.monotonic() - started
+        if (args.max_steps and step >= args.max_steps) or elapsed >= args.max_minutes * 60:
+            break
+        if len(order) < args.batch_size:
+            order += rng.sample(range(len(train_split)), len(train_split))
+        indices, order = order[: args.batch_size], order[args.batch_size :]
+        batch = make_batch(train_split, indices, ids, meta, rng, args.no_exemplar_share, args.device)
+        for group in optimizer.param_groups:
+            group["lr"] = _learning_rate(args, step, elapsed)
+        with _autocast(args.device):
+            logits = model(
+                input_ids=batch["input_ids"],
+                attention_mask=batch["attention_mask"],
+                decoder_input_ids=batch["decoder_input_ids"],
+            ).logits
+        loss = loss_fn(logits.float().reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        if step % 100 == 0:
+            log["losses"].append({"step": step, "loss": round(float(loss), 4)})
+            print(f"step {step} loss {float(loss):.4f} {time.monotonic() - started:.0f}s", flush=True)
+        if time.monotonic() - last_eval >= args.eval_seconds:
+            run_eval()
+            last_eval = time.monotonic()
+    run_eval()
+    model.load_state_dict(best["state"])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log["best_step"] = best["step"]
+    log["steps"] = step
+    log["seconds"] = round(time.monotonic() - started, 1)
+    log["files"] = save_shards(model, names, out, args.shard_mib)
+    (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
+    return log
+
+
+def parse_args(argv=None):
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pack", required=True, help="folder written by the recipe's pack stage")
+    parser.add_argument("--out", required=True, help="where the best weights and train_log.json go")
+    parser.add_argument("--device", default="cuda", help="cuda or cpu")
+    parser.add_argument("--max-minutes", type=float, default=8.0, help="training wall-clock budget")
+    parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: time only)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument(
+        "--no-exemplar-share", type=float, default=0.2, help="share of pairs shown without exemplars"
+    )
+    parser.add_argument("--eval-seconds", type=float, default=60.0, help="seconds between dev evaluations")
+    parser.add_argument(
+        "--dev-limit", type=int, default=0, help="evaluate on the first N dev pairs only (0: all)"
+    )
+    parser.add_argument("--shard-mib", type=float, default=15.0, help="largest weights file written")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    """Entry point."""
+    args = parse_args(argv)
+    if args.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            print("gpu_train: --device cuda but no CUDA device is available", file=sys.stderr)
+            return 2
+        torch.backends.cuda.matmul.allow_tf32 = True
+    log = train(args)
+    best = max(log["evals"], key=lambda e: e["bleu_exemplars"] + e["bleu_alone"])
+    print(json.dumps({"best": best, "steps": log["steps"], "files": log["files"]}), flush=True)
+    return 0 if math.isfinite(best["bleu_exemplars"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
