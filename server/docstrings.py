@@ -10,6 +10,7 @@ changes nothing the second time.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import docstring_parser
@@ -365,14 +366,50 @@ def quote_of(source: str, definitions: list[Definition]) -> str:
     return "'''" if single > double else '"""'
 
 
+def _escape_char(character: str) -> str:
+    code = ord(character)
+    if character == "\\":
+        return "\\\\"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _needs_escape(character: str) -> bool:
+    """Characters a literal cannot hold as themselves: backslash, controls other than tab and
+    newline (a CR would be read back as a newline), line/paragraph separators and surrogates."""
+    if character in "\t\n":
+        return False
+    return character == "\\" or unicodedata.category(character) in ("Cc", "Zl", "Zp", "Cs")
+
+
+def _raw_safe(content: str, quote: str) -> bool:
+    """Whether a raw literal can hold ``content`` unchanged."""
+    return (
+        quote not in content
+        and "\\" + quote[0] not in content
+        and not content.endswith(("\\", quote[0]))
+        and not any(_needs_escape(c) for c in content if c != "\\")
+    )
+
+
+def escape_docstring(content: str, quote: str) -> str:
+    """``content`` escaped for a non-raw ``quote``-delimited literal: backslashes and unprintable
+    characters escaped, every quote character in a run of three or more (and at the very end)
+    escaped, so that no text can close the literal early."""
+    escaped = "".join(_escape_char(c) if _needs_escape(c) else c for c in content)
+    mark = re.escape(quote[0])
+    return re.sub(f"{mark}{{3,}}|{mark}+$", lambda m: ("\\" + quote[0]) * len(m.group(0)), escaped)
+
+
 def make_literal(content: str, indent: str, quote: str, newline: str, raw: bool = False) -> str:
-    """A docstring literal: one line when short and simple, else closing quotes on their own line."""
-    needs_raw = raw or "\\" in content
-    if quote in content:
-        content = content.replace(
-            quote, "\\" + quote[0] * 3 if not needs_raw else quote[0] + " " + quote[0] * 2
-        )
-    prefix = "r" if needs_raw else ""
+    """A docstring literal whose value is ``content`` (plus the indentation of its lines), for any
+    text: one line when short and simple, else closing quotes on their own line. A raw literal is
+    kept (or used for backslashes) only when it can hold the text unchanged."""
+    use_raw = (raw or "\\" in content) and _raw_safe(content, quote)
+    prefix = "r" if use_raw else ""
+    if not use_raw:
+        content = escape_docstring(content, quote)
     lines = content.split("\n")
     if len(lines) == 1 and not content.endswith(quote[0]):
         return f"{prefix}{quote}{content}{quote}"
