@@ -119,6 +119,8 @@ def polish(prediction: str, code: str = "") -> str:
     if code:
         text = _restore_identifiers(text, code)
     text = _tidy_spacing(text)
+    if not text:  # nothing left once empty quotes and stray spacing are tidied away ('""')
+        return text
     if text[0].isalpha() and text[0].islower() and not _looks_like_identifier_start(text, code):
         text = text[0].upper() + text[1:]
     if text[-1] not in ".!?":

@@ -86,3 +86,18 @@ def _lines(text: str) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+@pytest.mark.parametrize("prediction", ['""', "``", "''", '" "', "' ' '"])
+def test_polish_of_quotes_only_is_empty_not_an_error(prediction: str):
+    from hoverdoc.core.summary import polish
+
+    assert polish(prediction) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(prediction=st.text(alphabet=st.sampled_from("\"'` .,a_-()"), max_size=12), code=st.text(max_size=20))
+def test_polish_never_raises(prediction: str, code: str):
+    from hoverdoc.core.summary import polish
+
+    assert isinstance(polish(prediction, code), str)
