@@ -21,7 +21,7 @@ from hoverdoc.core.model_dir import (
     ModelDirError,
     load_manifest,
 )
-from hoverdoc.core.model_input import format_input
+from hoverdoc.core.model_input import EXEMPLAR_INPUT_FORMAT_VERSION, Exemplar, format_input
 from hoverdoc.core.summary import polish
 from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
 
@@ -265,14 +265,29 @@ class Summarizer:
         """Text of generated ids, special tokens dropped."""
         return self.tokenizer.decode(list(ids), skip_special_tokens=True)
 
+    @property
+    def uses_exemplars(self) -> bool:
+        """Whether the model reads workspace exemplars (input format v2)."""
+        return self.manifest.input_format_version >= EXEMPLAR_INPUT_FORMAT_VERSION
+
+    def format(self, code: str, exemplars: Sequence[Exemplar] = ()) -> str:
+        """The model's input for ``code`` (exemplars are ignored by a v1 model)."""
+        manifest = self.manifest
+        return format_input(code, manifest.input_prefix, exemplars, manifest.input_format_version)
+
     def summarize(
-        self, codes: Sequence[str], batch_size: int = 16, num_beams: int | None = None
+        self,
+        codes: Sequence[str],
+        batch_size: int = 16,
+        num_beams: int | None = None,
+        exemplars: Sequence[Sequence[Exemplar]] | None = None,
     ) -> list[str]:
-        """One polished summary sentence per definition ``code``."""
+        """One polished summary sentence per definition ``code``, each with its own ``exemplars``."""
         results: list[str] = []
         for start in range(0, len(codes), batch_size):
             chunk = list(codes[start : start + batch_size])
-            texts = [format_input(code, self.manifest.input_prefix) for code in chunk]
+            shown = list(exemplars[start : start + batch_size]) if exemplars else [()] * len(chunk)
+            texts = [self.format(code, found) for code, found in zip(chunk, shown)]
             for code, ids in zip(chunk, self.generate(texts, num_beams)):
                 results.append(polish(self.decode(ids), code))
         return results

@@ -75,3 +75,26 @@ def test_gpu_train_on_cpu_writes_best_weights_in_small_shards(pack_work, tmp_pat
     assert set(restored) == set(original)
     changed = [k for k in original if not (restored[k].float() == original[k].float()).all()]
     assert changed  # six steps moved some weights
+
+
+def test_unpacked_gpu_weights_export_as_a_v2_model(pack_work, tmp_path):
+    from hoverdoc.core.model_dir import load_manifest
+    from hoverdoc.export.cli import export_model
+    from hoverdoc.export.merge import from_base
+    from hoverdoc.training.recipes.gpu_pack import stage_pack, stage_unpack
+    from hoverdoc.training.recipes.gpu_train import main
+
+    work, weights = pack_work
+    if not (work / "gpu-pack").is_dir():
+        stage_pack(work, weights, max_source=48)
+    returned = tmp_path / "returned"
+    args = ["--pack", str(work / "gpu-pack"), "--out", str(returned), "--device", "cpu", "--max-steps", "2"]
+    assert main([*args, "--batch-size", "4", "--eval-seconds", "1000", "--dev-limit", "4"]) == 0
+    model = stage_unpack(work, returned)
+    exported = tmp_path / "served"
+    export_model(
+        from_base(str(model)), exported, quantize="none", parity_sample=4, parity_data=str(work / "dev.jsonl")
+    )
+    manifest = load_manifest(exported)
+    assert manifest.input_format_version == 2
+    assert manifest.max_source_tokens == 48

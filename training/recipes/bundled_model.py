@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "stage", choices=["corpus", "init", "train", "refine", "export", "card", "pack", "all"]
+        "stage", choices=["corpus", "init", "train", "refine", "export", "card", "pack", "unpack", "all"]
     )
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--max-source-tokens", type=int, default=64)
     parser.add_argument("--decoder-layers", type=int, default=2)
+    parser.add_argument("--returned", default="work/gpu-returned", help="what a GPU run returned (unpack)")
     parser.add_argument("--pack-source-tokens", type=int, default=192, help="v2 source length (pack stage)")
     parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
     parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
@@ -313,6 +314,10 @@ def main(argv: list[str] | None = None) -> int:
             from .gpu_pack import stage_pack
 
             stage_pack(work, Path(args.models_dir) / MODEL_NAME / "weights", args.pack_source_tokens)
+        elif stage == "unpack":
+            from .gpu_pack import stage_unpack
+
+            print(stage_unpack(work, Path(args.returned)), file=sys.stderr)
         elif stage == "card":
             from .bundled_export import stage_card
 

@@ -33,7 +33,15 @@ from hoverdoc.training.exemplars import attach_exemplars
 from .gpu_train import assemble_source
 
 PACK_LIMIT_BYTES = 60 * 1024 * 1024
-WEIGHT_FILES = ("model.safetensors", "config.json", "tokenizer.json", "generation_config.json")
+WEIGHT_FILES = (
+    "model.safetensors",
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "hoverdoc.json",
+)
 
 
 def _segments(tokenizer, texts: list[str]) -> list[list[int]]:
@@ -151,3 +159,32 @@ def _write(out: Path, weights: Path, arrays: dict, meta: dict) -> None:
     shutil.rmtree(out, ignore_errors=True)
     partial.replace(out)
     print(f"pack: {out} ({size / 2**20:.1f} MiB)", file=sys.stderr)
+
+
+def stage_unpack(work: Path, returned: Path, pack: Path | None = None) -> Path:
+    """Join the weights a GPU run returned (``gpu_train.py``'s shards) into ``work/gpu-model``: the
+    pack's config and tokenizer, one fp16 ``model.safetensors`` and v2 settings; ready to export."""
+    from safetensors.torch import load_file, save_file
+
+    from hoverdoc.training.modeling import ModelSettings
+
+    pack = pack or work / "gpu-pack"
+    log = json.loads((returned / "train_log.json").read_text())
+    state = {}
+    for name in log["files"]:
+        state.update(load_file(str(returned / name)))
+    out = work / "gpu-model"
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(pack / "weights", partial)
+    save_file(state, str(partial / "model.safetensors"), metadata={"format": "pt"})
+    meta = json.loads((pack / "meta.json").read_text())
+    settings = ModelSettings.load(pack / "weights") or ModelSettings()
+    settings.input_format_version = meta["input_format_version"]
+    settings.max_source_tokens = meta["max_source_tokens"]
+    settings.max_target_tokens = meta["max_target_tokens"]
+    settings.save(partial)
+    (partial / "gpu_train_log.json").write_text(json.dumps(log, indent=1) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    partial.replace(out)
+    return out
