@@ -1,13 +1,29 @@
 """The ``hoverdoc`` command line. Each subcommand imports its stage only when it runs, so
 ``hoverdoc --help`` and ``hoverdoc serve`` never load torch."""
 
-from __future__ import annotations
+from __future__ import annotations  # a compiler directive; __future__ is loaded at start-up
 
-import argparse
-import importlib
 import os
 import sys
-from collections.abc import Sequence
+
+if __name__ == "__main__":  # python -m hoverdoc.core.cli: never import from the current directory
+    if not getattr(sys.flags, "safe_path", False) and sys.path:
+        try:
+            _unsafe = sys.path[0] in ("", ".") or os.path.realpath(sys.path[0]) == os.path.realpath(
+                os.getcwd()
+            )
+        except OSError:
+            _unsafe = True
+        if _unsafe:
+            del sys.path[0]
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from .errors import HoverdocError
 from .styles import DOCSTRING_STYLES
@@ -24,6 +40,46 @@ HANDLERS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (the usage stays behind ``--help``)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [minimum, maximum]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range (must be {bounds})")
+        return value
+
+    return parse
+
+
+def _output_file(text: str) -> str:
+    """An argparse type: a file to write, in a folder that exists, that is not itself a folder."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"the folder {path.parent} does not exist")
+    return text
+
+
+def _pairs_out(text: str) -> str:
+    """An argparse type: a pairs file to write (its folder is created), not a folder."""
+    if Path(text).expanduser().is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    return text
+
+
 def _model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
@@ -34,22 +90,22 @@ def _model_option(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="hoverdoc", description="Local code summaries and docstrings.")
+    parser = _Parser(prog="hoverdoc", description="Local code summaries and docstrings.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
     mine = sub.add_parser("mine", help="extract (code, summary) pairs from files, folders or git repos")
     mine.add_argument("paths", nargs="+", metavar="PATH")
-    mine.add_argument("--out", required=True, help="pairs file to write (JSONL)")
+    mine.add_argument("--out", required=True, type=_pairs_out, help="pairs file to write (JSONL)")
     mine.add_argument("--dev-fraction", type=float, default=0.0, help="share of files held out for --dev-out")
-    mine.add_argument("--dev-out", help="pairs file for the held-out files")
+    mine.add_argument("--dev-out", type=_pairs_out, help="pairs file for the held-out files")
     mine.add_argument("--include-tests", action="store_true", help="also mine test files and folders")
     mine.add_argument("--include-vendored", action="store_true", help="also mine vendored folders")
     mine.add_argument("--no-classes", action="store_true", help="mine functions and methods only")
     mine.add_argument(
         "--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style pattern"
     )
-    mine.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    mine.add_argument("--workers", type=_int_at_least(1), default=min(4, os.cpu_count() or 1))
 
     train = sub.add_parser("train", help="fine-tune a seq2seq model on a pairs file (LoRA or full)")
     train.add_argument("--data", help="training pairs (JSONL)")
@@ -91,31 +147,33 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="score a model directory on a pairs file")
     _model_option(evaluate)
     evaluate.add_argument("--data", required=True, help="evaluation pairs (JSONL)")
-    evaluate.add_argument("--json", help="write the metrics as JSON here")
-    evaluate.add_argument("--predictions", help="write one prediction per line here")
-    evaluate.add_argument("--limit", type=int, help="score only the first N pairs")
-    evaluate.add_argument("--batch-size", type=int, default=16)
-    evaluate.add_argument("--beams", type=int, help="beam width (default: the model's setting)")
-    evaluate.add_argument("--threads", type=int, default=0, help="inference threads (0: all cores)")
+    evaluate.add_argument("--json", type=_output_file, help="write the metrics as JSON here")
+    evaluate.add_argument("--predictions", type=_output_file, help="write one prediction per line here")
+    evaluate.add_argument("--limit", type=_int_at_least(0), help="score only the first N pairs")
+    evaluate.add_argument("--batch-size", type=_int_at_least(1), default=16)
+    evaluate.add_argument("--beams", type=_int_at_least(1), help="beam width (default: the model's setting)")
+    evaluate.add_argument(
+        "--threads", type=_int_at_least(0), default=0, help="inference threads (0: all cores)"
+    )
     evaluate.add_argument("--baseline", choices=["name"], help="score the name-as-sentence baseline instead")
 
     summarize = sub.add_parser("summarize", help="print the summary of each function in a file")
     _model_option(summarize)
     summarize.add_argument("file", metavar="FILE")
-    summarize.add_argument("--line", type=int, help="only the definition at this 1-based line")
+    summarize.add_argument("--line", type=_int_at_least(1), help="only the definition at this 1-based line")
     summarize.add_argument(
         "--docstring", action="store_true", help="print the docstring that would be inserted"
     )
     summarize.add_argument("--style", default="google", choices=DOCSTRING_STYLES, help="docstring style")
     summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
-    summarize.add_argument("--threads", type=int, default=0)
+    summarize.add_argument("--threads", type=_int_at_least(0), default=0)
 
     serve = sub.add_parser("serve", help="run the language server")
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     mode.add_argument("--tcp", action="store_true", help="listen on a TCP port")
     serve.add_argument("--host", default="127.0.0.1", help="TCP address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=2087)
+    serve.add_argument("--port", type=_int_at_least(0, 65535), default=2087)
     serve.add_argument("--log-file", help="write the server log here")
     _model_option(serve)
 
@@ -124,9 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--base", help="base model (default: the bundled model's weights)")
     retrain.add_argument("--out", help="where to install the model (default: PATH/.hoverdoc/model)")
     retrain.add_argument("--epochs", type=float, default=None)
-    retrain.add_argument("--max-train", type=int, default=None, help="cap on training pairs (random sample)")
+    retrain.add_argument(
+        "--max-train", type=_int_at_least(1), default=None, help="cap on training pairs (random sample)"
+    )
     retrain.add_argument("--force", action="store_true", help="install even if it scores worse than the base")
-    retrain.add_argument("--json", help="write the before/after report as JSON here")
+    retrain.add_argument("--json", type=_output_file, help="write the before/after report as JSON here")
     retrain.add_argument("--work-dir", help="keep intermediate files here (default: a temp dir)")
     retrain.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a training option"
@@ -134,14 +194,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds like Ctrl-C, so finally blocks remove temporary folders
+
+
+def _has_files(folder: Path) -> bool:
+    return any(files for _, _, files in os.walk(folder))
+
+
+def _run_handler(args: argparse.Namespace) -> int:
+    module_name, function_name = HANDLERS[args.command].split(":")
+    out = Path(args.out).expanduser() if args.command == "train" and getattr(args, "out", None) else None
+    created = out is not None and not out.exists()
+    succeeded = False
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+        code = int(handler(args) or 0)
+        succeeded = code == 0
+        return code
+    finally:
+        if created and not succeeded and out is not None and out.is_dir() and not _has_files(out):
+            shutil.rmtree(out, ignore_errors=True)  # a failed run that wrote nothing leaves nothing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hoverdoc`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    module_name, function_name = HANDLERS[args.command].split(":")
+    previous = None
+    if args.command != "serve" and threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        handler = getattr(importlib.import_module(module_name), function_name)
-        return int(handler(args) or 0)
+        return _run_handler(args)
     except HoverdocError as error:
         print(f"hoverdoc {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -166,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into something that stopped reading (| head)
         sys.stderr.close()
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

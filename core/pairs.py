@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import HoverdocError
+from .sources import is_regular_file, open_temporary_beside
 
 REQUIRED_FIELDS = ("code", "summary")
 
@@ -20,6 +22,8 @@ def iter_pairs(path: str | Path, required: tuple[str, ...] = REQUIRED_FIELDS) ->
     path = Path(path)
     if not path.is_file():
         raise PairsError(f"{path}: no such file")
+    if not is_regular_file(path):  # a FIFO or device would block or never end
+        raise PairsError(f"{path}: not a regular file")
     try:
         handle = path.open(encoding="utf-8")
     except OSError as error:
@@ -53,14 +57,27 @@ def read_pairs(path: str | Path, required: tuple[str, ...] = REQUIRED_FIELDS) ->
 
 
 def write_pairs(path: str | Path, records: Iterable[dict]) -> int:
-    """Write records as JSONL (atomically: a temp file renamed at the end); returns the count."""
+    """Write records as JSONL (atomically: a temp file beside it, renamed at the end; removed when
+    anything fails); returns the count."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
+    if path.is_dir():
+        raise PairsError(f"{path}: is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = open_temporary_beside(path)
+    except OSError as error:
+        raise PairsError(f"{path}: cannot write ({error.strerror})") from None
     count = 0
-    with temporary.open("w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += 1
-    temporary.replace(path)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise PairsError(f"{path}: cannot write ({error.strerror})") from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return count

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import tempfile
 import tokenize
 from pathlib import Path
 
@@ -54,6 +53,18 @@ def is_regular_file(path: str | Path) -> bool:
         return False
 
 
+def open_temporary_beside(path: Path) -> tuple[int, Path]:
+    """A new, exclusively created file beside ``path`` (same folder, so a rename replaces ``path``
+    atomically) with the usual permissions; returns its descriptor and path."""
+    for attempt in range(100):
+        temporary = path.with_name(f".{path.name}.{os.getpid()}-{attempt}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{path}: no free temporary name")
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder renamed over it, so
     readers see the old or the new file, never half of one; one-line ``HoverdocError`` on failure."""
@@ -63,7 +74,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     if not path.parent.is_dir():
         raise HoverdocError(f"{path}: the folder {path.parent} does not exist")
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        descriptor, temporary = open_temporary_beside(path)
     except OSError as error:
         raise HoverdocError(f"{path}: cannot write ({error.strerror})") from None
     try:
@@ -71,10 +82,10 @@ def atomic_write_text(path: str | Path, text: str) -> None:
             handle.write(text)
         os.replace(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise HoverdocError(f"{path}: cannot write ({error.strerror})") from None
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

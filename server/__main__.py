@@ -1,15 +1,67 @@
 """``python -m hoverdoc.server`` and ``hoverdoc serve``: run the language server."""
 
-from __future__ import annotations
+from __future__ import annotations  # a compiler directive; __future__ is loaded at start-up
 
-import argparse
-import logging
+import os
 import sys
+
+
+def drop_unsafe_path0() -> None:
+    """Remove the current directory that ``python -m`` puts first on ``sys.path``: an editor starts
+    the server inside the user's workspace, whose files must never shadow a module we import."""
+    if getattr(sys.flags, "safe_path", False) or not sys.path:
+        return  # python -P: nothing was added
+    first = sys.path[0]
+    try:
+        unsafe = first in ("", ".") or os.path.realpath(first) == os.path.realpath(os.getcwd())
+    except OSError:
+        unsafe = True
+    if unsafe:
+        del sys.path[0]
+
+
+if __name__ == "__main__":
+    drop_unsafe_path0()  # before any other import
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import socket  # noqa: E402
+
+from hoverdoc.core.errors import HoverdocError  # noqa: E402
+
+
+def _check_log_file(log_file: str) -> None:
+    try:
+        with open(log_file, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise HoverdocError(f"--log-file {log_file}: cannot write ({error.strerror})") from None
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail with one line now, not with a traceback later, when ``host:port`` cannot be listened on."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        raise HoverdocError(f"--host {host}: not an address of this machine ({error})") from None
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        if os.name == "posix":
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio's server does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise HoverdocError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the server over stdio (default) or TCP (bound to 127.0.0.1 unless --host says otherwise)."""
     log_file = getattr(args, "log_file", None)
+    if log_file:
+        _check_log_file(log_file)
+    tcp = getattr(args, "tcp", False)
+    if tcp:
+        _check_listen(args.host, args.port)
     destination = {"filename": log_file} if log_file else {"stream": sys.stderr}
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", **destination
@@ -18,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from .server import create_server
 
     server = create_server(model=getattr(args, "model", None))
-    if getattr(args, "tcp", False):
+    if tcp:
         server.start_tcp(args.host, args.port)
     else:
         server.start_io()

@@ -27,12 +27,16 @@ def run(args: argparse.Namespace) -> int:
     """Print one summary per definition (or the docstrings that would be inserted)."""
     text = read_python_source(args.file)
     definitions = _chosen(extract(text), args.line, args.file)
+    loaded = None if args.fallback else load_model(args.model, workspace_root=".", threads=args.threads)
+    if loaded is not None and loaded.summarizer is None:
+        if loaded.origin in ("configured", "HOVERDOC_MODEL"):  # asked for by name: never a silent fallback
+            raise HoverdocError(f"no usable model ({loaded.error})")
+        print(f"hoverdoc: no usable model ({loaded.error}); showing fallback summaries", file=sys.stderr)
+    elif loaded is not None and (loaded.origin == "workspace" or loaded.ignored):
+        print(loaded.notice, file=sys.stderr)
     if not definitions:
         print(f"{args.file}: no functions or classes found", file=sys.stderr)
         return 0
-    loaded = None if args.fallback else load_model(args.model, workspace_root=".", threads=args.threads)
-    if loaded is not None and loaded.summarizer is None:
-        print(f"hoverdoc: no usable model ({loaded.error}); showing fallback summaries", file=sys.stderr)
     generated = (
         loaded.summarizer.summarize([d.code for d in definitions])
         if loaded is not None and loaded.summarizer is not None

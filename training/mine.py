@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pathspec
 
+from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, extract
-from hoverdoc.core.sources import decode_source
+from hoverdoc.core.sources import decode_source, is_regular_file, read_regular_file
 from hoverdoc.core.summary import summarize_docstring
 
 MAX_FILE_BYTES = 4_000_000
+MAX_IGNORE_FILE_BYTES = 1_000_000
 MIN_SUMMARY_WORDS = 3
 MAX_SUMMARY_WORDS = 40
 MIN_BODY_STATEMENTS = 2
@@ -169,9 +171,10 @@ def _walk_with_gitignore(root: Path) -> Iterator[Path]:
         ignore_file = here / ".gitignore"
         if ignore_file.is_file():
             try:
-                lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+                data = read_regular_file(ignore_file, MAX_IGNORE_FILE_BYTES)
+                lines = data.decode("utf-8", errors="replace").splitlines()
                 specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
-            except OSError:
+            except HoverdocError:
                 pass
 
         def ignored(path: Path, is_dir: bool, specs=specs) -> bool:
@@ -203,6 +206,10 @@ def iter_source_files(
         if path.is_file():
             yield SourceFile(path, path.parent, path.parent.name)
             continue
+        if not path.is_dir():
+            report.messages.append(f"{raw}: not a regular file or folder")
+            report.files_skipped["not a regular file"] += 1
+            continue
         toplevel = git_toplevel(path)
         if toplevel is not None:
             try:
@@ -214,7 +221,10 @@ def iter_source_files(
             candidates = _walk_with_gitignore(path)
             repo = path.name
         for candidate in candidates:
-            if candidate.suffix != ".py" or not candidate.is_file():
+            if candidate.suffix != ".py" or not is_regular_file(candidate):
+                continue
+            if not _inside(candidate, path):
+                report.files_skipped["link out of the tree"] += 1
                 continue
             source = SourceFile(candidate, path, repo)
             reason = _skip_reason(source, options, exclude)
@@ -222,6 +232,15 @@ def iter_source_files(
                 report.files_skipped[reason] += 1
                 continue
             yield source
+
+
+def _inside(candidate: Path, root: Path) -> bool:
+    """Whether ``candidate``, symlinks resolved, lies under ``root`` (already resolved): a committed
+    link to a file elsewhere on the machine must not put that file's text into training pairs."""
+    try:
+        return root in candidate.resolve(strict=True).parents
+    except (OSError, RuntimeError):
+        return False
 
 
 def _skip_reason(source: SourceFile, options: MineOptions, exclude) -> str | None:
@@ -247,8 +266,8 @@ def read_source(path: Path) -> tuple[str | None, str | None]:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             return None, "too large"
-        data = path.read_bytes()
-    except OSError:
+        data = read_regular_file(path, MAX_FILE_BYTES)  # regular files only, never past the cap
+    except (OSError, HoverdocError):
         return None, "unreadable"
     text, reason = decode_source(data)
     if text is not None and _GENERATED_MARK.search("\n".join(text.splitlines()[:5])):

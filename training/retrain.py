@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hoverdoc.core.errors import HoverdocError
+from hoverdoc.core.model_dir import MANIFEST
 from hoverdoc.core.pairs import write_pairs
 from hoverdoc.core.paths import WORKSPACE_MODEL, bundled_model_dir
+from hoverdoc.core.sources import atomic_write_text
 
 from .mine import MineOptions, git_toplevel, in_dev_split, mine
 
@@ -107,24 +109,58 @@ def _base_model_dir(base: str, work: Path) -> Path:
     return target
 
 
+def _remove(path: Path) -> None:
+    """Remove a model folder, or only the link when ``path`` is a symlink (never what it points to)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def check_destination(destination: Path) -> None:
+    """Refuse to install over anything but nothing, an empty folder or a hoverdoc model directory:
+    installing replaces the folder, and ``--out .`` must not take the working tree with it."""
+    if destination.is_symlink() and not destination.exists():
+        raise HoverdocError(f"{destination}: a broken link; remove it or choose another --out")
+    if not destination.exists():
+        return
+    if not destination.is_dir():
+        raise HoverdocError(f"{destination}: exists and is not a folder; choose another --out")
+    if any(destination.iterdir()) and not (destination / MANIFEST).is_file():
+        raise HoverdocError(
+            f"{destination}: a folder that is not empty and not a hoverdoc model directory "
+            f"(no {MANIFEST}); installing would replace it, so choose another --out"
+        )
+
+
 def install(model_dir: Path, destination: Path) -> None:
-    """Put ``model_dir`` at ``destination`` by renames, keeping git out of it."""
+    """Put ``model_dir`` at ``destination`` by renames, keeping git out of it. A symlinked
+    destination is replaced by the new folder; the folder it pointed to is left alone."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     ignore = destination.parent / ".gitignore"
     if destination.parent.name == ".hoverdoc" and not ignore.exists():
         ignore.write_text("# hoverdoc's workspace model: local, not for version control\n*\n")
     staging = destination.with_name(destination.name + ".new")
-    if staging.exists():
-        shutil.rmtree(staging)
+    _remove(staging)
     shutil.copytree(model_dir, staging)
     previous = destination.with_name(destination.name + ".old")
-    if previous.exists():
-        shutil.rmtree(previous)
-    if destination.exists():
-        destination.rename(previous)
+    _remove(previous)  # a leftover of an interrupted install (a folder or a link)
+    if destination.is_symlink() or destination.exists():
+        destination.rename(previous)  # renames the link itself when it is one
     staging.rename(destination)
-    if previous.exists():
-        shutil.rmtree(previous)
+    _remove(previous)
+
+
+def _destination(out: str | Path | None, workspace: Path) -> Path:
+    if out:
+        destination = Path(out).expanduser().absolute()
+    else:
+        destination = workspace / WORKSPACE_MODEL
+        parent = destination.parent
+        if parent.is_symlink() and workspace.resolve() not in parent.resolve().parents:
+            raise HoverdocError(f"{parent} is a link out of the workspace; remove it or pass --out")
+    check_destination(destination)
+    return destination
 
 
 def retrain(
@@ -138,18 +174,18 @@ def retrain(
     overrides: dict | None = None,
 ) -> RetrainReport:
     """Mine, adapt, export, evaluate and (when it is no worse) install a model for ``path``."""
-    from hoverdoc.server.runtime import Summarizer
-
-    from .config import TrainOptions, apply_overrides
-    from .train import train
-
     started = time.perf_counter()
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
         raise HoverdocError(f"{path}: not a folder")
     workspace = git_toplevel(root) or root
-    destination = Path(out).expanduser().resolve() if out else workspace / WORKSPACE_MODEL
+    destination = _destination(out, workspace)  # checked before anything slow happens
     base_id = str(base) if base else str(default_base())
+
+    from hoverdoc.server.runtime import Summarizer
+
+    from .config import TrainOptions, apply_overrides
+    from .train import train
 
     stage(1, f"mining {root}")
     records, _, report = mine(
@@ -291,5 +327,5 @@ def run(args: argparse.Namespace) -> int:
     )
     print_report(report)
     if args.json:
-        Path(args.json).write_text(json.dumps(report.__dict__, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(args.json, json.dumps(report.__dict__, indent=2) + "\n")
     return 0 if report.installed else 3
