@@ -28,12 +28,12 @@ def read_regular_file(path: str | Path, max_bytes: int) -> bytes:
         raise HoverdocError(f"{path}: is a folder, not a file") from None
     except OSError as error:
         raise HoverdocError(f"{path}: unreadable ({error.strerror})") from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        kind = "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise HoverdocError(f"{path}: {kind}")
     with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(descriptor)
-        if stat.S_ISDIR(info.st_mode):
-            raise HoverdocError(f"{path}: is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise HoverdocError(f"{path}: not a regular file")
         if info.st_size > max_bytes:
             raise HoverdocError(f"{path}: too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")
         try:
