@@ -8,6 +8,7 @@ out and the top hit's summary is taken as the prediction. Prints BLEU-4 per rank
 
 from __future__ import annotations
 
+import math
 import statistics
 import sys
 import time
@@ -19,16 +20,21 @@ from hoverdoc.core.workspace_index import code_terms
 from hoverdoc.training.exemplars import is_same_definition, project_indexes
 
 
-def cosine_top(index, record) -> str:
-    """The summary of the entry with the highest TF-IDF cosine (scored over all sharing a term)."""
+def bm25_top(index, record, k1: float = 1.2, b: float = 0.75) -> str:
+    """The summary of the entry with the highest Okapi BM25 score (the alternative measured)."""
     query = Counter(code_terms(record["code"]))
     exclude = is_same_definition(record)
-    candidates = {doc for term in query for doc in index._postings.get(term, {})}
-    best = max(
-        (d for d in candidates if not exclude(index._entries[d])),
-        key=lambda d: (index._cosine(query, d), -d),
-        default=None,
-    )
+    lengths = {doc: sum(counts.values()) for doc, counts in index._counts.items()}
+    average = sum(lengths.values()) / max(1, len(lengths))
+    scores: dict[int, float] = {}
+    for term in query:
+        postings = index._postings.get(term, {})
+        idf = math.log(1 + (len(lengths) - len(postings) + 0.5) / (len(postings) + 0.5))
+        for doc, count in postings.items():
+            norm = k1 * (1 - b + b * lengths[doc] / average)
+            scores[doc] = scores.get(doc, 0.0) + idf * count * (k1 + 1) / (count + norm)
+    ranked = sorted(scores, key=lambda d: (-scores[d], d))
+    best = next((d for d in ranked if not exclude(index._entries[d])), None)
     return index._entries[best].summary if best is not None else ""
 
 
@@ -42,13 +48,13 @@ def measure(path: str) -> list[str]:
         started = time.perf_counter()
         hits = index.search(code_terms(record["code"]), 3, exclude=is_same_definition(record))
         latencies.append((time.perf_counter() - started) * 1000)
-        bm25.append(hits[0].entry.summary if hits else "")
-        cosine.append(cosine_top(index, record))
+        cosine.append(hits[0].entry.summary if hits else "")
+        bm25.append(bm25_top(index, record))
     references = [r["summary"] for r in records]
     p95 = statistics.quantiles(latencies, n=20)[-1]
     return [
-        f"| {path} | BM25 (top hit) | {bleu4(bm25, references):.2f} | {p95:.2f} |",
-        f"| {path} | TF-IDF cosine (top hit) | {bleu4(cosine, references):.2f} | |",
+        f"| {path} | TF-IDF cosine (the index) | {bleu4(cosine, references):.2f} | {p95:.2f} |",
+        f"| {path} | Okapi BM25 | {bleu4(bm25, references):.2f} | |",
     ]
 
 

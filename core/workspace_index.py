@@ -1,16 +1,17 @@
 """The workspace index: documented definitions, searchable by similarity of code.
 
 One implementation for every stage: the server indexes the user's workspace folders, ``summarize``
-and ``eval --workspace`` a given folder, training each pair's own project. Retrieval is Okapi BM25
-over identifier sub-words (``parse_http_date`` -> parse, http, date); the similarity reported with
-each hit (and shown to a v2 model as a bucket) is the cosine of the two definitions' TF-IDF vectors,
-computed only for the hits. Both were chosen by measurement: see ``benchmarks/retrieval.py``.
+and ``eval --workspace`` a given folder, training each pair's own project. Retrieval ranks by the
+cosine of TF-IDF vectors over identifier sub-words (``parse_http_date`` -> parse, http, date), which
+copied better neighbours than Okapi BM25 on the dev and test splits (``benchmarks/retrieval.py``);
+that cosine is also the similarity a v2 model is shown.
 
 Everything lives in the process; ``hoverdoc.core.workspace_store`` persists entries in SQLite.
 """
 
 from __future__ import annotations
 
+import heapq
 import keyword
 import math
 import re
@@ -26,8 +27,6 @@ STOP_TERMS = frozenset(
     {k.lower() for k in keyword.kwlist}
     | {"self", "cls", "args", "kwargs", "none", "true", "false", "str", "int", "bool", "return", "def"}
 )
-BM25_K1 = 1.2
-BM25_B = 0.75
 # A large class's code is long; its first few thousand characters say what it is about.
 MAX_TERM_SOURCE_CHARS = 4000
 
@@ -74,16 +73,16 @@ class Hit:
 
 
 class WorkspaceIndex:
-    """BM25 over identifier sub-words, updated one file at a time."""
+    """TF-IDF cosine over identifier sub-words, updated one file at a time."""
 
     def __init__(self) -> None:
         self._entries: dict[int, Entry] = {}
         self._counts: dict[int, Counter] = {}
-        self._lengths: dict[int, int] = {}
         self._postings: dict[str, dict[int, int]] = {}
         self._by_path: dict[str, list[int]] = {}
         self._next_id = 0
-        self._total_length = 0
+        self._norms: dict[int, float] = {}
+        self._norms_size = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -104,8 +103,6 @@ class WorkspaceIndex:
         counts = Counter(entry.terms)
         self._entries[doc] = entry
         self._counts[doc] = counts
-        self._lengths[doc] = len(entry.terms)
-        self._total_length += len(entry.terms)
         for term, count in counts.items():
             self._postings.setdefault(term, {})[doc] = count
         self._by_path.setdefault(entry.path, []).append(doc)
@@ -120,7 +117,7 @@ class WorkspaceIndex:
         """Drop every entry of ``path``."""
         for doc in self._by_path.pop(path, []):
             self._entries.pop(doc)
-            self._total_length -= self._lengths.pop(doc)
+            self._norms.pop(doc, None)
             for term in self._counts.pop(doc):
                 postings = self._postings[term]
                 del postings[doc]
@@ -129,28 +126,33 @@ class WorkspaceIndex:
 
     def _idf(self, term: str) -> float:
         frequency = len(self._postings.get(term, ()))
-        return math.log(1 + (len(self._entries) - frequency + 0.5) / (frequency + 0.5))
+        return math.log((1 + len(self._entries)) / (1 + frequency)) + 1
 
-    def _bm25(self, query: Counter) -> dict[int, float]:
-        average = self._total_length / max(1, len(self._entries))
-        scores: dict[int, float] = {}
-        for term in query:
-            postings = self._postings.get(term)
-            if not postings:
-                continue
+    def _weights(self, counts: Counter) -> dict[str, float]:
+        return {t: (1 + math.log(c)) * self._idf(t) for t, c in counts.items()}
+
+    def _norm(self, doc: int) -> float:
+        """The length of a document's TF-IDF vector, cached until the index has grown or shrunk by
+        a tenth (document frequencies move little in between)."""
+        if abs(len(self._entries) - self._norms_size) > max(1, self._norms_size // 10):
+            self._norms.clear()
+            self._norms_size = len(self._entries)
+        norm = self._norms.get(doc)
+        if norm is None:
+            norm = math.sqrt(sum(w * w for w in self._weights(self._counts[doc]).values())) or 1.0
+            self._norms[doc] = norm
+        return norm
+
+    def _scores(self, query: Counter) -> dict[int, float]:
+        """TF-IDF cosine of the query with every entry that shares a term with it."""
+        weights = self._weights(query)
+        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        dots: dict[int, float] = {}
+        for term, weight in weights.items():
             idf = self._idf(term)
-            for doc, count in postings.items():
-                norm = BM25_K1 * (1 - BM25_B + BM25_B * self._lengths[doc] / max(average, 1e-9))
-                scores[doc] = scores.get(doc, 0.0) + idf * count * (BM25_K1 + 1) / (count + norm)
-        return scores
-
-    def _cosine(self, query: Counter, doc: int) -> float:
-        counts = self._counts[doc]
-        weights = {t: (1 + math.log(c)) * self._idf(t) for t, c in counts.items()}
-        query_weights = {t: (1 + math.log(c)) * self._idf(t) for t, c in query.items()}
-        dot = sum(w * weights.get(t, 0.0) for t, w in query_weights.items())
-        norm = math.sqrt(sum(w * w for w in weights.values()) * sum(w * w for w in query_weights.values()))
-        return dot / norm if norm else 0.0
+            for doc, count in self._postings.get(term, {}).items():
+                dots[doc] = dots.get(doc, 0.0) + weight * (1 + math.log(count)) * idf
+        return {doc: dot / (query_norm * self._norm(doc)) for doc, dot in dots.items()}
 
     def search(
         self, terms: Iterable[str], k: int = 3, exclude: Callable[[Entry], bool] | None = None
@@ -160,17 +162,14 @@ class WorkspaceIndex:
         query = Counter(terms)
         if not query or k <= 0:
             return []
-        scores = self._bm25(query)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        hits = []
-        for doc, _ in ranked:
-            entry = self._entries[doc]
-            if exclude is not None and exclude(entry):
-                continue
-            hits.append(Hit(entry, round(self._cosine(query, doc), 4)))
-            if len(hits) == k:
-                break
-        return hits
+        scores = self._scores(query)
+        ranked = heapq.nsmallest(k + 8, scores.items(), key=lambda item: (-item[1], item[0]))
+        if exclude is not None:
+            ranked = [(doc, score) for doc, score in ranked if not exclude(self._entries[doc])]
+            if len(ranked) < k:  # the excluded ones filled the head: rank everything
+                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+                ranked = [(doc, score) for doc, score in ranked if not exclude(self._entries[doc])]
+        return [Hit(self._entries[doc], round(min(1.0, score), 4)) for doc, score in ranked[:k]]
 
     def parameter_descriptions(self, name: str) -> Counter:
         """How often each description of a parameter called ``name`` occurs in the workspace."""

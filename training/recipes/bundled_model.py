@@ -61,8 +61,9 @@ DEV_PACKAGES = (
     "mdurl",
     "python-dotenv",
 )
-# Installed without their dependencies (and never imported) purely as extra corpus; rich and
-# markdown-it-py complete the test and dev splits. Pinned so that a rebuild mines the same code.
+# Installed without their dependencies (and never imported) purely as extra corpus; rich,
+# python-dateutil, jsonschema, itsdangerous, markdown-it-py, mdurl and python-dotenv complete the test and
+# dev splits on a machine that lacks them. Pinned so that a rebuild mines the same code.
 CORPUS_PACKAGES = (
     "aiohttp==3.14.5",
     "astropy==8.0.2",
@@ -73,13 +74,18 @@ CORPUS_PACKAGES = (
     "django==5.2.19",
     "funcy==2.1",
     "inflect==7.6.0",
+    "itsdangerous==2.2.0",
+    "jsonschema==4.26.0",
     "kombu==5.7.0",
     "lxml==6.1.3",
     "markdown-it-py==4.3.0",
+    "mdurl==0.1.2",
     "narwhals==2.29.0",
     "pandas==3.1.1",
     "portalocker==4.4.2",
     "pydantic==2.14.4",
+    "python-dateutil==4.0.0",
+    "python-dotenv==1.2.4",
     "rich==15.0.0",
     "sacrebleu==2.6.0",
     "scikit-learn==1.9.1",

@@ -1,0 +1,61 @@
+"""Summary quality with and without the workspace: each project of a pairs file is its own workspace.
+
+    python benchmarks/workspace_quality.py --model MODEL_DIR --data work/bundled/test.jsonl
+
+Rows: the name-as-sentence baseline, copying the nearest documented neighbour's summary, the model
+on the function alone, and the model with its workspace exemplars (the pair itself always left out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from hoverdoc.core.metrics import score_all
+from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.workspace_index import code_terms
+from hoverdoc.server.evaluate import baseline_predictions
+from hoverdoc.server.model_loading import load_model
+from hoverdoc.training.exemplars import as_exemplars, is_same_definition, project_indexes
+
+
+def neighbours(records: list[dict], k: int = 3) -> list[list]:
+    """Each record's exemplars from its own project, itself left out."""
+    indexes = project_indexes(records)
+    found = []
+    for record in records:
+        index = indexes[str(record.get("repo", ""))]
+        found.append(as_exemplars(index.search(code_terms(record["code"]), k, exclude=is_same_definition(record))))
+    return found
+
+
+def main() -> None:
+    """Print the table (and write it as JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    records = read_pairs(args.data)[: args.limit or None]
+    references = [r["summary"] for r in records]
+    exemplars = neighbours(records)
+    summarizer = load_model(args.model, workspace_root=None).summarizer
+    rows = {
+        "name as sentence": baseline_predictions(records),
+        "copy the nearest neighbour": [e[0].summary if e else "" for e in exemplars],
+        "model, function alone": summarizer.summarize([r["code"] for r in records]),
+    }
+    if summarizer.uses_exemplars:
+        rows["model with workspace"] = summarizer.summarize([r["code"] for r in records], exemplars=exemplars)
+    table = {name: score_all(predictions, references) for name, predictions in rows.items()}
+    print(f"| {args.data} ({len(records)} pairs) | BLEU-4 | ROUGE-L |\n| --- | ---: | ---: |")
+    for name, scores in table.items():
+        print(f"| {name} | {scores['bleu']:.2f} | {scores['rougeL']:.2f} |")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(table, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
