@@ -20,28 +20,40 @@ from hoverdoc.core.workspace_index import code_terms
 from hoverdoc.training.exemplars import is_same_definition, project_indexes
 
 
-def bm25_top(index, record, k1: float = 1.2, b: float = 0.75) -> str:
-    """The summary of the entry with the highest Okapi BM25 score (the alternative measured)."""
-    query = Counter(code_terms(record["code"]))
-    exclude = is_same_definition(record)
-    lengths = {doc: sum(counts.values()) for doc, counts in index._counts.items()}
-    average = sum(lengths.values()) / max(1, len(lengths))
-    scores: dict[int, float] = {}
-    for term in query:
-        postings = index._postings.get(term, {})
-        idf = math.log(1 + (len(lengths) - len(postings) + 0.5) / (len(postings) + 0.5))
-        for doc, count in postings.items():
-            norm = k1 * (1 - b + b * lengths[doc] / average)
-            scores[doc] = scores.get(doc, 0.0) + idf * count * (k1 + 1) / (count + norm)
-    ranked = sorted(scores, key=lambda d: (-scores[d], d))
-    best = next((d for d in ranked if not exclude(index._entries[d])), None)
-    return index._entries[best].summary if best is not None else ""
+class Bm25:
+    """Okapi BM25 over the same entries and terms (the alternative measured)."""
+
+    def __init__(self, index, k1: float = 1.2, b: float = 0.75):
+        self.entries = list(index.entries())
+        self.counts = [Counter(e.terms) for e in self.entries]
+        self.postings: dict[str, dict[int, int]] = {}
+        for doc, counts in enumerate(self.counts):
+            for term, count in counts.items():
+                self.postings.setdefault(term, {})[doc] = count
+        self.lengths = [sum(c.values()) for c in self.counts]
+        self.average = sum(self.lengths) / max(1, len(self.lengths))
+        self.k1, self.b = k1, b
+
+    def top(self, record) -> str:
+        """The summary of the best-scoring entry other than the record itself."""
+        exclude = is_same_definition(record)
+        scores: dict[int, float] = {}
+        for term in Counter(code_terms(record["code"])):
+            postings = self.postings.get(term, {})
+            idf = math.log(1 + (len(self.lengths) - len(postings) + 0.5) / (len(postings) + 0.5))
+            for doc, count in postings.items():
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[doc] / self.average)
+                scores[doc] = scores.get(doc, 0.0) + idf * count * (self.k1 + 1) / (count + norm)
+        ranked = sorted(scores, key=lambda d: (-scores[d], d))
+        best = next((d for d in ranked if not exclude(self.entries[d])), None)
+        return self.entries[best].summary if best is not None else ""
 
 
 def measure(path: str) -> list[str]:
     """One table row per ranking for a pairs file."""
     records = read_pairs(path)
     indexes = project_indexes(records)
+    bm25s = {repo: Bm25(index) for repo, index in indexes.items()}
     bm25, cosine, latencies = [], [], []
     for record in records:
         index = indexes[str(record.get("repo", ""))]
@@ -49,7 +61,7 @@ def measure(path: str) -> list[str]:
         hits = index.search(code_terms(record["code"]), 3, exclude=is_same_definition(record))
         latencies.append((time.perf_counter() - started) * 1000)
         cosine.append(hits[0].entry.summary if hits else "")
-        bm25.append(bm25_top(index, record))
+        bm25.append(bm25s[str(record.get("repo", ""))].top(record))
     references = [r["summary"] for r in records]
     p95 = statistics.quantiles(latencies, n=20)[-1]
     return [

@@ -11,13 +11,13 @@ Everything lives in the process; ``hoverdoc.core.workspace_store`` persists entr
 
 from __future__ import annotations
 
-import heapq
 import keyword
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from .fallback import split_name
 
@@ -72,17 +72,46 @@ class Hit:
     similarity: float
 
 
+class _Matrix:
+    """The index frozen for search: an inverted index of L2-normalised TF-IDF weights (numpy)."""
+
+    def __init__(self, docs: list[int], rows: dict[int, tuple[np.ndarray, np.ndarray]], vocabulary: int):
+        self.docs = np.array(docs, dtype=np.int64)
+        terms = np.concatenate([rows[d][0] for d in docs]) if docs else np.zeros(0, np.int32)
+        counts = np.concatenate([rows[d][1] for d in docs]) if docs else np.zeros(0, np.float32)
+        row_of = np.repeat(np.arange(len(docs)), [len(rows[d][0]) for d in docs])
+        frequency = np.bincount(terms, minlength=vocabulary)
+        self.idf = (np.log((1 + len(docs)) / (1 + frequency)) + 1).astype(np.float32)
+        weights = (1 + np.log(counts)) * self.idf[terms]
+        norms = np.sqrt(np.bincount(row_of, weights * weights, minlength=len(docs))) if docs else np.ones(0)
+        weights = weights / np.where(norms > 0, norms, 1.0)[row_of]
+        order = np.argsort(terms, kind="stable")
+        self.rows, self.weights = row_of[order], weights[order].astype(np.float32)
+        self.start = np.concatenate([[0], np.cumsum(frequency)])
+
+    def scores(self, term_ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Cosine of a query (term ids and counts) with every row."""
+        query = (1 + np.log(counts)) * self.idf[term_ids]
+        query /= np.sqrt(float(query @ query)) or 1.0
+        pieces = [(self.rows[self.start[t] : self.start[t + 1]], w) for t, w in zip(term_ids, query)]
+        rows = np.concatenate([r for r, _ in pieces])
+        weights = np.concatenate(
+            [self.weights[self.start[t] : self.start[t + 1]] * w for (_, w), t in zip(pieces, term_ids)]
+        )
+        return np.bincount(rows, weights, minlength=len(self.docs))
+
+
 class WorkspaceIndex:
-    """TF-IDF cosine over identifier sub-words, updated one file at a time."""
+    """TF-IDF cosine over identifier sub-words, updated one file at a time; the search structure is
+    rebuilt (vectorised) at the first search after a change, or by ``refresh``."""
 
     def __init__(self) -> None:
         self._entries: dict[int, Entry] = {}
-        self._counts: dict[int, Counter] = {}
-        self._postings: dict[str, dict[int, int]] = {}
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._vocabulary: dict[str, int] = {}
         self._by_path: dict[str, list[int]] = {}
         self._next_id = 0
-        self._norms: dict[int, float] = {}
-        self._norms_size = 0
+        self._matrix: _Matrix | None = None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -96,16 +125,22 @@ class WorkspaceIndex:
         """Every entry, in insertion order."""
         return self._entries.values()
 
+    def _term_ids(self, counts: Counter, grow: bool) -> tuple[np.ndarray, np.ndarray]:
+        if grow:
+            for term in counts:
+                self._vocabulary.setdefault(term, len(self._vocabulary))
+        known = [(self._vocabulary[t], c) for t, c in counts.items() if t in self._vocabulary]
+        ids = np.array([i for i, _ in known], dtype=np.int64)
+        return ids, np.array([c for _, c in known], dtype=np.float32)
+
     def add(self, entry: Entry) -> None:
         """Index one entry (its ``terms`` are what it is found by)."""
         doc = self._next_id
         self._next_id += 1
-        counts = Counter(entry.terms)
         self._entries[doc] = entry
-        self._counts[doc] = counts
-        for term, count in counts.items():
-            self._postings.setdefault(term, {})[doc] = count
+        self._rows[doc] = self._term_ids(Counter(entry.terms), grow=True)
         self._by_path.setdefault(entry.path, []).append(doc)
+        self._matrix = None
 
     def replace_file(self, path: str, entries: Iterable[Entry]) -> None:
         """Drop the entries of ``path`` and index ``entries`` in their place."""
@@ -117,59 +152,44 @@ class WorkspaceIndex:
         """Drop every entry of ``path``."""
         for doc in self._by_path.pop(path, []):
             self._entries.pop(doc)
-            self._norms.pop(doc, None)
-            for term in self._counts.pop(doc):
-                postings = self._postings[term]
-                del postings[doc]
-                if not postings:
-                    del self._postings[term]
+            self._rows.pop(doc)
+            self._matrix = None
 
-    def _idf(self, term: str) -> float:
-        frequency = len(self._postings.get(term, ()))
-        return math.log((1 + len(self._entries)) / (1 + frequency)) + 1
-
-    def _weights(self, counts: Counter) -> dict[str, float]:
-        return {t: (1 + math.log(c)) * self._idf(t) for t, c in counts.items()}
-
-    def _norm(self, doc: int) -> float:
-        """The length of a document's TF-IDF vector, cached until the index has grown or shrunk by
-        a tenth (document frequencies move little in between)."""
-        if abs(len(self._entries) - self._norms_size) > max(1, self._norms_size // 10):
-            self._norms.clear()
-            self._norms_size = len(self._entries)
-        norm = self._norms.get(doc)
-        if norm is None:
-            norm = math.sqrt(sum(w * w for w in self._weights(self._counts[doc]).values())) or 1.0
-            self._norms[doc] = norm
-        return norm
-
-    def _scores(self, query: Counter) -> dict[int, float]:
-        """TF-IDF cosine of the query with every entry that shares a term with it."""
-        weights = self._weights(query)
-        query_norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        dots: dict[int, float] = {}
-        for term, weight in weights.items():
-            idf = self._idf(term)
-            for doc, count in self._postings.get(term, {}).items():
-                dots[doc] = dots.get(doc, 0.0) + weight * (1 + math.log(count)) * idf
-        return {doc: dot / (query_norm * self._norm(doc)) for doc, dot in dots.items()}
+    def refresh(self) -> None:
+        """Build the search structure now (else the next search does)."""
+        if self._matrix is None:
+            self._matrix = _Matrix(list(self._entries), self._rows, len(self._vocabulary))
 
     def search(
         self, terms: Iterable[str], k: int = 3, exclude: Callable[[Entry], bool] | None = None
     ) -> list[Hit]:
         """The ``k`` entries most similar to a definition with ``terms``, best first; entries for
         which ``exclude`` is true (the definition itself) are never returned."""
-        query = Counter(terms)
-        if not query or k <= 0:
+        term_ids, counts = self._term_ids(Counter(terms), grow=False)
+        if not len(term_ids) or k <= 0 or not self._entries:
             return []
-        scores = self._scores(query)
-        ranked = heapq.nsmallest(k + 8, scores.items(), key=lambda item: (-item[1], item[0]))
-        if exclude is not None:
-            ranked = [(doc, score) for doc, score in ranked if not exclude(self._entries[doc])]
-            if len(ranked) < k:  # the excluded ones filled the head: rank everything
-                ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-                ranked = [(doc, score) for doc, score in ranked if not exclude(self._entries[doc])]
-        return [Hit(self._entries[doc], round(min(1.0, score), 4)) for doc, score in ranked[:k]]
+        self.refresh()
+        matrix = self._matrix
+        scores = matrix.scores(term_ids, counts)
+        hits: list[Hit] = []
+        wanted = min(len(scores), k + 8)
+        while True:
+            head = (
+                np.argpartition(-scores, wanted - 1)[:wanted]
+                if wanted < len(scores)
+                else np.arange(len(scores))
+            )
+            head = sorted(head.tolist(), key=lambda row: (-scores[row], row))
+            hits = [
+                Hit(self._entries[int(matrix.docs[row])], round(min(1.0, float(scores[row])), 4))
+                for row in head
+                if scores[row] > 0
+            ]
+            if exclude is not None:
+                hits = [hit for hit in hits if not exclude(hit.entry)]
+            if len(hits) >= k or wanted >= len(scores):
+                return hits[:k]
+            wanted = len(scores)  # the excluded filled the head: rank everything
 
     def parameter_descriptions(self, name: str) -> Counter:
         """How often each description of a parameter called ``name`` occurs in the workspace."""
