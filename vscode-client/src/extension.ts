@@ -54,6 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await server.executeServerCommand("hoverdoc.reloadModel", []);
       }
     }),
+    // trusting the workspace lifts restricted mode: restart so the server may use the workspace's model
+    vscode.workspace.onDidGrantWorkspaceTrust(() => server.scheduleRestart()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (needsRestart((section) => event.affectsConfiguration(section))) {
         server.scheduleRestart();

@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 
-import { retrainCommand } from "./serverCommand";
+import { supportsSafePath } from "./server";
+import { NEUTRAL_CWD, retrainCommand } from "./serverCommand";
 
 export async function retrainWorkspace(python: string, output: vscode.LogOutputChannel): Promise<boolean> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -13,15 +14,20 @@ export async function retrainWorkspace(python: string, output: vscode.LogOutputC
     void vscode.window.showWarningMessage("hoverdoc: open a folder to retrain on it.");
     return false;
   }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage("hoverdoc: trust this workspace to retrain on it (its model is ignored until then).");
+    return false;
+  }
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-")), "retrain.json");
-  const command = retrainCommand(python, folder, report);
+  const command = retrainCommand(python, folder, report, await supportsSafePath(python));
   output.show(true);
   output.info(`$ ${command.command} ${command.args.join(" ")}`);
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: "hoverdoc: retraining", cancellable: true },
     (progress, token) =>
       new Promise<boolean>((resolve) => {
-        const child = spawn(command.command, command.args, { cwd: folder });
+        // the folder is passed as an argument; the process runs elsewhere so workspace files cannot shadow modules
+        const child = spawn(command.command, command.args, { cwd: NEUTRAL_CWD });
         token.onCancellationRequested(() => child.kill("SIGINT")); // the installed model stays as it was
         const relay = (chunk: Buffer) => {
           for (const line of chunk.toString().split(/\r?\n/)) {

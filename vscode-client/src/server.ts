@@ -13,9 +13,17 @@ import {
 import { chooseInterpreter, InterpreterChoice } from "./interpreter";
 import { missingPackageMessage } from "./messages";
 import { activeInterpreter } from "./pythonExtension";
-import { importCheckCommand, serverCommand } from "./serverCommand";
+import { importCheckCommand, NEUTRAL_CWD, safePathCheckCommand, serverCommand } from "./serverCommand";
 import { toServerSettings } from "./settings";
 import { ServerStatus, StatusItem } from "./status";
+
+/** Whether `python -P` works (3.11+): then the server starts with the current folder off sys.path. */
+export function supportsSafePath(python: string): Promise<boolean> {
+  const check = safePathCheckCommand(python);
+  return new Promise((resolve) => {
+    execFile(check.command, check.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error) => resolve(!error));
+  });
+}
 
 export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
@@ -42,15 +50,25 @@ export class ServerManager implements vscode.Disposable {
       this.status.show({ state: "missing", reason: problem });
       return; // no server, no crash loop: the notification says what to do
     }
-    const command = serverCommand(python);
-    const serverOptions: ServerOptions = { command: command.command, args: command.args, transport: TransportKind.stdio };
+    const command = serverCommand(python, await supportsSafePath(python));
+    const serverOptions: ServerOptions = {
+      command: command.command,
+      args: command.args,
+      transport: TransportKind.stdio,
+      options: { cwd: NEUTRAL_CWD }, // never the workspace: its files must not shadow the server's modules
+    };
+    const trusted = vscode.workspace.isTrusted;
+    if (!trusted) {
+      this.output.info("Restricted mode: models supplied by the workspace are ignored until it is trusted.");
+    }
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: "file", language: "python" },
         { scheme: "untitled", language: "python" },
       ],
       synchronize: { configurationSection: "hoverdoc" },
-      initializationOptions: toServerSettings((key) => config.get(key)),
+      // in an untrusted workspace the server ignores .hoverdoc/model (see README, Security)
+      initializationOptions: { ...toServerSettings((key) => config.get(key)), untrustedWorkspace: !trusted },
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
@@ -70,7 +88,7 @@ export class ServerManager implements vscode.Disposable {
   private checkInstalled(python: string): Promise<string | undefined> {
     const check = importCheckCommand(python);
     return new Promise((resolve) => {
-      execFile(check.command, check.args, { timeout: 30_000 }, (error, _stdout, stderr) => {
+      execFile(check.command, check.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error, _stdout, stderr) => {
         if (!error) {
           resolve(undefined);
           return;

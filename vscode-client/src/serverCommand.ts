@@ -7,9 +7,26 @@ export interface CommandLine {
 
 export const SERVER_MODULE = "hoverdoc.server";
 
-/** `<python> -m hoverdoc.server` over stdio. */
-export function serverCommand(python: string): CommandLine {
-  return { command: python, args: ["-m", SERVER_MODULE] };
+/**
+ * The folder every Python command runs in: the extension's own (never the workspace), so that no
+ * workspace file can shadow a module the server imports (`python -m` puts the current folder first
+ * on sys.path, and a `hoverdoc/` folder there would replace the package itself).
+ */
+export const NEUTRAL_CWD: string = __dirname;
+
+/** Flags before `-m`: `-P` (Python 3.11+) keeps even the neutral folder off sys.path. */
+function pythonFlags(safePath: boolean): string[] {
+  return safePath ? ["-P"] : [];
+}
+
+/** `<python> [-P] -m hoverdoc.server` over stdio. */
+export function serverCommand(python: string, safePath = false): CommandLine {
+  return { command: python, args: [...pythonFlags(safePath), "-m", SERVER_MODULE] };
+}
+
+/** Exits 0 when the interpreter accepts `-P` (Python 3.11 and later). */
+export function safePathCheckCommand(python: string): CommandLine {
+  return { command: python, args: ["-P", "-c", "pass"] };
 }
 
 /** Exits 0 when the interpreter can import the server package (and prints its location). */
@@ -20,7 +37,10 @@ export function importCheckCommand(python: string): CommandLine {
   };
 }
 
-/** `<python> -m hoverdoc.core.cli retrain <folder> --json <file>`. */
-export function retrainCommand(python: string, folder: string, reportFile: string): CommandLine {
-  return { command: python, args: ["-m", "hoverdoc.core.cli", "retrain", folder, "--json", reportFile] };
+/** `<python> [-P] -m hoverdoc.core.cli retrain <folder> --json <file>`. */
+export function retrainCommand(python: string, folder: string, reportFile: string, safePath = false): CommandLine {
+  return {
+    command: python,
+    args: [...pythonFlags(safePath), "-m", "hoverdoc.core.cli", "retrain", folder, "--json", reportFile],
+  };
 }
