@@ -127,11 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--base", help="export a plain base model (hub id or directory) instead of a run")
     export.add_argument("--out", required=True, help="model directory to write")
     export.add_argument("--quantize", choices=["int8", "none"], default="int8")
-    export.add_argument("--parity-sample", type=int, default=32, help="inputs compared PyTorch vs ONNX")
+    export.add_argument("--parity-sample", type=_int_at_least(0), default=32, help="inputs compared PyTorch vs ONNX")
     export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
     export.add_argument("--name", help="model name for the manifest")
     export.add_argument(
-        "--beams", type=int, help="beam width the served model decodes with (default: the run's)"
+        "--beams", type=_int_at_least(1), help="beam width the served model decodes with (default: the run's)"
     )
     export.add_argument(
         "--repetition-penalty", type=float, help="penalty on repeated tokens (default: the run's)"
