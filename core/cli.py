@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--base", help="export a plain base model (hub id or directory) instead of a run")
     export.add_argument("--out", required=True, help="model directory to write")
     export.add_argument("--quantize", choices=["int8", "none"], default="int8")
-    export.add_argument("--parity-sample", type=_int_at_least(0), default=32, help="inputs compared PyTorch vs ONNX")
+    export.add_argument(
+        "--parity-sample", type=_int_at_least(0), default=32, help="inputs compared PyTorch vs ONNX"
+    )
     export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
     export.add_argument("--name", help="model name for the manifest")
     export.add_argument(
