@@ -100,9 +100,13 @@ def has_syntax_errors(source: str) -> bool:
 
 
 def _contains_error(node: tree.NodeOrLeaf) -> bool:
-    if node.type in ("error_node", "error_leaf"):
-        return True
-    return any(_contains_error(child) for child in getattr(node, "children", ()))
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in ("error_node", "error_leaf"):
+            return True
+        stack.extend(getattr(current, "children", ()))
+    return False
 
 
 def definition_at(definitions: list[Definition], line: int, col: int) -> Definition | None:
@@ -127,15 +131,42 @@ def _span_size(span: Span) -> tuple[int, int]:
     return (span.end_line - span.start_line, span.end_col - span.start_col)
 
 
+MAX_NESTING = 400  # syntax-tree depth beyond which a definition is skipped (parso's walks recurse)
+
+
 def _walk(node, lines, scope: list[str], parent_kind: str | None, out: list[Definition]) -> None:
-    for child in getattr(node, "children", ()):
-        if child.type in ("funcdef", "classdef"):
-            definition = _make_definition(child, lines, scope, parent_kind)
-            if definition is not None:
-                out.append(definition)
-                _walk(child, lines, [*scope, definition.name], definition.kind, out)
+    """Collect definitions in source order with an explicit stack. A definition holding an expression
+    nested deeper than ``MAX_NESTING`` (thousands of brackets) is left out, with the definitions
+    around it, so no later recursive walk over its tree can exhaust Python's recursion limit."""
+    stack = [(child, scope, parent_kind, 1, ()) for child in reversed(getattr(node, "children", ()))]
+    too_deep: set[int] = set()
+    while stack:
+        child, child_scope, kind, depth, owners = stack.pop()
+        if depth > MAX_NESTING:
+            too_deep.update(owners)
             continue
-        _walk(child, lines, scope, parent_kind, out)
+        if child.type in ("funcdef", "classdef"):
+            definition = _guarded_definition(child, lines, child_scope, kind)
+            if definition is None:
+                continue
+            out.append(definition)
+            child_scope, kind, owners = (
+                [*child_scope, definition.name],
+                definition.kind,
+                (*owners, len(out) - 1),
+            )
+        grandchildren = reversed(getattr(child, "children", ()))
+        stack.extend((grandchild, child_scope, kind, depth + 1, owners) for grandchild in grandchildren)
+    if too_deep:
+        out[:] = [definition for number, definition in enumerate(out) if number not in too_deep]
+
+
+def _guarded_definition(node, lines, scope, parent_kind) -> Definition | None:
+    """The definition, or None (skipped with what it holds) when one of its parts nests too deeply."""
+    try:
+        return _make_definition(node, lines, scope, parent_kind)
+    except RecursionError:
+        return None
 
 
 def _outer_node(node: tree.BaseNode) -> tree.BaseNode:
