@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from parso.utils import split_lines
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
@@ -22,8 +23,18 @@ from .docstrings import TextEdit, compose_docstring, needs_update
 from .engine import Summary, SummaryEngine
 from .model_loading import LoadedModel, load_model
 from .presentation import hover_markdown
+from .protocol import HoverdocProtocol, run_stdio, run_tcp
 from .settings import Settings, parse_settings
-from .symbols import DefinitionIndex, definition_by_name_position, identifier_at, read_file, resolve_reference
+from .symbols import (
+    MAX_PARSE_CHARS,
+    DefinitionIndex,
+    definition_by_name_position,
+    identifier_at,
+    is_large,
+    read_file,
+    resolve_reference,
+    too_large,
+)
 
 logger = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -33,22 +44,6 @@ RELOAD = "hoverdoc.reloadModel"
 STATUS = "hoverdoc/status"
 ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
-
-
-class HoverdocProtocol(LanguageServerProtocol):
-    """pygls' protocol with a shutdown that survives requests still in flight."""
-
-    @lsp_method(types.SHUTDOWN)
-    def lsp_shutdown(self, *args):
-        """Cancel outstanding requests (pygls 2.1 iterates the live dict, which cancelling changes)."""
-        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
-            yield user_handler, args, None
-        current_id = self.msg_id
-        for msg_id, future in list(self._request_futures.items()):
-            if msg_id != current_id and not future.done():
-                future.cancel()
-        self._shutdown = True
-        return None
 
 
 class HoverdocServer(LanguageServer):
@@ -70,8 +65,22 @@ class HoverdocServer(LanguageServer):
         self._warned: str | None = None
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
+        self._too_large: set[str] = set()
+        self._lines: dict[str, tuple[str, list[str]]] = {}  # URIs already reported as too large to parse
         self._initialization_options: Any = None
         self._load_started = False
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio with hoverdoc's framing; ``exit`` without ``shutdown`` exits with status 1."""
+        code = run_stdio(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+        if code:
+            raise SystemExit(code)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve over TCP with hoverdoc's framing."""
+        code = run_tcp(self, host, port)
+        if code:
+            raise SystemExit(code)
 
     # --- documents and positions ------------------------------------------------------------------
 
@@ -94,10 +103,26 @@ class HoverdocServer(LanguageServer):
         """Parsed definitions of a document, parsed off the event loop."""
         return await asyncio.to_thread(self.index.definitions, document.uri, document.source)
 
-    @staticmethod
-    def to_server(document: TextDocument, position: types.Position) -> tuple[int, int] | None:
+    def lines(self, document: TextDocument) -> list[str]:
+        """The document's lines (parso's split, without line ends), kept per open document until it
+        changes, so concurrent requests don't each hold a copy."""
+        source = document.source
+        if document.uri not in self.workspace.text_documents:
+            return split_lines(source)
+        cached = self._lines.get(document.uri)
+        if cached is None or cached[0] is not source:
+            cached = self._lines[document.uri] = (source, split_lines(source))
+        return cached[1]
+
+    def forget(self, uri: str) -> None:
+        """Drop what is kept for a closed document."""
+        self.index.forget(uri)
+        self._lines.pop(uri, None)
+        self._too_large.discard(uri)
+
+    def to_server(self, document: TextDocument, position: types.Position) -> tuple[int, int] | None:
         """Client position -> (line, code-point column), None when outside the document."""
-        lines = split_lines(document.source)
+        lines = self.lines(document)
         if position.line < 0 or position.line >= len(lines) or position.character < 0:
             return None
         converted = document.position_codec.position_from_client_units(
@@ -105,10 +130,9 @@ class HoverdocServer(LanguageServer):
         )
         return converted.line, converted.character
 
-    @staticmethod
-    def to_client(document: TextDocument, line: int, col: int) -> types.Position:
+    def to_client(self, document: TextDocument, line: int, col: int) -> types.Position:
         """(line, code-point column) -> client position."""
-        lines = split_lines(document.source)
+        lines = self.lines(document)
         return document.position_codec.position_to_client_units(lines, ServerTextPosition(line, col))
 
     def to_lsp_edit(self, document: TextDocument, edit: TextEdit) -> types.TextEdit:
@@ -122,10 +146,14 @@ class HoverdocServer(LanguageServer):
         )
 
     def schedule_parse(self, uri: str) -> None:
-        """Parse a changed document after a short quiet period, so hovers find it parsed."""
+        """Parse a changed document after a short quiet period, so hovers find it parsed. Large
+        documents are parsed whole only when a feature needs it; too large ones never."""
         previous = self._parse_tasks.pop(uri, None)
         if previous is not None:
             previous.cancel()
+        document = self.document(uri)
+        if document is None or self._report_too_large(document) or is_large(document.source):
+            return
 
         async def later() -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
@@ -134,6 +162,20 @@ class HoverdocServer(LanguageServer):
                 await self.definitions(document)
 
         self._parse_tasks[uri] = asyncio.ensure_future(later())
+
+    def _report_too_large(self, document: TextDocument) -> bool:
+        """Whether the document is over the parse limit; says so once per document."""
+        if not too_large(document.source):
+            self._too_large.discard(document.uri)
+            return False
+        if document.uri not in self._too_large:
+            self._too_large.add(document.uri)
+            message = (
+                f"hoverdoc: {document.uri} is over {MAX_PARSE_CHARS // 1_000_000} MB; no summaries for it"
+            )
+            logger.warning(message)
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Info, message))
+        return True
 
     # --- settings and the model -------------------------------------------------------------------
 
@@ -182,15 +224,16 @@ class HoverdocServer(LanguageServer):
         self.model_state = "loading"
         self.notify_status()
         token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: loading model"))
-        loaded: LoadedModel = await asyncio.to_thread(
-            load_model, self.model_choice(), self.root(), self.settings.threads
-        )
-        if token is not None:
-            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
+        loaded = LoadedModel(None, Path(), "unknown", "the model load was interrupted")
+        try:
+            loaded = await asyncio.to_thread(
+                load_model_safely, self.model_choice(), self.root(), self.settings
+            )
+        finally:  # the progress always ends, whatever happened
+            if token is not None:
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
         if generation != self._load_generation:
             return  # a newer load superseded this one
-        if loaded.summarizer is not None:
-            loaded.summarizer.limit_source_tokens(self.settings.max_source_tokens)
         self.engine.set_model(loaded if loaded.summarizer is not None else None)
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
@@ -237,16 +280,17 @@ class HoverdocServer(LanguageServer):
         if not self.settings.hover_enabled:
             return None
         document = self.document(uri)
-        if document is None:
+        if document is None or too_large(document.source):
             return None
         converted = self.to_server(document, position)
         if converted is None:
             return None
         line, col = converted
-        lines = split_lines(document.source)
-        if not identifier_at(lines[line], col):
+        if not identifier_at(self.lines(document)[line], col):
             return None
-        definitions = await self.definitions(document)
+        definitions = await asyncio.to_thread(
+            self.index.definitions_near, document.uri, document.source, line
+        )
         definition = definition_named_at(definitions, line, col)
         if definition is None:
             definition = await self._resolve(document, line, col)
@@ -283,7 +327,7 @@ class HoverdocServer(LanguageServer):
         )
         if source is None:
             return None
-        definitions = await asyncio.to_thread(self.index.definitions, target_uri, source)
+        definitions = await asyncio.to_thread(self.index.definitions_near, target_uri, source, target_line)
         return definition_by_name_position(definitions, target_line, target_col)
 
     async def docstring_edit(
@@ -447,6 +491,21 @@ class HoverdocServer(LanguageServer):
         return {"applied": bool(applied.applied), "documented": len(edits)}
 
 
+def load_model_safely(choice: str | None, root: str | None, settings: Settings) -> LoadedModel:
+    """``load_model``, with any failure (a malformed manifest, a broken graph) turned into the
+    fallback and a one-line reason."""
+    try:
+        loaded = load_model(choice, root, settings.threads)
+        if loaded.summarizer is not None:
+            loaded.summarizer.limit_source_tokens(settings.max_source_tokens)
+        return loaded
+    except Exception as error:  # noqa: BLE001 - the server must answer with the fallback
+        logger.warning("loading the model failed", exc_info=True)
+        lines = str(error).strip().splitlines()
+        reason = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+        return LoadedModel(None, Path(choice or ""), "configured" if choice else "default", reason)
+
+
 def _position_argument(value: Any) -> types.Position:
     if isinstance(value, types.Position):
         return value
@@ -508,7 +567,7 @@ def create_server(model: str | None = None) -> HoverdocServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.index.forget(params.text_document.uri)
+        ls.forget(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: HoverdocServer, params: types.HoverParams) -> types.Hover | None:
