@@ -95,4 +95,3 @@ def load_model(
         return LoadedModel(Summarizer(directory, threads=threads), directory, origin, ignored=ignored)
     except HoverdocError as error:
         return LoadedModel(None, directory, origin, str(error), ignored=ignored)
-
