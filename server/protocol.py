@@ -150,6 +150,22 @@ def _id_of(data: Any) -> Any:
     return data.get("id") if isinstance(data, dict) and _valid_id(data.get("id")) else None
 
 
+def _id_in_broken(body: bytes) -> Any:
+    """The id of a request whose body is cut or corrupt, when it shows before its params (as
+    clients write them), so the request still gets its answer."""
+    found = _ID.search(body)
+    params = body.find(b'"params"')
+    if found is None or (params != -1 and params < found.start()):
+        return None
+    try:
+        return json.loads(found.group(1))
+    except ValueError:
+        return None
+
+
+_ID = re.compile(rb'"id"[ \t\r\n]*:[ \t\r\n]*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
+
+
 class HoverdocProtocol(LanguageServerProtocol):
     """pygls' LSP protocol that answers every request: malformed, too early, too late or failing."""
 
@@ -162,7 +178,8 @@ class HoverdocProtocol(LanguageServerProtocol):
         try:
             data = _clean_strings(json.loads(body))
         except (ValueError, RecursionError):
-            self.send_error(None, JsonRpcParseError("Parse error: the message is not valid JSON"))
+            error = JsonRpcParseError("Parse error: the message is not valid JSON")
+            self.send_error(_id_in_broken(body), error)
             return False
         self.receive_object(data)
         return True
