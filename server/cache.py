@@ -24,7 +24,7 @@ def default_cache_path() -> Path:
 
 def input_digest(text: str) -> str:
     """Digest of a formatted model input."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 class SummaryCache:
