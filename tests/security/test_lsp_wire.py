@@ -237,7 +237,7 @@ def test_change_to_unopened_document_is_ignored(ready, tmp_path: Path):
     )
 
 
-@pytest.mark.skipif(not (BUNDLED_MODEL / "manifest.json").exists(), reason="needs the bundled model")
+@pytest.mark.skipif(not (BUNDLED_MODEL / "encoder_model.onnx").exists(), reason="needs the bundled model")
 def test_lone_surrogates_are_answered(tmp_path: Path):
     server = RawServer(tmp_path, model=BUNDLED_MODEL)
     try:
