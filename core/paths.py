@@ -59,3 +59,17 @@ def resolve_model_dir(
     if workspace is not None:
         return workspace, "workspace"
     return bundled_model_dir(), "bundled"
+
+
+def cache_dir() -> Path:
+    """hoverdoc's private cache folder (``$HOVERDOC_CACHE_DIR``, else the user cache directory),
+    created readable by its owner only."""
+    override = os.environ.get("HOVERDOC_CACHE_DIR")
+    if override:
+        folder = Path(override)
+    else:
+        from platformdirs import user_cache_dir
+
+        folder = Path(user_cache_dir("hoverdoc"))
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
