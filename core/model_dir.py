@@ -61,6 +61,9 @@ class Manifest:
     parity: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
+    # v2 models: a workspace neighbour at least this similar (0..1) is quoted instead of generating;
+    # chosen on the dev split, where it beats both copying always and generating always
+    copy_similarity: float | None = None
     directory: Path | None = None
 
     @property
@@ -129,6 +132,10 @@ _MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
     "parity": (lambda v: isinstance(v, dict), _DICT),
     "metrics": (lambda v: isinstance(v, dict), _DICT),
     "created": (lambda v: isinstance(v, str), _STR),
+    "copy_similarity": (
+        lambda v: v is None or (_is_number(v) and 0 <= v <= 1),
+        "a number from 0 to 1 or null",
+    ),
 }
 _REQUIRED_FIELDS = ("name", "input_prefix", "max_source_tokens", "max_target_tokens", "generation", "files")
 _GENERATION_FIELDS: dict[str, tuple[Any, str]] = {

@@ -199,3 +199,32 @@ class WorkspaceIndex:
                 if param == name and description:
                     found[description] += 1
         return found
+
+
+# Below this similarity a neighbour is too different to name as the reason for a summary.
+EXPLAIN_SIMILARITY = 0.3
+
+
+@dataclass(frozen=True)
+class Context:
+    """The workspace evidence for one definition: its nearest documented neighbours, best first."""
+
+    hits: tuple[Hit, ...] = ()
+
+    def quoted(self, copy_similarity: float | None) -> Hit | None:
+        """The neighbour whose summary is used as it is (similar enough by the model's own
+        threshold), or None when the model should write the summary."""
+        if copy_similarity is None or not self.hits:
+            return None
+        return self.hits[0] if self.hits[0].similarity >= copy_similarity else None
+
+    def explaining(self) -> Hit | None:
+        """The neighbour to name as the reason for a generated summary, if any is close enough."""
+        return self.hits[0] if self.hits and self.hits[0].similarity >= EXPLAIN_SIMILARITY else None
+
+
+def find_context(index: WorkspaceIndex, code: str, path: str, qualname: str, k: int = 3) -> Context:
+    """The neighbours of a definition (``path`` relative to the index's root), itself left out:
+    every entry with the same path and qualified name."""
+    hits = index.search(code_terms(code), k, exclude=lambda e: e.path == path and e.qualname == qualname)
+    return Context(tuple(hits))

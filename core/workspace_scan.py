@@ -207,9 +207,15 @@ def _file_entries(path: Path, relative: str, known: dict, store, report: ScanRep
 
 
 def index_file(
-    index: WorkspaceIndex, root: str | Path, path: str | Path, source: str | None = None, store=None
+    index: WorkspaceIndex,
+    root: str | Path,
+    path: str | Path,
+    source: str | None = None,
+    store=None,
+    lock=None,
 ) -> int:
-    """Re-index one file (from ``source`` when given, e.g. an open document's text); returns its entry count."""
+    """Re-index one file (from ``source`` when given, e.g. an open document's text); returns its entry
+    count. Parsing happens outside ``lock``; only the swap of the file's entries holds it."""
     root = Path(root).resolve()
     path = Path(path).resolve()
     if root not in path.parents or path.suffix != ".py":
@@ -218,7 +224,11 @@ def index_file(
     if source is None:
         source = read_workspace_source(path) if path.exists() else None
     entries = entries_from_source(relative, source) if source is not None else []
-    index.replace_file(relative, entries)
+    if lock is not None:
+        with lock:
+            index.replace_file(relative, entries)
+    else:
+        index.replace_file(relative, entries)
     if store is not None:
         try:
             stat = path.stat()

@@ -12,10 +12,12 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Literal
 
 from hoverdoc.core.extract import Definition
 from hoverdoc.core.fallback import fallback_summary
-from hoverdoc.core.model_input import format_input
+from hoverdoc.core.model_input import Exemplar
+from hoverdoc.core.workspace_index import Context, Hit
 
 from .cache import SummaryCache, input_digest
 from .model_loading import LoadedModel
@@ -25,13 +27,18 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 
 
+Origin = Literal["model", "cache", "workspace", "fallback"]
+
+
 @dataclass(frozen=True)
 class Summary:
-    """A summary and where it came from: "model", "cache" or "fallback"."""
+    """A summary and where it came from: the model, the cache, a workspace neighbour quoted as it is,
+    or the fallback; ``neighbour`` is the workspace definition that weighed in, if one did."""
 
     text: str
-    origin: str
+    origin: Origin
     model: str | None = None
+    neighbour: Hit | None = None
 
     @property
     def is_fallback(self) -> bool:
@@ -43,8 +50,8 @@ class Summary:
 class _Job:
     key: str
     code: str
+    exemplars: tuple[Exemplar, ...] = ()
     waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = field(default_factory=list)
-    started: bool = False
 
 
 class SummaryEngine:
@@ -80,39 +87,45 @@ class SummaryEngine:
 
     # --- requests ---------------------------------------------------------------------------------
 
-    async def summarize(self, definition: Definition) -> Summary:
-        """The summary of one definition; cancellable while it waits."""
+    async def summarize(self, definition: Definition, context: Context | None = None) -> Summary:
+        """The summary of one definition, with its workspace ``context`` when the model reads one;
+        cancellable while it waits."""
         summarizer = self.summarizer
         if summarizer is None:
             return Summary(fallback_summary(definition), "fallback")
-        text = format_input(definition.code, summarizer.manifest.input_prefix)
-        key = self._key(summarizer, text)
+        context = context if (context is not None and summarizer.uses_exemplars) else Context()
+        quoted = context.quoted(summarizer.manifest.copy_similarity)
+        if quoted is not None:
+            return Summary(quoted.entry.summary, "workspace", summarizer.name, quoted)
+        exemplars = tuple(Exemplar(h.entry.qualname, h.entry.summary, h.similarity) for h in context.hits)
+        key = self._key(summarizer, summarizer.format(definition.code, exemplars))
+        neighbour = context.explaining()
         cached = self.cache.get(summarizer.digest, key)
         if cached is not None:
-            return Summary(cached, "cache", summarizer.name)
+            return Summary(cached, "cache", summarizer.name, neighbour)
+        text_out = await self._queued(key, definition.code, exemplars)
+        if not text_out:
+            return Summary(fallback_summary(definition), "fallback")
+        return Summary(text_out, "model", summarizer.name, neighbour)
+
+    async def _queued(self, key: str, code: str, exemplars: tuple[Exemplar, ...]) -> str:
+        """Run one input through the worker (identical inputs share a run); "" when the model failed."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future = loop.create_future()
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                job = _Job(key, definition.code)
+                job = _Job(key, code, exemplars)
                 self._jobs[key] = job
                 self._queue.append(job)
                 self._wake.notify()
             job.waiters.append((loop, waiter))
         try:
-            text_out = await waiter
+            return await waiter
         except asyncio.CancelledError:
             with self._lock:
                 job.waiters = [(lp, w) for lp, w in job.waiters if w is not waiter]
             raise
-        if not text_out:
-            return Summary(fallback_summary(definition), "fallback")
-        return Summary(text_out, "model", summarizer.name)
-
-    async def summarize_many(self, definitions: list[Definition]) -> list[Summary]:
-        """Summaries of several definitions (batched by the worker)."""
-        return list(await asyncio.gather(*(self.summarize(d) for d in definitions)))
 
     def pending(self) -> int:
         """Jobs waiting or running."""
@@ -128,7 +141,6 @@ class SummaryEngine:
             if not job.waiters:  # everybody gave up: don't spend a core on it
                 self._jobs.pop(job.key, None)
                 continue
-            job.started = True
             batch.append(job)
         return batch
 
@@ -148,7 +160,11 @@ class SummaryEngine:
                 results = [""] * len(batch)
             else:
                 try:
-                    results = summarizer.summarize([job.code for job in batch], batch_size=MAX_BATCH)
+                    results = summarizer.summarize(
+                        [job.code for job in batch],
+                        batch_size=MAX_BATCH,
+                        exemplars=[job.exemplars for job in batch],
+                    )
                     self.runs += 1
                 except Exception:  # noqa: BLE001 - a model failure must not kill the worker
                     logger.exception("inference failed; answering with the fallback")

@@ -35,6 +35,7 @@ from .symbols import (
     resolve_reference,
     too_large,
 )
+from .workspace import WorkspaceIndexes
 
 logger = logging.getLogger(__name__)
 VERSION = "0.1.0"
@@ -60,6 +61,7 @@ class HoverdocServer(LanguageServer):
         self.settings = Settings()
         self.engine = engine or SummaryEngine()
         self.index = DefinitionIndex()
+        self.workspace_indexes = WorkspaceIndexes()
         self.model_state = "loading"
         self.model_error: str | None = None
         self._warned: str | None = None
@@ -89,6 +91,43 @@ class HoverdocServer(LanguageServer):
         folders = list(self.workspace.folders.values())
         uri = folders[0].uri if folders else self.workspace.root_uri
         return to_fs_path(uri) if uri else None
+
+    def roots(self) -> list[Path]:
+        """Every workspace folder (multi-root workspaces have several), resolved."""
+        uris = [folder.uri for folder in self.workspace.folders.values()] or [self.workspace.root_uri]
+        return [Path(to_fs_path(uri)).resolve() for uri in uris if uri and to_fs_path(uri)]
+
+    def workspace_context(self, path: str | Path | None, definition: Definition):
+        """The workspace neighbours of ``definition`` in the file at ``path`` (None when not indexed)."""
+        if not self.settings.workspace_enabled:
+            return None
+        return self.workspace_indexes.context(path, definition)
+
+    def folder_root(self, path: str | Path | None) -> Path | None:
+        """The workspace folder holding ``path``."""
+        folder = self.workspace_indexes.folder_of(path) if path else None
+        return folder.root if folder is not None else None
+
+    async def build_workspace_index(self) -> None:
+        """Index every workspace folder in the background, with work-done progress."""
+        if not self.settings.workspace_enabled:
+            self.workspace_indexes.turn_off()
+            return
+        token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: indexing workspace"))
+        loop = asyncio.get_running_loop()
+
+        def progress(message: str) -> None:
+            if token is not None:
+                report = types.WorkDoneProgressReport(message=message)
+                loop.call_soon_threadsafe(self.work_done_progress.report, token, report)
+
+        try:
+            await self.workspace_indexes.build(self.roots(), list(self.settings.workspace_exclude), progress)
+        finally:
+            if token is not None:
+                end = types.WorkDoneProgressEnd(message=self.workspace_indexes.describe())
+                self.work_done_progress.end(token, end)
+        self.notify_status()
 
     def document(self, uri: str) -> TextDocument | None:
         """An open document (None for unknown URIs)."""
@@ -191,6 +230,9 @@ class HoverdocServer(LanguageServer):
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
         if changed and self._load_started:
             self.start_model_load()
+        workspace = (self.settings.workspace_enabled, self.settings.workspace_exclude)
+        if workspace != (previous.workspace_enabled, previous.workspace_exclude) and self._load_started:
+            asyncio.ensure_future(self.build_workspace_index())
 
     async def fetch_configuration(self) -> None:
         """Read the ``hoverdoc`` section through ``workspace/configuration`` when the client has it."""
@@ -270,6 +312,7 @@ class HoverdocServer(LanguageServer):
                 "model": summarizer.name if summarizer is not None and self.model_state == "ready" else None,
                 "origin": loaded.origin if loaded is not None else None,
                 "reason": self.model_error if self.model_state == "fallback" else None,
+                "index": self.workspace_indexes.describe(),
             },
         )
 
@@ -292,13 +335,14 @@ class HoverdocServer(LanguageServer):
             self.index.definitions_near, document.uri, document.source, line
         )
         definition = definition_named_at(definitions, line, col)
+        path: str | Path | None = document.path
         if definition is None:
-            definition = await self._resolve(document, line, col)
+            definition, path = await self._resolve(document, line, col)
         if definition is None:
             return None
         if definition.docstring is not None and not self.settings.hover_documented:
             return None  # other servers already show the docstring
-        summary = await self.engine.summarize(definition)
+        summary = await self.engine.summarize(definition, self.workspace_context(path, definition))
         name = definition.name_span
         hover_range = None
         if definition_named_at(definitions, line, col) is definition:
@@ -308,17 +352,21 @@ class HoverdocServer(LanguageServer):
             )
         return types.Hover(
             contents=types.MarkupContent(
-                kind=types.MarkupKind.Markdown, value=hover_markdown(definition, summary)
+                kind=types.MarkupKind.Markdown,
+                value=hover_markdown(definition, summary, self.folder_root(path)),
             ),
             range=hover_range,
         )
 
-    async def _resolve(self, document: TextDocument, line: int, col: int) -> Definition | None:
+    async def _resolve(
+        self, document: TextDocument, line: int, col: int
+    ) -> tuple[Definition | None, Path | None]:
+        """The definition a reference resolves to in the workspace, and its file."""
         found = await asyncio.to_thread(
             resolve_reference, document.source, document.path, line, col, self.root()
         )
         if found is None:
-            return None
+            return None, None
         path, target_line, target_col = found
         target_uri = path.as_uri()
         open_document = self.document(target_uri) if target_uri in self.workspace.text_documents else None
@@ -326,15 +374,15 @@ class HoverdocServer(LanguageServer):
             open_document.source if open_document is not None else await asyncio.to_thread(read_file, path)
         )
         if source is None:
-            return None
+            return None, None
         definitions = await asyncio.to_thread(self.index.definitions_near, target_uri, source, target_line)
-        return definition_by_name_position(definitions, target_line, target_col)
+        return definition_by_name_position(definitions, target_line, target_col), path
 
     async def docstring_edit(
         self, document: TextDocument, definition: Definition, definitions: list[Definition]
     ) -> tuple[types.TextEdit | None, Summary]:
         """The LSP edit that inserts or updates ``definition``'s docstring."""
-        summary = await self.engine.summarize(definition)
+        summary = await self.engine.summarize(definition, self.workspace_context(document.path, definition))
         result = compose_docstring(
             document.source, definition, summary.text, self.settings.docstring_style, definitions
         )
@@ -453,7 +501,10 @@ class HoverdocServer(LanguageServer):
             types.WorkDoneProgressBegin(title="hoverdoc: documenting file", percentage=0, cancellable=False)
         )
         # submit everything at once so the worker batches it; report as summaries arrive
-        tasks = {asyncio.ensure_future(self.engine.summarize(d)): d for d in targets}
+        tasks = {
+            asyncio.ensure_future(self.engine.summarize(d, self.workspace_context(document.path, d))): d
+            for d in targets
+        }
         summaries: dict[str, Summary] = {}
         try:
             for number, finished in enumerate(asyncio.as_completed(tasks), start=1):
@@ -541,6 +592,7 @@ def create_server(model: str | None = None) -> HoverdocServer:
     async def on_initialized(ls: HoverdocServer, params: types.InitializedParams) -> None:
         await ls.fetch_configuration()
         ls.start_model_load()
+        asyncio.ensure_future(ls.build_workspace_index())
         await _watch_workspace_model(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -556,6 +608,9 @@ def create_server(model: str | None = None) -> HoverdocServer:
         marker = f"{WORKSPACE_MODEL.as_posix()}/manifest.json"
         if any(change.uri.endswith(marker) for change in params.changes):
             ls.start_model_load()
+        for change in params.changes:
+            if change.uri.endswith(".py") and change.uri.startswith("file:"):
+                asyncio.ensure_future(ls.workspace_indexes.update_file(to_fs_path(change.uri)))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: HoverdocServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -563,7 +618,17 @@ def create_server(model: str | None = None) -> HoverdocServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def on_change(ls: HoverdocServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule_parse(params.text_document.uri)
+        uri = params.text_document.uri
+        ls.schedule_parse(uri)
+        document = ls.document(uri)
+        if document is not None and ls.settings.workspace_enabled:
+            ls.workspace_indexes.edited(document.path, lambda: getattr(ls.document(uri), "source", None))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def on_save(ls: HoverdocServer, params: types.DidSaveTextDocumentParams) -> None:
+        document = ls.document(params.text_document.uri)
+        if document is not None and ls.settings.workspace_enabled:
+            asyncio.ensure_future(ls.workspace_indexes.update_file(document.path, document.source))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -612,13 +677,17 @@ def create_server(model: str | None = None) -> HoverdocServer:
 
 
 async def _watch_workspace_model(ls: HoverdocServer) -> None:
-    """Ask the client to tell us when ``retrain`` installs a workspace model."""
+    """Ask the client to tell us when ``retrain`` installs a workspace model and when Python files
+    change outside the editor."""
     workspace = ls.client_capabilities.workspace
     watched = workspace.did_change_watched_files if workspace else None
     if not (watched and watched.dynamic_registration):
         return
     options = types.DidChangeWatchedFilesRegistrationOptions(
-        watchers=[types.FileSystemWatcher(glob_pattern=f"**/{WORKSPACE_MODEL.as_posix()}/manifest.json")]
+        watchers=[
+            types.FileSystemWatcher(glob_pattern=f"**/{WORKSPACE_MODEL.as_posix()}/manifest.json"),
+            types.FileSystemWatcher(glob_pattern="**/*.py"),  # keeps the workspace index current
+        ]
     )
     try:
         await ls.client_register_capability_async(

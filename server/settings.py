@@ -20,6 +20,8 @@ class Settings:
         None  # hoverdoc.maxSourceTokens: cap the model's input (None: the model's own)
     )
     threads: int = 0  # hoverdoc.threads: inference threads (0: all cores)
+    workspace_enabled: bool = True  # hoverdoc.workspace.enabled: learn from the workspace's documented code
+    workspace_exclude: tuple[str, ...] = ()  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
 
 
 # client key (dotted, as VS Code sends nested objects) -> field name
@@ -30,6 +32,8 @@ _KEYS = {
     "hover.documented": "hover_documented",
     "maxSourceTokens": "max_source_tokens",
     "threads": "threads",
+    "workspace.enabled": "workspace_enabled",
+    "workspace.exclude": "workspace_exclude",
 }
 
 
@@ -58,7 +62,11 @@ def _valid(name: str, value: Any) -> Any:
         if isinstance(value, str):
             return value.strip()
         raise ValueError("must be a path")
-    if name in ("hover_enabled", "hover_documented"):
+    if name == "workspace_exclude":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(v for v in value if v.strip())
+        raise ValueError("must be a list of glob patterns")
+    if name in ("hover_enabled", "hover_documented", "workspace_enabled"):
         if isinstance(value, bool):
             return value
         raise ValueError("must be true or false")

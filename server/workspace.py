@@ -1,0 +1,134 @@
+"""The workspace index in the server: one per workspace folder, built in the background after
+``initialized``, persisted in the cache, kept current from saves, edits and watched-file events.
+
+Searches run on the event loop (well under a millisecond); builds and re-indexing run in threads and
+swap or update the folder's index under its lock, so hovers keep answering while a build runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from hoverdoc.core.extract import Definition
+from hoverdoc.core.workspace_index import Context, WorkspaceIndex, find_context
+from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, ScanReport, build_index, index_file
+from hoverdoc.core.workspace_store import WorkspaceStore
+
+logger = logging.getLogger(__name__)
+IndexState = Literal["off", "building", "ready", "failed"]
+EDIT_DEBOUNCE_S = 1.5
+
+
+@dataclass
+class FolderIndex:
+    """The index of one workspace folder."""
+
+    root: Path
+    state: IndexState = "building"
+    index: WorkspaceIndex = field(default_factory=WorkspaceIndex)
+    report: ScanReport | None = None
+    store: WorkspaceStore | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def relative(self, path: Path) -> str | None:
+        """``path`` relative to this folder, or None when it lies elsewhere."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+
+class WorkspaceIndexes:
+    """Every workspace folder's index."""
+
+    def __init__(self, max_files: int = DEFAULT_MAX_FILES):
+        self.folders: dict[Path, FolderIndex] = {}
+        self.max_files = max_files
+        self._pending_edits: dict[str, asyncio.TimerHandle] = {}
+
+    def folder_of(self, path: str | Path) -> FolderIndex | None:
+        """The innermost workspace folder holding ``path``."""
+        path = Path(path).resolve()
+        holding = [f for f in self.folders.values() if f.root == path or f.root in path.parents]
+        return max(holding, key=lambda f: len(f.root.parts), default=None)
+
+    def context(self, path: str | Path | None, definition: Definition) -> Context | None:
+        """The neighbours of ``definition`` (in the file at ``path``) from its folder's index."""
+        folder = self.folder_of(path) if path else None
+        if folder is None or folder.state == "off":
+            return None
+        relative = folder.relative(Path(path)) or ""
+        with folder.lock:
+            return find_context(folder.index, definition.code, relative, definition.qualname)
+
+    def describe(self) -> str:
+        """The indexes' state in a few words (status item, logs)."""
+        if not self.folders:
+            return "off"
+        parts = []
+        for folder in self.folders.values():
+            detail = folder.report.describe() if folder.report and folder.state == "ready" else folder.state
+            parts.append(f"{folder.root.name}: {detail}")
+        return "; ".join(parts)
+
+    async def build(
+        self, roots: list[Path], exclude: list[str], progress: Callable[[str], None] | None = None
+    ) -> None:
+        """(Re)build the index of every folder in ``roots`` in a thread, one after another."""
+        self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in roots}
+        for folder in list(self.folders.values()):
+            folder.state = "building"
+            try:
+                await asyncio.to_thread(self._build_one, folder, exclude, progress)
+            except Exception:  # noqa: BLE001 - a broken workspace must not take the server down
+                logger.exception("indexing %s failed", folder.root)
+                folder.state = "failed"
+
+    def _build_one(self, folder: FolderIndex, exclude: list[str], progress) -> None:
+        if folder.store is None:
+            folder.store = WorkspaceStore(folder.root)
+
+        def tell(done: int, relative: str) -> None:
+            if progress is not None:
+                progress(f"{folder.root.name}: {done} files")
+
+        index, report = build_index(folder.root, exclude, self.max_files, folder.store, tell)
+        with folder.lock:
+            folder.index, folder.report, folder.state = index, report, "ready"
+        logger.info("workspace index %s: %s in %.1f s", folder.root, report.describe(), report.seconds)
+
+    async def update_file(self, path: str | Path, source: str | None = None) -> None:
+        """Re-index one file (its saved text, or ``source`` from an open document)."""
+        folder = self.folder_of(path)
+        if folder is None or folder.state not in ("ready", "building"):
+            return
+
+        await asyncio.to_thread(
+            index_file, folder.index, folder.root, path, source, folder.store, folder.lock
+        )
+
+    def edited(self, path: str, source: Callable[[], str | None]) -> None:
+        """An open document changed: re-index it once edits pause."""
+        loop = asyncio.get_running_loop()
+        previous = self._pending_edits.pop(path, None)
+        if previous is not None:
+            previous.cancel()
+
+        def fire() -> None:
+            self._pending_edits.pop(path, None)
+            asyncio.ensure_future(self.update_file(path, source()))
+
+        self._pending_edits[path] = loop.call_later(EDIT_DEBOUNCE_S, fire)
+
+    def turn_off(self) -> None:
+        """Forget every index (``hoverdoc.workspace.enabled`` was switched off)."""
+        for folder in self.folders.values():
+            if folder.store is not None:
+                folder.store.close()
+        self.folders = {}
