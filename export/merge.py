@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
+from hoverdoc.training.checkpoints import pick_checkpoint
 from hoverdoc.training.modeling import (
     ModelSettings,
     RunInfo,
@@ -34,36 +35,13 @@ class ExportSource:
     sample_paths: list[str] = field(default_factory=list)  # pairs files to draw parity inputs from
 
 
-def _pick_checkpoint(run_dir: Path, which: str | None) -> Path | None:
-    """None for the final weights; else the best/last/named checkpoint folder."""
-    if which is None:
-        return None
-    if which in ("best", "last"):
-        states = sorted(
-            run_dir.glob("checkpoints/checkpoint-*/trainer_state.json"),
-            key=lambda p: int(p.parent.name.rsplit("-", 1)[-1]),
-        )
-        if not states:
-            raise HoverdocError(f"{run_dir}: has no complete checkpoint")
-        if which == "last":
-            return states[-1].parent
-        best = json.loads(states[-1].read_text()).get("best_model_checkpoint")
-        if best and Path(best).is_dir():
-            return Path(best)
-        return states[-1].parent
-    path = Path(which)
-    if not path.is_dir():
-        raise HoverdocError(f"--checkpoint {which}: no such folder")
-    return path
-
-
 def from_run(run_dir: str | Path, checkpoint: str | None = None) -> ExportSource:
     """Load a run directory (final weights, or a checkpoint) and merge any LoRA adapter."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise HoverdocError(f"{run_dir}: run directory not found")
     info = RunInfo.load(run_dir)
-    chosen = _pick_checkpoint(run_dir, checkpoint)
+    chosen = pick_checkpoint(run_dir, checkpoint)
     settings = ModelSettings.load(run_dir)
     if settings is None:
         raise HoverdocError(

@@ -79,13 +79,19 @@ def pytorch_greedy(
                 repetition_penalty=generation.repetition_penalty,
                 length_penalty=1.0,
             )[0].tolist()
-            stripped = []
-            for token in output[1:]:
-                if token in (generation.eos_token_id, generation.pad_token_id):
-                    break
-                stripped.append(token)
-            results.append(stripped)
+            results.append(strip_generated(output, generation))
     return results
+
+
+def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
+    """A generated sequence without its decoder-start token and from its first eos or pad on: the
+    ids that are decoded into a summary (what the runtime's decoding returns)."""
+    stripped = []
+    for token in sequence[1:]:
+        if token in (generation.eos_token_id, generation.pad_token_id):
+            break
+        stripped.append(token)
+    return stripped
 
 
 def onnx_greedy(summarizer: Summarizer, texts: list[str]) -> list[list[int]]:
@@ -123,6 +129,6 @@ def bleu_change(
     return {"bleu_int8_vs_fp32": round(bleu4(new, base), 3)}
 
 
-def formatted(codes: list[str], prefix: str) -> list[str]:
-    """Model inputs for codes."""
-    return [format_input(code, prefix) for code in codes]
+def formatted(codes: list[str], prefix: str, version: int = 1) -> list[str]:
+    """Model inputs for codes (a v2 model's with an empty exemplar section)."""
+    return [format_input(code, prefix, version=version) for code in codes]

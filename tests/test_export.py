@@ -49,7 +49,7 @@ def test_round_trip_eval_matches_merged_pytorch(
     # the same inputs through the merged PyTorch model, with fp32 ONNX as the reference for int8 drift
     source = from_run(tiny_run)
     fp32_dir = tmp_path / "fp32"
-    from hoverdoc.export.cli import export_model
+    from hoverdoc.export.pipeline import export_model
 
     export_model(source, fp32_dir, quantize="none", parity_sample=4, parity_data=str(eval_file))
     fp32 = Summarizer(fp32_dir)
@@ -89,8 +89,8 @@ def test_manifest_records_parity_digests_and_settings(tiny_model_dir: Path):
 def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path):
     # fp32: batching with padding must not change greedy output (int8's dynamic activation scales,
     # computed over the whole batch, can move near-tied logits, so it is measured, not asserted)
-    from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import export_model
 
     export_model(from_run(tiny_run), tmp_path / "fp32", quantize="none", parity_sample=2)
     summarizer = Summarizer(tmp_path / "fp32", threads=1)
@@ -220,8 +220,8 @@ def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_r
     import torch
 
     from hoverdoc.core.tokenization import configure_truncation
-    from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import export_model
 
     # a briefly trained model: a random one has near-uniform log-probs whose ties float rounding decides
     run = tmp_path / "run"
