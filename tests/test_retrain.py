@@ -93,8 +93,8 @@ def test_a_worse_model_is_not_installed_and_the_old_one_stays(
 ):
     import shutil
 
-    from hoverdoc.export.cli import save_weights
     from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import save_weights
 
     full_run = tmp_path / "full-run"  # a base that already knows the house style well
     assert (
@@ -138,3 +138,32 @@ def test_a_worse_model_is_not_installed_and_the_old_one_stays(
     out = capsys.readouterr().out
     assert code == 3 and "not installed" in out, out
     assert load_manifest(destination).files == before
+
+
+def test_heldout_pairs_of_a_v2_model_are_scored_with_the_rest_of_the_repository():
+    from hoverdoc.training.retrain import _Pairs, _scores
+
+    def record(name: str, path: str) -> dict:
+        return {"code": f"def {name}(text): ...", "summary": f"{name} it.", "name": name, "path": path}
+
+    train = [record("parse_date", "a.py"), record("parse_time", "b.py")]
+    heldout = [record("parse_zone", "c.py"), record("parse_month", "c.py")]
+    pairs = _Pairs(train + heldout, train, [], heldout)
+
+    class Summarizer:
+        def __init__(self, uses_exemplars: bool):
+            self.uses_exemplars = uses_exemplars
+            self.seen = None
+
+        def summarize(self, codes, batch_size=16, exemplars=None):
+            self.seen = exemplars
+            return ["parse_zone it."] * len(codes)
+
+    v2, v1 = Summarizer(True), Summarizer(False)
+    scores, predictions = _scores(v2, pairs)
+    assert predictions == ["parse_zone it.", "parse_zone it."] and 0 < scores["bleu"] < 100
+    names = [{e.name for e in found} for found in v2.seen]
+    assert names[0] == {"parse_date", "parse_time", "parse_month"}  # the whole repository, itself left out
+    assert "parse_month" not in names[1] and "parse_zone" in names[1]
+    _scores(v1, pairs)
+    assert v1.seen is None  # a v1 model reads the code alone

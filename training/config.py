@@ -63,6 +63,14 @@ class TrainOptions:
     input_prefix: str | None = _opt(
         None, "text put before every input (default: the base's setting, else none)"
     )
+    input_format_version: int | None = _opt(
+        None,
+        "model input format: 1 (the code alone) or 2 (the code after up to 3 exemplars, documented "
+        "neighbours from the pair's own project); default: the base's setting, else 1",
+    )
+    no_exemplar_share: float = _opt(
+        0.2, "input format 2: share of training pairs shown with no exemplars (fixed per seed; cold starts)"
+    )
     eval_steps: int = _opt(200, "evaluate (and checkpoint) every this many steps")
     save_total_limit: int = _opt(3, "checkpoints to keep (the best one is always kept)")
     eval_max_samples: int = _opt(500, "evaluate on at most this many pairs (a fixed random subset)")

@@ -1,24 +1,83 @@
-"""Pairs files as tokenized datasets, through the shared input format and tokenizer settings."""
+"""Pairs files as tokenized datasets, through the shared input format and tokenizer settings.
+
+A v2 model (input format 2) reads each pair with its exemplars: the documented neighbours that the
+workspace index finds for it in its own project (``repo``; records without one all count as one
+project), the pair itself left out (``hoverdoc.training.exemplars``). A fixed share of training pairs is
+shown with none, so that a workspace with nothing documented still gets good summaries.
+"""
 
 from __future__ import annotations
 
 import random
+from typing import TypedDict
 
-from hoverdoc.core.model_input import format_input
+from hoverdoc.core.model_input import EXEMPLAR_INPUT_FORMAT_VERSION, Exemplar, format_input
 from hoverdoc.core.tokenization import configure_truncation
+
+
+class _PairFields(TypedDict):
+    code: str
+    summary: str
+
+
+class PairRecord(_PairFields, total=False):
+    """One training or evaluation pair: a line of a pairs file (see DESIGN.md), plus the exemplars
+    retrieved for it when a v2 model trains."""
+
+    docstring: str
+    name: str
+    path: str
+    repo: str
+    lineno: int
+    language: str
+    exemplars: list[Exemplar]
+
+
+def uses_exemplars(settings) -> bool:
+    """Whether a model with these ``ModelSettings`` reads exemplars (input format v2)."""
+    return settings.input_format_version >= EXEMPLAR_INPUT_FORMAT_VERSION
+
+
+def with_exemplars(records: list[PairRecord]) -> list[PairRecord]:
+    """Copies of ``records``, each with the ``exemplars`` found for it among ``records`` (its own
+    project's, itself left out)."""
+    from .exemplars import attach_exemplars
+
+    copies: list[PairRecord] = [dict(record) for record in records]  # type: ignore[misc]
+    attach_exemplars(copies)  # type: ignore[arg-type]
+    return copies
+
+
+def drop_exemplars(records: list[PairRecord], share: float, seed: int) -> int:
+    """Remove the exemplars of a fixed random ``share`` of ``records`` (the same ones for the same
+    seed); returns how many were emptied."""
+    rng = random.Random(f"no-exemplars:{seed}")
+    chosen = [record for record in records if rng.random() < share]
+    for record in chosen:
+        record["exemplars"] = []
+    return len(chosen)
+
+
+def model_inputs(records: list[PairRecord], settings) -> list[str]:
+    """The text the model reads for each record, in its input format."""
+    version = settings.input_format_version
+    return [
+        format_input(r["code"], settings.input_prefix, r.get("exemplars") or (), version=version)
+        for r in records
+    ]
 
 
 class PairsDataset:
     """(code, summary) pairs encoded for a seq2seq model; a torch map-style dataset."""
 
-    def __init__(self, records: list[dict], tokenizer, settings, decoder_start: int):
+    def __init__(self, records: list[PairRecord], tokenizer, settings, decoder_start: int):
         self.records = records
         self.codes = [r["code"] for r in records]
         self.summaries = [r["summary"] for r in records]
+        self.sources = model_inputs(records, settings)
         source_encoder = configure_truncation(tokenizer.backend_tokenizer, settings.max_source_tokens)
         target_encoder = configure_truncation(tokenizer.backend_tokenizer, settings.max_target_tokens + 1)
-        sources = [format_input(code, settings.input_prefix) for code in self.codes]
-        self.input_ids = [e.ids for e in source_encoder.encode_batch(sources)]
+        self.input_ids = [e.ids for e in source_encoder.encode_batch(self.sources)]
         labels = []
         for encoding in target_encoder.encode_batch(self.summaries):
             ids = list(encoding.ids)
@@ -38,7 +97,7 @@ class PairsDataset:
         }
 
 
-def sample(records: list[dict], limit: int | None, seed: int) -> list[dict]:
+def sample(records: list[PairRecord], limit: int | None, seed: int) -> list[PairRecord]:
     """A fixed random subset of at most ``limit`` records (all of them, in order, when under it)."""
     if limit is None or len(records) <= limit:
         return records

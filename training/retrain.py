@@ -13,15 +13,19 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.model_dir import MANIFEST
+from hoverdoc.core.model_input import Exemplar
 from hoverdoc.core.pairs import write_pairs
 from hoverdoc.core.paths import WORKSPACE_MODEL, bundled_model_dir
 from hoverdoc.core.sources import atomic_write_text
 
+from .data import PairRecord, with_exemplars
 from .mine import MineOptions, git_toplevel, in_dev_split, mine
 
 MIN_PAIRS = 50
@@ -86,10 +90,15 @@ def split_by_file(records: list[dict], seed: int = 0) -> tuple[list[dict], list[
     return train, dev, heldout
 
 
-def _scores(summarizer, records: list[dict]) -> tuple[dict, list[str]]:
-    from hoverdoc.server.evaluate import evaluate
+def _scores(summarizer, pairs: _Pairs) -> tuple[dict, list[str]]:
+    """BLEU-4 and ROUGE-L of ``summarizer`` on the held-out pairs; a v2 model reads each pair's
+    exemplars, found with the whole repository indexed and the pair itself left out (as a workspace
+    model serves: every other documented definition of the workspace is in its index)."""
+    from hoverdoc.core.metrics import score_all
 
-    scores, predictions = evaluate(summarizer, records, batch_size=16, latency=False)
+    shown = pairs.heldout_exemplars() if summarizer.uses_exemplars else None
+    predictions = summarizer.summarize([r["code"] for r in pairs.heldout], batch_size=16, exemplars=shown)
+    scores = score_all(predictions, [r["summary"] for r in pairs.heldout])
     return {"bleu": round(scores["bleu"], 2), "rougeL": round(scores["rougeL"], 2)}, predictions
 
 
@@ -100,8 +109,8 @@ def _base_model_dir(base: str, work: Path) -> Path:
         and (bundled_model_dir() / "manifest.json").is_file()
     ):
         return bundled_model_dir()
-    from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_base
+    from hoverdoc.export.pipeline import export_model
 
     target = work / "base-model"
     if not (target / "manifest.json").is_file():
@@ -163,6 +172,115 @@ def _destination(out: str | Path | None, workspace: Path) -> Path:
     return destination
 
 
+@dataclass
+class _Pairs:
+    """The repository's pairs, split by file."""
+
+    all: list[PairRecord]
+    train: list[PairRecord]
+    dev: list[PairRecord]
+    heldout: list[PairRecord]
+    _exemplars: list[list[Exemplar]] | None = None
+
+    def heldout_exemplars(self) -> list[list[Exemplar]]:
+        """Each held-out pair's exemplars from the whole repository, the pair itself left out."""
+        if self._exemplars is None:
+            found = with_exemplars(self.all)
+            position = {id(record): i for i, record in enumerate(self.all)}
+            self._exemplars = [found[position[id(r)]]["exemplars"] for r in self.heldout]
+        return self._exemplars
+
+
+def _mine_pairs(root: Path, max_train: int | None) -> _Pairs:
+    """Mine ``root`` (its workspace model folder left out) and split by file; too few pairs is an error."""
+    records, _, report = mine(
+        [root], MineOptions(progress=False, exclude=(f"{WORKSPACE_MODEL.parent.as_posix()}/",))
+    )
+    if len(records) < MIN_PAIRS:
+        raise HoverdocError(
+            f"found {len(records)} documented functions in {root} ({report.definitions} definitions in "
+            f"{report.files_parsed} files); retraining needs at least {MIN_PAIRS}. Nothing was changed."
+        )
+    train_records, dev_records, heldout = split_by_file(records)
+    if max_train and len(train_records) > max_train:
+        train_records = random.Random(0).sample(train_records, max_train)
+    print(
+        f"    {len(records)} pairs: {len(train_records)} train, {len(dev_records)} dev, {len(heldout)} held out "
+        f"(split by file)",
+        file=sys.stderr,
+    )
+    return _Pairs(records, train_records, dev_records, heldout)
+
+
+@contextmanager
+def _work_folder(work_dir: str | Path | None) -> Iterator[Path]:
+    """``work_dir`` (kept), or a temporary folder removed at the end."""
+    if work_dir is not None:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    with tempfile.TemporaryDirectory(prefix="hoverdoc-retrain-") as temporary:
+        yield Path(temporary)
+
+
+def _write_pairs_files(work: Path, pairs: _Pairs) -> None:
+    write_pairs(work / "train.jsonl", pairs.train)
+    write_pairs(work / "heldout.jsonl", pairs.heldout)
+    if pairs.dev:
+        write_pairs(work / "dev.jsonl", pairs.dev)
+
+
+def _train_adapter(work: Path, base_id: str, pairs: _Pairs, epochs: float | None, overrides: dict | None):
+    """LoRA training on the training split (``hoverdoc train``; a v2 base trains with exemplars)."""
+    from .config import TrainOptions, apply_overrides
+    from .train import train
+
+    n_train = len(pairs.train)
+    options = TrainOptions(
+        data=str(work / "train.jsonl"),
+        eval_data=str(work / "dev.jsonl") if pairs.dev else None,
+        base=base_id,
+        out=str(work / "run"),
+        method="lora",
+        epochs=epochs if epochs is not None else (3.0 if n_train < 2000 else 2.0),
+        batch_size=16,
+        eval_steps=max(20, n_train // 32),
+        early_stopping_patience=3,
+        eval_max_samples=200,
+    )
+    if overrides:
+        apply_overrides(options, overrides, "--set")
+    if (work / "run").exists():
+        shutil.rmtree(work / "run")
+    return train(options)
+
+
+def _export_adapted(work: Path, name: str) -> Path:
+    """The trained run as an int8 ONNX model directory under ``work``."""
+    from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import export_model
+
+    export_model(
+        from_run(work / "run"),
+        work / "model",
+        quantize="int8",
+        parity_sample=16,
+        parity_data=str(work / "heldout.jsonl"),
+        name=name,
+    )
+    return work / "model"
+
+
+def _changed_examples(heldout: list[PairRecord], before: list[str], after: list[str]) -> list[dict]:
+    """Up to five held-out functions whose summary changed."""
+    return [
+        {"name": r.get("name"), "reference": r["summary"], "before": b, "after": a}
+        for r, b, a in zip(heldout, before, after)
+        if a != b
+    ][:5]
+
+
 def retrain(
     path: str | Path = ".",
     base: str | None = None,
@@ -184,103 +302,33 @@ def retrain(
 
     from hoverdoc.server.runtime import Summarizer
 
-    from .config import TrainOptions, apply_overrides
-    from .train import train
-
     stage(1, f"mining {root}")
-    records, _, report = mine(
-        [root], MineOptions(progress=False, exclude=(f"{WORKSPACE_MODEL.parent.as_posix()}/",))
-    )
-    if len(records) < MIN_PAIRS:
-        raise HoverdocError(
-            f"found {len(records)} documented functions in {root} ({report.definitions} definitions in "
-            f"{report.files_parsed} files); retraining needs at least {MIN_PAIRS}. Nothing was changed."
-        )
-    train_records, dev_records, heldout = split_by_file(records)
-    if max_train and len(train_records) > max_train:
-        train_records = random.Random(0).sample(train_records, max_train)
-    print(
-        f"    {len(records)} pairs: {len(train_records)} train, {len(dev_records)} dev, {len(heldout)} held out "
-        f"(split by file)",
-        file=sys.stderr,
-    )
-
-    temporary = None
-    if work_dir is None:
-        temporary = tempfile.TemporaryDirectory(prefix="hoverdoc-retrain-")
-        work = Path(temporary.name)
-    else:
-        work = Path(work_dir)
-        work.mkdir(parents=True, exist_ok=True)
-    try:
-        write_pairs(work / "train.jsonl", train_records)
-        write_pairs(work / "heldout.jsonl", heldout)
-        if dev_records:
-            write_pairs(work / "dev.jsonl", dev_records)
-
-        stage(2, f"scoring the base model ({Path(base_id).name}) on {len(heldout)} held-out functions")
-        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), heldout)
-
-        stage(3, f"training LoRA adapters on {len(train_records)} functions")
-        options = TrainOptions(
-            data=str(work / "train.jsonl"),
-            eval_data=str(work / "dev.jsonl") if dev_records else None,
-            base=base_id,
-            out=str(work / "run"),
-            method="lora",
-            epochs=epochs if epochs is not None else (3.0 if len(train_records) < 2000 else 2.0),
-            batch_size=16,
-            eval_steps=max(20, len(train_records) // 32),
-            early_stopping_patience=3,
-            eval_max_samples=200,
-        )
-        if overrides:
-            apply_overrides(options, overrides, "--set")
-        run_dir = work / "run"
-        if run_dir.exists():
-            shutil.rmtree(run_dir)
-        result = train(options)
-
+    pairs = _mine_pairs(root, max_train)
+    with _work_folder(work_dir) as work:
+        _write_pairs_files(work, pairs)
+        stage(2, f"scoring the base model ({Path(base_id).name}) on {len(pairs.heldout)} held-out functions")
+        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), pairs)
+        stage(3, f"training LoRA adapters on {len(pairs.train)} functions")
+        result = _train_adapter(work, base_id, pairs, epochs, overrides)
         stage(4, "exporting the adapted model to ONNX int8")
-        from hoverdoc.export.cli import export_model
-        from hoverdoc.export.merge import from_run
-
-        export_model(
-            from_run(run_dir),
-            work / "model",
-            quantize="int8",
-            parity_sample=16,
-            parity_data=str(work / "heldout.jsonl"),
-            name=f"{workspace.name}-lora",
-        )
-
+        model_dir = _export_adapted(work, f"{workspace.name}-lora")
         stage(5, "scoring the adapted model on the held-out functions")
-        after, after_predictions = _scores(Summarizer(work / "model"), heldout)
-
-        better_or_equal = after["bleu"] >= before["bleu"]
-        installed = better_or_equal or force
+        after, after_predictions = _scores(Summarizer(model_dir), pairs)
+        installed = after["bleu"] >= before["bleu"] or force
         stage(6, ("installing" if installed else "not installing") + f" the model ({destination})")
         if installed:
-            install(work / "model", destination)
-        examples = [
-            {"name": r.get("name"), "reference": r["summary"], "before": b, "after": a}
-            for r, b, a in zip(heldout, before_predictions, after_predictions)
-            if a != b
-        ][:5]
-        return RetrainReport(
-            before=before,
-            after=after,
-            n_train=len(train_records),
-            n_heldout=len(heldout),
-            seconds=round(time.perf_counter() - started, 1),
-            trainable_fraction=round(result.trainable_fraction, 4),
-            installed=installed,
-            installed_at=str(destination) if installed else None,
-            examples=examples,
-        )
-    finally:
-        if temporary is not None:
-            temporary.cleanup()
+            install(model_dir, destination)
+    return RetrainReport(
+        before=before,
+        after=after,
+        n_train=len(pairs.train),
+        n_heldout=len(pairs.heldout),
+        seconds=round(time.perf_counter() - started, 1),
+        trainable_fraction=round(result.trainable_fraction, 4),
+        installed=installed,
+        installed_at=str(destination) if installed else None,
+        examples=_changed_examples(pairs.heldout, before_predictions, after_predictions),
+    )
 
 
 def print_report(report: RetrainReport) -> None:

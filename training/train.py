@@ -10,15 +10,19 @@ import json
 import math
 import os
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
+from hoverdoc.core.model_input import check_input_format
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.summary import polish
 
+from .checkpoints import CHECKPOINTS, last_complete_checkpoint
 from .config import TrainOptions, apply_overrides, from_dict, load_toml, parse_assignments, to_dict
-from .data import PairsDataset, sample
+from .data import PairRecord, PairsDataset, drop_exemplars, sample, uses_exemplars, with_exemplars
 from .modeling import (
     ModelSettings,
     RunInfo,
@@ -31,8 +35,6 @@ from .modeling import (
     resolve_base_dir,
     weights_digest,
 )
-
-CHECKPOINTS = "checkpoints"
 
 
 @dataclass
@@ -95,26 +97,8 @@ def validate(options: TrainOptions, resume: bool) -> None:
         raise HoverdocError(f"--resume: {out} holds no run to continue")
 
 
-def last_complete_checkpoint(run_dir: Path) -> Path | None:
-    """The newest checkpoint whose trainer state was fully written (a kill mid-save leaves none)."""
-    folder = run_dir / CHECKPOINTS
-    if not folder.is_dir():
-        return None
-    complete = []
-    for candidate in folder.glob("checkpoint-*"):
-        suffix = candidate.name.rsplit("-", 1)[-1]
-        state = candidate / "trainer_state.json"
-        if not suffix.isdigit() or not state.is_file():
-            continue
-        try:
-            json.loads(state.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        complete.append((int(suffix), candidate))
-    return max(complete)[1] if complete else None
-
-
 def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSettings:
+    """The base's settings (its ``hoverdoc.json``), with what the options set on top."""
     settings = (ModelSettings.load(base_dir) if base_dir else None) or ModelSettings()
     if options.max_source_tokens is not None:
         settings.max_source_tokens = options.max_source_tokens
@@ -122,6 +106,12 @@ def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSett
         settings.max_target_tokens = options.max_target_tokens
     if options.input_prefix is not None:
         settings.input_prefix = options.input_prefix
+    if options.input_format_version is not None:
+        try:
+            check_input_format(options.input_format_version)
+        except ValueError as error:
+            raise HoverdocError(f"input_format_version: {error}") from None
+        settings.input_format_version = options.input_format_version
     settings.num_beams = options.num_beams
     settings.no_repeat_ngram_size = options.no_repeat_ngram_size
     settings.repetition_penalty = options.repetition_penalty
@@ -166,7 +156,7 @@ def _metrics_function(tokenizer, codes: list[str]):
 
 
 def _write_metrics(run_dir: Path, log_history: list[dict], best_metric, best_checkpoint) -> None:
-    history = [entry for entry in log_history]
+    history = list(log_history)
     payload = {"history": history, "best": {"metric": best_metric, "checkpoint": best_checkpoint}}
     evals = [e for e in history if "eval_loss" in e]
     if evals:
@@ -178,73 +168,83 @@ def _write_metrics(run_dir: Path, log_history: list[dict], best_metric, best_che
     temporary.replace(path)
 
 
-def train(options: TrainOptions, resume: bool = False) -> TrainResult:
-    """Fine-tune ``options.base`` on ``options.data`` into ``options.out``; resumable."""
-    import time
+@dataclass
+class _Loaded:
+    """The base model, its tokenizer and folder, and the settings this run trains with."""
 
-    validate(options, resume)
-    train_records = sample(read_pairs(options.data), options.max_train_samples, options.seed)
-    eval_records = read_pairs(options.eval_data) if options.eval_data else []
-    eval_records = sample(eval_records, options.eval_max_samples, options.seed)
+    model: Any
+    tokenizer: Any
+    base_dir: Path | None
+    settings: ModelSettings
 
-    import torch
-    from transformers import (
-        DataCollatorForSeq2Seq,
-        EarlyStoppingCallback,
-        Seq2SeqTrainer,
-        Seq2SeqTrainingArguments,
-        TrainerCallback,
-        set_seed,
-    )
 
-    if options.threads > 0:
-        torch.set_num_threads(options.threads)
-    run_dir = Path(options.out)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    set_seed(options.seed)
-
+def _load_base(options: TrainOptions, base_dir: Path | None, settings: ModelSettings) -> _Loaded:
+    """Tokenizer and model of the base; the saved generation settings follow the options."""
     check_seq2seq_config(options.base)  # a clear error before anything heavy is loaded
-    base_dir = resolve_base_dir(options.base)
     tokenizer = load_tokenizer(options.base)
     model = load_seq2seq(options.base)
-    base_dir = base_dir or resolve_base_dir(options.base)
-    settings = _resolve_settings(options, base_dir)
+    if base_dir is None:  # a hub model fetched just now
+        base_dir = resolve_base_dir(options.base)
+        settings = _resolve_settings(options, base_dir)
     model.generation_config.max_length = settings.max_target_tokens + 1
     model.generation_config.num_beams = settings.num_beams
     model.generation_config.no_repeat_ngram_size = settings.no_repeat_ngram_size
     model.generation_config.repetition_penalty = settings.repetition_penalty
-    start_id = decoder_start_id(model)
-    train_set = PairsDataset(train_records, tokenizer, settings, start_id)
-    eval_set = PairsDataset(eval_records, tokenizer, settings, start_id) if eval_records else None
+    return _Loaded(model, tokenizer, base_dir, settings)
 
-    if options.method == "lora":
-        model = _apply_lora(model, options)
+
+def _read_records(options: TrainOptions) -> tuple[list[PairRecord], list[PairRecord]]:
+    """(training, evaluation) records as the files hold them (a bad file is a one-line error)."""
+    train_records: list[PairRecord] = read_pairs(options.data)  # type: ignore[assignment]
+    eval_records: list[PairRecord] = read_pairs(options.eval_data) if options.eval_data else []  # type: ignore[assignment]
+    return train_records, eval_records
+
+
+def _prepare_records(
+    records: tuple[list[PairRecord], list[PairRecord]], options: TrainOptions, settings: ModelSettings
+) -> tuple[list[PairRecord], list[PairRecord]]:
+    """The sampled (training, evaluation) records; for a v2 model each with its exemplars, retrieved
+    within each file separately before sampling, and a fixed share of training pairs without them."""
+    train_records, eval_records = records
+    if uses_exemplars(settings):
+        train_records = with_exemplars(train_records)
+        eval_records = with_exemplars(eval_records) if eval_records else []
+    train_records = sample(train_records, options.max_train_samples, options.seed)
+    eval_records = sample(eval_records, options.eval_max_samples, options.seed)
+    if uses_exemplars(settings):
+        drop_exemplars(train_records, options.no_exemplar_share, options.seed)
+    return train_records, eval_records
+
+
+def _run_info(options: TrainOptions, loaded: _Loaded, model, resume: bool) -> RunInfo:
+    """What ``run.json`` records; a resumed run must train on the same data."""
     trainable, total = count_parameters(model)
-
     info = RunInfo(
         base=options.base,
-        base_digest=weights_digest(base_dir) if base_dir else None,
+        base_digest=weights_digest(loaded.base_dir) if loaded.base_dir else None,
         method=options.method,
-        settings=asdict(settings),
+        settings=asdict(loaded.settings),
         options=to_dict(options),
         data_digest=file_digest(options.data),
         eval_digest=file_digest(options.eval_data) if options.eval_data else None,
         trainable_parameters=trainable,
         total_parameters=total,
     )
-    if resume:
-        previous = RunInfo.load(run_dir)
-        if previous.data_digest != info.data_digest:
-            raise HoverdocError(f"--resume: {options.data} changed since the run started; start a new run")
+    if resume and RunInfo.load(options.out).data_digest != info.data_digest:
+        raise HoverdocError(f"--resume: {options.data} changed since the run started; start a new run")
+    return info
+
+
+def _training_arguments(options: TrainOptions, settings: ModelSettings, run_dir: Path, has_eval: bool):
+    """The Seq2SeqTrainer's arguments: schedule, evaluation and checkpoints, device."""
+    import torch
+    from transformers import Seq2SeqTrainingArguments
 
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    use_cpu = options.device == "cpu" or (options.device == "auto" and not torch.cuda.is_available())
     if options.device == "cuda" and not torch.cuda.is_available():
         raise HoverdocError("--set device=cuda: no CUDA device is available")
-    has_eval = eval_set is not None
-    greater = options.metric_for_best != "loss"
-    arguments = Seq2SeqTrainingArguments(
+    use_cpu = options.device == "cpu" or (options.device == "auto" and not torch.cuda.is_available())
+    return Seq2SeqTrainingArguments(
         output_dir=str(run_dir / CHECKPOINTS),
         logging_dir=str(run_dir / "logs"),
         report_to=["tensorboard"],
@@ -266,7 +266,7 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
         save_total_limit=options.save_total_limit,
         load_best_model_at_end=has_eval,
         metric_for_best_model=f"eval_{options.metric_for_best}" if has_eval else None,
-        greater_is_better=greater if has_eval else None,
+        greater_is_better=(options.metric_for_best != "loss") if has_eval else None,
         predict_with_generate=has_eval,
         generation_max_length=settings.max_target_tokens + 1,
         generation_num_beams=settings.num_beams,
@@ -281,60 +281,110 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
         disable_tqdm=not sys.stderr.isatty(),
     )
 
+
+def _trainer(options: TrainOptions, model, tokenizer, datasets: tuple, arguments, run_dir: Path):
+    """The Seq2SeqTrainer, with metrics.json written after each evaluation and early stopping."""
+    from transformers import DataCollatorForSeq2Seq, EarlyStoppingCallback, Seq2SeqTrainer, TrainerCallback
+
+    train_set, eval_set = datasets
+
     class MetricsFile(TrainerCallback):
         def on_evaluate(self, args, state, control, **kwargs):
             if state.is_world_process_zero:
                 _write_metrics(run_dir, state.log_history, state.best_metric, state.best_model_checkpoint)
 
     callbacks = [MetricsFile()]
-    if has_eval and options.early_stopping_patience > 0:
+    if eval_set is not None and options.early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience))
-    trainer = Seq2SeqTrainer(
+    return Seq2SeqTrainer(
         model=model,
         args=arguments,
         data_collator=DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100),
         train_dataset=train_set,
         eval_dataset=eval_set,
         processing_class=tokenizer,
-        compute_metrics=_metrics_function(tokenizer, eval_set.codes) if has_eval else None,
+        compute_metrics=_metrics_function(tokenizer, eval_set.codes) if eval_set is not None else None,
         callbacks=callbacks,
     )
-    if trainer.is_world_process_zero():
-        info.save(run_dir)
-        settings.save(run_dir)
-        print(
-            f"{options.method}: {trainable:,} trainable of {total:,} parameters "
-            f"({100 * trainable / max(1, total):.2f}%); {len(train_set)} training pairs, "
-            f"{len(eval_set) if eval_set else 0} eval pairs",
-            file=sys.stderr,
-        )
+
+
+def _announce(options: TrainOptions, info: RunInfo, datasets: tuple, settings: ModelSettings) -> None:
+    train_set, eval_set = datasets
+    trainable, total = info.trainable_parameters, info.total_parameters
+    shown = ""
+    if uses_exemplars(settings):
+        with_some = sum(1 for r in train_set.records if r.get("exemplars"))
+        shown = f"; input format 2, {with_some} of them with exemplars"
+    print(
+        f"{options.method}: {trainable:,} trainable of {total:,} parameters "
+        f"({100 * trainable / max(1, total):.2f}%); {len(train_set)} training pairs{shown}, "
+        f"{len(eval_set) if eval_set else 0} eval pairs",
+        file=sys.stderr,
+    )
+
+
+def _fit(trainer, run_dir: Path, resume: bool) -> None:
+    """Train, from the last complete checkpoint when resuming."""
     checkpoint = last_complete_checkpoint(run_dir) if resume else None
     if resume and checkpoint is None:
         print("--resume: no complete checkpoint yet; starting from the beginning", file=sys.stderr)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
+
+def _save_outputs(trainer, options: TrainOptions, tokenizer, info: RunInfo, run_dir: Path) -> None:
+    """The final (best) weights or adapter, the tokenizer, metrics.json and a finished run.json."""
     state = trainer.state
-    losses = [e["loss"] for e in state.log_history if "loss" in e]
+    folder = "adapter" if options.method == "lora" else "model"
+    trainer.model.save_pretrained(str(run_dir / folder), safe_serialization=True)
+    tokenizer.save_pretrained(str(run_dir / "tokenizer"))
+    _write_metrics(run_dir, state.log_history, state.best_metric, state.best_model_checkpoint)
+    info.finished = True
+    info.save(run_dir)
+
+
+def train(options: TrainOptions, resume: bool = False) -> TrainResult:
+    """Fine-tune ``options.base`` on ``options.data`` into ``options.out``; resumable."""
+    validate(options, resume)
+    started = time.perf_counter()
+    raw = _read_records(options)
+    base_dir = resolve_base_dir(options.base)
+    settings = _resolve_settings(options, base_dir)
+
+    import torch
+    from transformers import set_seed
+
+    if options.threads > 0:
+        torch.set_num_threads(options.threads)
+    run_dir = Path(options.out)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(options.seed)
+    loaded = _load_base(options, base_dir, settings)
+    records = _prepare_records(raw, options, loaded.settings)
+    start_id = decoder_start_id(loaded.model)
+    train_set = PairsDataset(records[0], loaded.tokenizer, loaded.settings, start_id)
+    eval_set = PairsDataset(records[1], loaded.tokenizer, loaded.settings, start_id) if records[1] else None
+    model = _apply_lora(loaded.model, options) if options.method == "lora" else loaded.model
+    info = _run_info(options, loaded, model, resume)
+    arguments = _training_arguments(options, loaded.settings, run_dir, eval_set is not None)
+    trainer = _trainer(options, model, loaded.tokenizer, (train_set, eval_set), arguments, run_dir)
     if trainer.is_world_process_zero():
-        final = trainer.model
-        if options.method == "lora":
-            final.save_pretrained(str(run_dir / "adapter"), safe_serialization=True)
-        else:
-            final.save_pretrained(str(run_dir / "model"), safe_serialization=True)
-        tokenizer.save_pretrained(str(run_dir / "tokenizer"))
-        _write_metrics(run_dir, state.log_history, state.best_metric, state.best_model_checkpoint)
-        info.finished = True
         info.save(run_dir)
+        loaded.settings.save(run_dir)
+        _announce(options, info, (train_set, eval_set), loaded.settings)
+    _fit(trainer, run_dir, resume)
+    if trainer.is_world_process_zero():
+        _save_outputs(trainer, options, loaded.tokenizer, info, run_dir)
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     return TrainResult(
         run_dir=str(run_dir),
         method=options.method,
-        steps=state.global_step,
-        trainable_parameters=trainable,
-        total_parameters=total,
+        steps=trainer.state.global_step,
+        trainable_parameters=info.trainable_parameters,
+        total_parameters=info.total_parameters,
         train_loss_first=losses[0] if losses else None,
         train_loss_last=losses[-1] if losses else None,
-        best_metric=state.best_metric,
-        best_checkpoint=state.best_model_checkpoint,
+        best_metric=trainer.state.best_metric,
+        best_checkpoint=trainer.state.best_model_checkpoint,
         seconds=time.perf_counter() - started,
     )
 
