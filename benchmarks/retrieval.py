@@ -16,8 +16,14 @@ from collections import Counter
 
 from hoverdoc.core.metrics import bleu4
 from hoverdoc.core.pairs import read_pairs
-from hoverdoc.core.workspace_index import code_terms
-from hoverdoc.training.exemplars import is_same_definition, project_indexes
+from hoverdoc.core.workspace_index import code_terms, find_context
+from hoverdoc.training.exemplars import project_indexes
+
+
+def is_same_definition(record: dict):
+    """True for the index entries of ``record`` itself."""
+    path, name = str(record.get("path", "")), str(record.get("name", ""))
+    return lambda entry: entry.path == path and entry.qualname == name
 
 
 class Bm25:
@@ -58,7 +64,9 @@ def measure(path: str) -> list[str]:
     for record in records:
         index = indexes[str(record.get("repo", ""))]
         started = time.perf_counter()
-        hits = index.search(code_terms(record["code"]), 3, exclude=is_same_definition(record))
+        hits = find_context(
+            index, record["code"], str(record.get("path", "")), str(record.get("name", ""))
+        ).hits
         latencies.append((time.perf_counter() - started) * 1000)
         cosine.append(hits[0].entry.summary if hits else "")
         bm25.append(bm25s[str(record.get("repo", ""))].top(record))

@@ -13,20 +13,15 @@ import json
 
 from hoverdoc.core.metrics import score_all
 from hoverdoc.core.pairs import read_pairs
-from hoverdoc.core.workspace_index import code_terms
+from hoverdoc.core.workspace_index import Context
 from hoverdoc.server.evaluate import baseline_predictions
 from hoverdoc.server.model_loading import load_model
-from hoverdoc.training.exemplars import as_exemplars, is_same_definition, project_indexes
+from hoverdoc.training.exemplars import as_exemplars, project_contexts
 
 
-def neighbours(records: list[dict], k: int = 3) -> list[list]:
-    """Each record's exemplars from its own project, itself left out."""
-    indexes = project_indexes(records)
-    found = []
-    for record in records:
-        index = indexes[str(record.get("repo", ""))]
-        found.append(as_exemplars(index.search(code_terms(record["code"]), k, exclude=is_same_definition(record))))
-    return found
+def neighbours(records: list[dict]) -> list[Context]:
+    """Each record's workspace context from its own project, itself left out."""
+    return project_contexts(records)
 
 
 def main() -> None:
@@ -39,15 +34,23 @@ def main() -> None:
     args = parser.parse_args()
     records = read_pairs(args.data)[: args.limit or None]
     references = [r["summary"] for r in records]
-    exemplars = neighbours(records)
+    contexts = neighbours(records)
     summarizer = load_model(args.model, workspace_root=None).summarizer
     rows = {
         "name as sentence": baseline_predictions(records),
-        "copy the nearest neighbour": [e[0].summary if e else "" for e in exemplars],
+        "copy the nearest neighbour": [c.hits[0].entry.summary if c.hits else "" for c in contexts],
         "model, function alone": summarizer.summarize([r["code"] for r in records]),
     }
     if summarizer.uses_exemplars:
-        rows["model with workspace"] = summarizer.summarize([r["code"] for r in records], exemplars=exemplars)
+        shown = [as_exemplars(c.hits) for c in contexts]
+        generated = summarizer.summarize([r["code"] for r in records], exemplars=shown)
+        rows["model reading the workspace"] = generated
+        threshold = summarizer.manifest.copy_similarity
+        if threshold is not None:
+            quoted = [c.quoted(threshold) for c in contexts]
+            rows[f"model with workspace (quotes above {threshold})"] = [
+                q.entry.summary if q is not None else g for q, g in zip(quoted, generated)
+            ]
     table = {name: score_all(predictions, references) for name, predictions in rows.items()}
     print(f"| {args.data} ({len(records)} pairs) | BLEU-4 | ROUGE-L |\n| --- | ---: | ---: |")
     for name, scores in table.items():

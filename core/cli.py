@@ -168,6 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summarize.add_argument("--style", default="google", choices=DOCSTRING_STYLES, help="docstring style")
     summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
+    summarize.add_argument(
+        "--no-workspace",
+        action="store_true",
+        help="summarize the function alone (default: with its workspace, the file's git work tree or folder)",
+    )
     summarize.add_argument("--threads", type=_int_at_least(0), default=0)
 
     serve = sub.add_parser("serve", help="run the language server")

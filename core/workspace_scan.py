@@ -1,7 +1,7 @@
 """Building a workspace index from a folder: the documented definitions of its own Python files.
 
 Files come from ``hoverdoc.core.workspace_files`` (``.gitignore`` honoured, no links out), minus
-virtual environments, ``site-packages``, vendored folders, files over 1 MB and generated files; at
+virtual environments, ``site-packages``, vendored and test folders, files over 1 MB and generated files; at
 most ``max_files`` are read. With a ``WorkspaceStore`` a file whose size and modification time are
 unchanged is not parsed again.
 """
@@ -24,6 +24,8 @@ from .workspace_files import (
     GENERATED_FILE,
     GENERATED_MARK,
     SKIP_DIRS,
+    TEST_DIRS,
+    TEST_FILE,
     VENDORED_DIRS,
     git_files,
     git_toplevel,
@@ -124,6 +126,8 @@ def python_files(root: Path, exclude: Iterable[str] = (), report: ScanReport | N
         reason = None
         if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
             reason = "skipped folder"
+        elif any(f in TEST_DIRS for f in folders) or TEST_FILE.match(path.name):
+            reason = "tests"  # as in mining: the model was trained on neighbours from product code
         elif GENERATED_FILE.match(path.name):
             reason = "generated"
         elif excluded is not None and excluded.match_file(relative):

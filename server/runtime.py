@@ -24,6 +24,7 @@ from hoverdoc.core.model_dir import (
 from hoverdoc.core.model_input import EXEMPLAR_INPUT_FORMAT_VERSION, Exemplar, format_input
 from hoverdoc.core.summary import polish
 from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
+from hoverdoc.core.workspace_index import Context, Hit
 
 
 def _session(path: Path, threads: int) -> ort.InferenceSession:
@@ -290,4 +291,25 @@ class Summarizer:
             texts = [self.format(code, found) for code, found in zip(chunk, shown)]
             for code, ids in zip(chunk, self.generate(texts, num_beams)):
                 results.append(polish(self.decode(ids), code))
+        return results
+
+    def summarize_in_context(
+        self, codes: Sequence[str], contexts: Sequence[Context], batch_size: int = 16
+    ) -> list[tuple[str, Hit | None]]:
+        """Summaries that use each definition's workspace ``contexts`` as the server does: a
+        neighbour above the manifest's ``copy_similarity`` is quoted, the rest are generated from
+        the neighbours as exemplars. Each result comes with the neighbour quoted, else None."""
+        threshold = self.manifest.copy_similarity if self.uses_exemplars else None
+        quoted = [context.quoted(threshold) for context in contexts]
+        todo = [i for i, hit in enumerate(quoted) if hit is None]
+        exemplars = [
+            [Exemplar(h.entry.qualname, h.entry.summary, h.similarity) for h in contexts[i].hits]
+            for i in todo
+        ]
+        generated = self.summarize([codes[i] for i in todo], batch_size, exemplars=exemplars)
+        results: list[tuple[str, Hit | None]] = [
+            (hit.entry.summary, hit) if hit else ("", None) for hit in quoted
+        ]
+        for i, text in zip(todo, generated):
+            results[i] = (text, None)
         return results

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
 from hoverdoc.core.sources import read_python_source
+from hoverdoc.core.workspace_index import Context, find_context
+from hoverdoc.core.workspace_scan import build_index, workspace_root_of
+from hoverdoc.core.workspace_store import WorkspaceStore
 
 from .model_loading import load_model
 
@@ -21,6 +25,23 @@ def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[
     if found is None:
         raise HoverdocError(f"{path}:{line}: no function or class there")
     return [found]
+
+
+def _contexts(args: argparse.Namespace, summarizer, definitions: list[Definition]) -> list[Context]:
+    """Each definition's neighbours in the file's workspace (its git work tree, else its folder),
+    for a model that reads them; empty contexts with ``--no-workspace`` or a v1 model."""
+    if getattr(args, "no_workspace", False) or not summarizer.uses_exemplars:
+        return [Context()] * len(definitions)
+    root = workspace_root_of(args.file)
+    store = WorkspaceStore(root)
+    try:
+        index, report = build_index(root, store=store)
+    finally:
+        store.close()
+    if report.capped:
+        print(f"hoverdoc: workspace index {report.describe()}", file=sys.stderr)
+    relative = Path(args.file).resolve().relative_to(root).as_posix()
+    return [find_context(index, d.code, relative, d.qualname) for d in definitions]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,14 +58,18 @@ def run(args: argparse.Namespace) -> int:
     if not definitions:
         print(f"{args.file}: no functions or classes found", file=sys.stderr)
         return 0
-    generated = (
-        loaded.summarizer.summarize([d.code for d in definitions])
-        if loaded is not None and loaded.summarizer is not None
-        else [""] * len(definitions)
-    )
+    summarizer = loaded.summarizer if loaded is not None else None
+    if summarizer is None:
+        results = [("", None)] * len(definitions)
+    else:
+        contexts = _contexts(args, summarizer, definitions)
+        results = summarizer.summarize_in_context([d.code for d in definitions], contexts)
     marked = f"  ({FALLBACK_LABEL})"
-    summaries = [output or fallback_summary(d) for output, d in zip(generated, definitions)]
-    markers = ["" if output else marked for output in generated]
+    summaries = [output or fallback_summary(d) for (output, _), d in zip(results, definitions)]
+    markers = [
+        (f"  (same as {hit.entry.qualname} in {hit.entry.path})" if hit else "") if output else marked
+        for output, hit in results
+    ]
     if args.docstring:
         from .docstrings import compose_docstring
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from hoverdoc.core.model_input import MAX_EXEMPLARS, Exemplar
-from hoverdoc.core.workspace_index import Entry, Hit, WorkspaceIndex, code_terms
+from hoverdoc.core.workspace_index import Context, Entry, Hit, WorkspaceIndex, code_terms, find_context
 
 
 def entry_from_record(record: dict) -> Entry:
@@ -22,12 +22,6 @@ def entry_from_record(record: dict) -> Entry:
         summary=record["summary"],
         terms=code_terms(record["code"]),
     )
-
-
-def is_same_definition(record: dict):
-    """A predicate true for the index entries of ``record`` itself (matched by path and name)."""
-    path, name = str(record.get("path", "")), str(record.get("name", ""))
-    return lambda entry: entry.path == path and entry.qualname == name
 
 
 def as_exemplars(hits: Iterable[Hit]) -> list[Exemplar]:
@@ -43,10 +37,18 @@ def project_indexes(records: Iterable[dict]) -> dict[str, WorkspaceIndex]:
     return dict(indexes)
 
 
+def project_contexts(records: list[dict], k: int = MAX_EXEMPLARS) -> list[Context]:
+    """Each record's neighbours from its own project (``repo``), itself (same path and name) left out."""
+    indexes = project_indexes(records)
+    return [
+        find_context(
+            indexes[str(r.get("repo", ""))], r["code"], str(r.get("path", "")), str(r.get("name", "")), k
+        )
+        for r in records
+    ]
+
+
 def attach_exemplars(records: list[dict], k: int = MAX_EXEMPLARS) -> None:
     """Set each record's ``exemplars`` (a list of ``Exemplar``) from its own project, itself left out."""
-    indexes = project_indexes(records)
-    for record in records:
-        index = indexes[str(record.get("repo", ""))]
-        hits = index.search(code_terms(record["code"]), k, exclude=is_same_definition(record))
-        record["exemplars"] = as_exemplars(hits)
+    for record, context in zip(records, project_contexts(records, k)):
+        record["exemplars"] = as_exemplars(context.hits)

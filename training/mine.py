@@ -22,6 +22,8 @@ from hoverdoc.core.workspace_files import (
     GENERATED_FILE,
     GENERATED_MARK,
     SKIP_DIRS,
+    TEST_DIRS,
+    TEST_FILE,
     VENDORED_DIRS,
     git_files,
     git_toplevel,
@@ -33,9 +35,6 @@ MAX_FILE_BYTES = 4_000_000
 MIN_SUMMARY_WORDS = 3
 MAX_SUMMARY_WORDS = 40
 MIN_BODY_STATEMENTS = 2
-
-TEST_DIRS = frozenset({"test", "tests", "testing", "unittests"})
-_TEST_FILE = re.compile(r"^(test_.*|.*_tests?|conftest|tests?)\.py$")
 
 
 @dataclass
@@ -145,9 +144,7 @@ def _skip_reason(source: SourceFile, options: MineOptions, exclude) -> str | Non
         return "hidden or build folder"
     if not options.include_vendored and any(d in VENDORED_DIRS or "vendor" in d for d in directories):
         return "vendored"
-    if not options.include_tests and (
-        any(d in TEST_DIRS for d in directories) or _TEST_FILE.match(parts[-1])
-    ):
+    if not options.include_tests and (any(d in TEST_DIRS for d in directories) or TEST_FILE.match(parts[-1])):
         return "tests"
     if GENERATED_FILE.match(parts[-1]):
         return "generated"
