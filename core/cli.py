@@ -73,6 +73,13 @@ def _output_file(text: str) -> str:
     return text
 
 
+def _existing_folder(text: str) -> str:
+    """An argparse type: a folder that exists."""
+    if not Path(text).expanduser().is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is not a folder")
+    return text
+
+
 def _pairs_out(text: str) -> str:
     """An argparse type: a pairs file to write (its folder is created), not a folder."""
     if Path(text).expanduser().is_dir():
@@ -158,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads", type=_int_at_least(0), default=0, help="inference threads (0: all cores)"
     )
     evaluate.add_argument("--baseline", choices=["name"], help="score the name-as-sentence baseline instead")
+    evaluate.add_argument(
+        "--workspace",
+        type=_existing_folder,
+        help="summarize each pair with this folder indexed, the pair's own definition (its path and name) left out",
+    )
 
     summarize = sub.add_parser("summarize", help="print the summary of each function in a file")
     _model_option(summarize)

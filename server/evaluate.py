@@ -15,6 +15,9 @@ from hoverdoc.core.extract import extract
 from hoverdoc.core.fallback import name_as_sentence
 from hoverdoc.core.metrics import score_all
 from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.workspace_index import Context, find_context
+from hoverdoc.core.workspace_scan import build_index
+from hoverdoc.core.workspace_store import WorkspaceStore
 
 from .model_loading import load_model
 from .runtime import Summarizer
@@ -51,17 +54,34 @@ def measure_latency(summarizer: Summarizer, codes: list[str], num_beams: int | N
     }
 
 
+def workspace_contexts(records: list[dict], folder: str | Path) -> list[Context]:
+    """Each record's neighbours with ``folder`` indexed, leaving out every definition that matches the
+    record's ``path`` (relative to the folder, "/"-separated) and qualified ``name``."""
+    root = Path(folder).resolve()
+    store = WorkspaceStore(root)
+    try:
+        index, report = build_index(root, store=store)
+    finally:
+        store.close()
+    print(f"workspace {root}: {report.describe()}", file=sys.stderr)
+    return [find_context(index, r["code"], str(r.get("path", "")), str(r.get("name", ""))) for r in records]
+
+
 def evaluate(
     summarizer: Summarizer,
     records: list[dict],
     batch_size: int = 16,
     num_beams: int | None = None,
     latency: bool = True,
+    contexts: list[Context] | None = None,
 ) -> tuple[dict, list[str]]:
-    """Scores and predictions of ``summarizer`` on ``records``."""
+    """Scores and predictions of ``summarizer`` on ``records`` (with their workspace ``contexts``)."""
     codes = [r["code"] for r in records]
     started = time.perf_counter()
-    predictions = summarizer.summarize(codes, batch_size=batch_size, num_beams=num_beams)
+    if contexts is not None:
+        predictions = [text for text, _ in summarizer.summarize_in_context(codes, contexts, batch_size)]
+    else:
+        predictions = summarizer.summarize(codes, batch_size=batch_size, num_beams=num_beams)
     elapsed = time.perf_counter() - started
     scores = score_all(predictions, [r["summary"] for r in records])
     scores["functions_per_second"] = len(codes) / elapsed if elapsed > 0 else 0.0
@@ -83,7 +103,10 @@ def run(args: argparse.Namespace) -> int:
         loaded = load_model(args.model, workspace_root=".", threads=args.threads)
         if loaded.summarizer is None:
             raise HoverdocError(f"no usable model: {loaded.error}")
-        scores, predictions = evaluate(loaded.summarizer, records, args.batch_size, args.beams)
+        contexts = workspace_contexts(records, args.workspace) if getattr(args, "workspace", None) else None
+        scores, predictions = evaluate(
+            loaded.summarizer, records, args.batch_size, args.beams, contexts=contexts
+        )
         scores["model"] = loaded.summarizer.name
     if args.predictions:
         Path(args.predictions).write_text(
