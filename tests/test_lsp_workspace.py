@@ -1,0 +1,134 @@
+"""The workspace index over LSP, with the bundled (v2) model: neighbours quoted and linked, the index
+kept current on save, excluded and environment folders never read, an undocumented workspace as before."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest_lsp
+from lsp_support import SERVER_COMMAND, hover_text, make_client, open_document, start_session, wait_for_state
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+TABLES = '''"""Invoice tables."""
+
+
+def load_invoice_table(path, currency):
+    """Read the invoice table stored at path, keeping rows in the currency."""
+    rows = read_invoice_rows(path)
+    return [row for row in rows if row.invoice_currency == currency]
+'''
+REPORT = """from pkg.tables import load_invoice_table
+
+
+def load_invoice_tables(paths, currency):
+    rows = [read_invoice_rows(path) for path in paths]
+    return [row for row in rows if row.invoice_currency == currency]
+
+
+def shipping_label_text(parcel):
+    return parcel.address.upper()
+"""
+DECOY = '''def load_invoice_tables(paths, currency):
+    """DECOY SUMMARY that must never be read."""
+    rows = [read_invoice_rows(path) for path in paths]
+    return [row for row in rows if row.invoice_currency == currency]
+'''
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
+async def client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def make_workspace(root: Path) -> Path:
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "tables.py").write_text(TABLES)
+    (root / "pkg" / "report.py").write_text(REPORT)
+    for folder in ("excluded", ".venv/lib", "build"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "copy.py").write_text(DECOY)
+    return root
+
+
+async def wait_for_index(client: LanguageClient, timeout: float = 30.0) -> str:
+    async def poll():
+        while True:
+            for status in reversed(client.statuses):
+                if "documented definitions" in (status.get("index") or ""):
+                    return status["index"]
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    return hover_text(result)
+
+
+async def test_a_close_neighbour_is_quoted_and_linked_to_its_line(client: LanguageClient, tmp_path: Path):
+    root = make_workspace(tmp_path / "ws")
+    await start_session(client, root, {"workspace": {"exclude": ["excluded/"]}})
+    assert (await wait_for_state(client))["state"] == "ready"
+    assert "1 documented definitions in 2 files" in await wait_for_index(client)
+    report = open_document(client, root / "pkg" / "report.py")
+    text = await hover(client, report, 3, 6)
+    assert "Read the invoice table stored at path, keeping rows in the currency." in text
+    assert f"same as [`load_invoice_table`]({(root / 'pkg' / 'tables.py').as_uri()}#L4)" in text
+    assert "DECOY" not in text
+
+
+async def test_a_saved_file_is_indexed_and_the_hovered_function_is_never_its_own_neighbour(
+    client: LanguageClient, tmp_path: Path
+):
+    root = make_workspace(tmp_path / "ws")
+    await start_session(client, root)
+    await wait_for_state(client)
+    await wait_for_index(client)
+    report = open_document(client, root / "pkg" / "report.py")
+    before = await hover(client, report, 8, 6)  # shipping_label_text: nothing like it yet
+    assert "same as" not in before
+    labels = root / "pkg" / "labels.py"
+    labels.write_text(
+        'def shipping_label_text(parcel):\n    """Render the parcel address as label text."""\n    return parcel.address.upper()\n'
+    )
+    uri = open_document(client, labels)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    for _ in range(100):
+        after = await hover(client, report, 8, 6)
+        if "same as" in after:
+            break
+        await asyncio.sleep(0.1)
+    assert "Render the parcel address as label text." in after
+    assert f"({labels.as_uri()}#L1)" in after
+    own = await hover(client, uri, 0, 6)  # the documented one itself: not quoted from itself
+    assert "same as" not in own
+
+
+async def test_an_undocumented_workspace_behaves_as_before(client: LanguageClient, tmp_path: Path):
+    root = tmp_path / "bare"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "report.py").write_text(REPORT)
+    await start_session(client, root)
+    await wait_for_state(client)
+    assert "0 documented definitions" in await wait_for_index(client)
+    text = await hover(client, open_document(client, root / "pkg" / "report.py"), 3, 6)
+    assert "generated summary" in text and "same as" not in text and "like [" not in text
+
+
+async def test_the_workspace_can_be_switched_off(client: LanguageClient, tmp_path: Path):
+    root = make_workspace(tmp_path / "ws")
+    await start_session(client, root, {"workspace": {"enabled": False}})
+    await wait_for_state(client)
+    text = await hover(client, open_document(client, root / "pkg" / "report.py"), 3, 6)
+    assert "generated summary" in text and "same as" not in text
