@@ -9,6 +9,7 @@ export interface ServerSettings {
   hover: { enabled: boolean; documented: boolean };
   maxSourceTokens: number | null;
   threads: number;
+  workspace: { enabled: boolean; exclude: string[] };
 }
 
 const STYLES = ["google", "numpy", "sphinx", "epytext", "pep257"];
@@ -19,6 +20,10 @@ function asBoolean(value: unknown, fallback: boolean): boolean {
 
 function asCount(value: unknown, fallback: number | null, min: number, max: number): number | null {
   return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+}
+
+function asGlobs(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
 
 export function toServerSettings(get: Getter): ServerSettings {
@@ -33,6 +38,10 @@ export function toServerSettings(get: Getter): ServerSettings {
     },
     maxSourceTokens: asCount(get("maxSourceTokens"), null, 8, 4096),
     threads: asCount(get("threads"), 0, 0, 256) ?? 0,
+    workspace: {
+      enabled: asBoolean(get("workspace.enabled"), true),
+      exclude: asGlobs(get("workspace.exclude")),
+    },
   };
 }
 

@@ -14,6 +14,8 @@ describe("toServerSettings", () => {
         "hover.documented": true,
         maxSourceTokens: 96,
         threads: 2,
+        "workspace.enabled": false,
+        "workspace.exclude": ["generated/", 3],
       }),
     );
     assert.deepEqual(settings, {
@@ -22,12 +24,19 @@ describe("toServerSettings", () => {
       hover: { enabled: false, documented: true },
       maxSourceTokens: 96,
       threads: 2,
+      workspace: { enabled: false, exclude: ["generated/"] },
     });
   });
 
   it("replaces missing or invalid values by the defaults", () => {
     const settings = toServerSettings(
-      from({ docstringStyle: "reST-ish", "hover.enabled": "yes", maxSourceTokens: 3, threads: -1 }),
+      from({
+        docstringStyle: "reST-ish",
+        "hover.enabled": "yes",
+        maxSourceTokens: 3,
+        threads: -1,
+        "workspace.exclude": "generated/",
+      }),
     );
     assert.deepEqual(settings, {
       docstringStyle: "google",
@@ -35,6 +44,7 @@ describe("toServerSettings", () => {
       hover: { enabled: true, documented: false },
       maxSourceTokens: null,
       threads: 0,
+      workspace: { enabled: true, exclude: [] },
     });
   });
 
