@@ -32,6 +32,7 @@ demo: $(BASE_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: $(DEV_STAMP) lint
 	$(PY) -m pytest

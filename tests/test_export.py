@@ -17,6 +17,7 @@ from hoverdoc.core.summary import polish
 from hoverdoc.server.runtime import Summarizer
 
 
+@pytest.mark.slow
 def test_round_trip_eval_matches_merged_pytorch(
     tiny_model_dir: Path, tiny_run: Path, pairs_files, tmp_path, capsys
 ):
@@ -101,6 +102,7 @@ def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path
     assert len(beams) == 2 and all(isinstance(b, str) for b in beams)
 
 
+@pytest.mark.slow
 def test_export_full_run_and_plain_base(tmp_path, tiny_base: Path, pairs_files):
     train_file, eval_file = pairs_files
     run = tmp_path / "full-run"
@@ -216,6 +218,7 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
         load_manifest(garbled, verify="sha256")
 
 
+@pytest.mark.slow
 def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_records, tmp_path):
     import torch
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,15 @@ def test_server_path_imports_no_torch(tmp_path):
     result = run_python(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_one_version_everywhere():
+    from importlib.metadata import version
+
+    from hoverdoc.training.modeling import RunInfo
+
+    number = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    package = json.loads((ROOT / "vscode-client" / "package.json").read_text())
+    assert package["version"] == number
+    assert version("hoverdoc") == number
+    assert RunInfo("base", None, "lora", {}, {}, None, None).hoverdoc_version == number

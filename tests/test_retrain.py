@@ -36,6 +36,7 @@ def repository(tmp_path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_retrain_raises_the_heldout_score_and_installs(repository: Path, tiny_base: Path, tmp_path, capsys):
     report_file = tmp_path / "report.json"
     code = cli(
@@ -88,6 +89,7 @@ def test_too_little_data_changes_nothing(tmp_path, tiny_base: Path, capsys):
     assert not (small / ".hoverdoc").exists()
 
 
+@pytest.mark.slow
 def test_a_worse_model_is_not_installed_and_the_old_one_stays(
     repository: Path, tiny_base: Path, tiny_model_dir: Path, pairs_files, tmp_path, capsys
 ):

@@ -88,6 +88,7 @@ def final_step(run_dir: Path) -> int:
     return json.loads(states[-1].read_text())["global_step"]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_from_last_checkpoint(tmp_path, tiny_base, pairs_files):
     train_file, _ = pairs_files
     options = ["--set", "epochs=6", "--set", "eval_steps=10", "--set", "save_total_limit=50"]
@@ -150,6 +151,7 @@ def test_bad_bases_are_one_line_errors(tmp_path, pairs_files, capsys):
     assert "HF_HUB_OFFLINE" in err[0]
 
 
+@pytest.mark.slow
 def test_existing_run_needs_resume_and_config_file_is_read(tmp_path, tiny_base, pairs_files, capsys):
     train_file, _ = pairs_files
     config = tmp_path / "train.toml"
@@ -168,6 +170,7 @@ def test_existing_run_needs_resume_and_config_file_is_read(tmp_path, tiny_base, 
     assert "unknown option 'bogus_option'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
     reason="torchrun not installed",

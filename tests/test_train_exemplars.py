@@ -20,9 +20,24 @@ class _Settings:
 
 def test_exemplars_come_from_the_own_project_without_the_pair_itself():
     records = [
-        {"code": "def parse_date(text): ...", "summary": "Parse a date.", "name": "parse_date", "path": "a.py"},
-        {"code": "def parse_time(text): ...", "summary": "Parse a time.", "name": "parse_time", "path": "b.py"},
-        {"code": "def parse_zone(text): ...", "summary": "Parse a zone.", "name": "parse_zone", "path": "c.py"},
+        {
+            "code": "def parse_date(text): ...",
+            "summary": "Parse a date.",
+            "name": "parse_date",
+            "path": "a.py",
+        },
+        {
+            "code": "def parse_time(text): ...",
+            "summary": "Parse a time.",
+            "name": "parse_time",
+            "path": "b.py",
+        },
+        {
+            "code": "def parse_zone(text): ...",
+            "summary": "Parse a zone.",
+            "name": "parse_zone",
+            "path": "c.py",
+        },
         {
             "code": "def parse_month(text): ...",
             "summary": "Parse a month.",
@@ -38,7 +53,9 @@ def test_exemplars_come_from_the_own_project_without_the_pair_itself():
     assert names[3] == set()  # the only pair of its project
     text = model_inputs(found[:1], _Settings())[0]
     assert text == format_input(records[0]["code"], exemplars=found[0]["exemplars"], version=2)
-    assert f"parse_time : Parse a time. {SEPARATOR}" in text or f"parse_zone : Parse a zone. {SEPARATOR}" in text
+    assert (
+        f"parse_time : Parse a time. {SEPARATOR}" in text or f"parse_zone : Parse a zone. {SEPARATOR}" in text
+    )
 
 
 def test_the_share_without_exemplars_is_fixed_per_seed():

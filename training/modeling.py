@@ -76,7 +76,7 @@ def resolve_base_dir(base: str) -> Path | None:
         from huggingface_hub import snapshot_download
 
         return Path(snapshot_download(base, local_files_only=True))
-    except Exception:  # noqa: BLE001 - not cached is not an error here
+    except (ImportError, OSError, ValueError):  # not cached (LocalEntryNotFoundError), or not a hub id
         return None
 
 
@@ -187,6 +187,16 @@ def count_parameters(model: torch.nn.Module) -> tuple[int, int]:
     return trainable, total
 
 
+def package_version() -> str:
+    """The installed hoverdoc's version (pyproject.toml holds the number)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hoverdoc")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
 @dataclass
 class RunInfo:
     """What ``run.json`` in a run directory records."""
@@ -201,7 +211,7 @@ class RunInfo:
     trainable_parameters: int = 0
     total_parameters: int = 0
     finished: bool = False
-    hoverdoc_version: str = "0.1.0"
+    hoverdoc_version: str = field(default_factory=lambda: package_version())
 
     def save(self, run_dir: str | Path) -> None:
         """Write ``run.json`` atomically."""

@@ -79,35 +79,13 @@ def pruned_tokenizer_json(tokenizer_json: dict, keep: list[str], model_max_lengt
     return data
 
 
-def build(
-    out_dir: str | Path,
-    corpus_texts: Iterable[str],
-    decoder_layers: int = 2,
-    max_source_tokens: int = 64,
-    max_target_tokens: int = 32,
-    min_count: int = 2,
-) -> dict:
-    """Write the warm-started model (safetensors), its tokenizer and ``hoverdoc.json`` to ``out_dir``."""
-    import torch
-    from safetensors.torch import load_file
-    from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
+def _bart_config(bert_config: dict, ids: dict[str, int], decoder_layers: int):
+    """A BART configuration shaped like the BERT encoder, with a ``decoder_layers``-layer decoder."""
+    from transformers import BartConfig
 
-    from ..modeling import ModelSettings
-
-    source = minilm_dir()
-    bert_config = json.loads((source / "config.json").read_text())
-    tokenizer_json = json.loads((source / "tokenizer.json").read_text())
-    weights = load_file(str(source / "model.safetensors"))
-    keep = prune_vocabulary(tokenizer_json, corpus_texts, min_count)
-    old_vocab = tokenizer_json["model"]["vocab"]
-    rows = torch.tensor([old_vocab[t] for t in keep])
-    new_json = pruned_tokenizer_json(tokenizer_json, keep, bert_config["max_position_embeddings"])
-    ids = {t: i for i, t in enumerate(keep)}
-
-    hidden = bert_config["hidden_size"]
-    config = BartConfig(
-        vocab_size=len(keep),
-        d_model=hidden,
+    return BartConfig(
+        vocab_size=len(ids),
+        d_model=bert_config["hidden_size"],
         encoder_layers=bert_config["num_hidden_layers"],
         decoder_layers=decoder_layers,
         encoder_attention_heads=bert_config["num_attention_heads"],
@@ -128,71 +106,77 @@ def build(
         forced_eos_token_id=None,
         tie_word_embeddings=True,
     )
-    torch.manual_seed(0)
-    model = BartForConditionalGeneration(config)
+
+
+# BART layer parameter -> BERT layer parameter; a decoder layer's cross attention starts from the same
+# BERT layer's self attention.
+_LAYER_MAP = {
+    "self_attn.q_proj": "attention.self.query",
+    "self_attn.k_proj": "attention.self.key",
+    "self_attn.v_proj": "attention.self.value",
+    "self_attn.out_proj": "attention.output.dense",
+    "self_attn_layer_norm": "attention.output.LayerNorm",
+    "fc1": "intermediate.dense",
+    "fc2": "output.dense",
+    "final_layer_norm": "output.LayerNorm",
+}
+_CROSS_MAP = {
+    "encoder_attn.q_proj": "attention.self.query",
+    "encoder_attn.k_proj": "attention.self.key",
+    "encoder_attn.v_proj": "attention.self.value",
+    "encoder_attn.out_proj": "attention.output.dense",
+    "encoder_attn_layer_norm": "attention.output.LayerNorm",
+}
+
+
+def _put(state: dict, name: str, tensor) -> None:
+    if state[name].shape != tensor.shape:
+        raise ValueError(f"{name}: shape {tuple(tensor.shape)} does not fit {tuple(state[name].shape)}")
+    state[name] = tensor.clone()
+
+
+def _copy_layer(state: dict, weights: dict, target: str, layer: int, cross: bool) -> None:
+    """BERT encoder layer ``layer`` into the BART layer ``target`` (and its cross attention)."""
+    pairs = {**_LAYER_MAP, **(_CROSS_MAP if cross else {})}
+    for bart_name, bert_name in pairs.items():
+        for kind in ("weight", "bias"):
+            _put(state, f"{target}.{bart_name}.{kind}", weights[f"encoder.layer.{layer}.{bert_name}.{kind}"])
+
+
+def _map_weights(model, weights: dict, rows) -> None:
+    """Load the BERT ``weights`` into the BART ``model``: pruned word embeddings (shared), positions
+    (BERT's token-type-0 embedding folded in, BART's offset of 2), layer norms and layers."""
+    import torch
+
+    config = model.config
     state = model.state_dict()
-
-    def put(name: str, tensor) -> None:
-        if state[name].shape != tensor.shape:
-            raise ValueError(f"{name}: shape {tuple(tensor.shape)} does not fit {tuple(state[name].shape)}")
-        state[name] = tensor.clone()
-
     word = weights["embeddings.word_embeddings.weight"][rows]
-    put("model.shared.weight", word)
-    put("model.encoder.embed_tokens.weight", word)
-    put("model.decoder.embed_tokens.weight", word)
-    put("lm_head.weight", word)
+    for name in ("model.shared", "model.encoder.embed_tokens", "model.decoder.embed_tokens", "lm_head"):
+        _put(state, f"{name}.weight", word)
     positions = (
         weights["embeddings.position_embeddings.weight"]
         + weights["embeddings.token_type_embeddings.weight"][0]
     )
-    bart_positions = torch.zeros(positions.shape[0] + 2, hidden)
+    bart_positions = torch.zeros(positions.shape[0] + 2, config.d_model)
     bart_positions[2:] = positions
     for side in ("encoder", "decoder"):
-        put(f"model.{side}.embed_positions.weight", bart_positions)
-        put(f"model.{side}.layernorm_embedding.weight", weights["embeddings.LayerNorm.weight"])
-        put(f"model.{side}.layernorm_embedding.bias", weights["embeddings.LayerNorm.bias"])
-
-    def copy_layer(target: str, layer: int, cross: bool) -> None:
-        source_prefix = f"encoder.layer.{layer}."
-        pairs = {
-            "self_attn.q_proj": "attention.self.query",
-            "self_attn.k_proj": "attention.self.key",
-            "self_attn.v_proj": "attention.self.value",
-            "self_attn.out_proj": "attention.output.dense",
-            "self_attn_layer_norm": "attention.output.LayerNorm",
-            "fc1": "intermediate.dense",
-            "fc2": "output.dense",
-            "final_layer_norm": "output.LayerNorm",
-        }
-        if cross:
-            pairs.update(
-                {
-                    "encoder_attn.q_proj": "attention.self.query",
-                    "encoder_attn.k_proj": "attention.self.key",
-                    "encoder_attn.v_proj": "attention.self.value",
-                    "encoder_attn.out_proj": "attention.output.dense",
-                    "encoder_attn_layer_norm": "attention.output.LayerNorm",
-                }
-            )
-        for bart_name, bert_name in pairs.items():
-            for kind in ("weight", "bias"):
-                put(f"{target}.{bart_name}.{kind}", weights[f"{source_prefix}{bert_name}.{kind}"])
-
+        _put(state, f"model.{side}.embed_positions.weight", bart_positions)
+        _put(state, f"model.{side}.layernorm_embedding.weight", weights["embeddings.LayerNorm.weight"])
+        _put(state, f"model.{side}.layernorm_embedding.bias", weights["embeddings.LayerNorm.bias"])
     for layer in range(config.encoder_layers):
-        copy_layer(f"model.encoder.layers.{layer}", layer, cross=False)
-    for layer in range(decoder_layers):
-        copy_layer(f"model.decoder.layers.{layer}", layer, cross=True)
+        _copy_layer(state, weights, f"model.encoder.layers.{layer}", layer, cross=False)
+    for layer in range(config.decoder_layers):
+        _copy_layer(state, weights, f"model.decoder.layers.{layer}", layer, cross=True)
     model.load_state_dict(state)
     model.tie_weights()
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir, safe_serialization=True)
+
+def _save_tokenizer(out_dir: Path, tokenizer_json: dict, model_max_length: int) -> None:
     from tokenizers import Tokenizer
+    from transformers import PreTrainedTokenizerFast
 
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer.from_str(json.dumps(new_json)),
+        tokenizer_object=Tokenizer.from_str(json.dumps(tokenizer_json)),
         pad_token="[PAD]",
         unk_token="[UNK]",
         cls_token="[CLS]",
@@ -200,9 +184,44 @@ def build(
         mask_token="[MASK]",
         bos_token="[CLS]",
         eos_token="[SEP]",
-        model_max_length=bert_config["max_position_embeddings"],
+        model_max_length=model_max_length,
     )
     fast.save_pretrained(out_dir)
+
+
+def build(
+    out_dir: str | Path,
+    corpus_texts: Iterable[str],
+    decoder_layers: int = 2,
+    max_source_tokens: int = 64,
+    max_target_tokens: int = 32,
+    min_count: int = 2,
+) -> dict:
+    """Write the warm-started model (safetensors), its tokenizer and ``hoverdoc.json`` to ``out_dir``."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BartForConditionalGeneration
+
+    from ..modeling import ModelSettings
+
+    source = minilm_dir()
+    bert_config = json.loads((source / "config.json").read_text())
+    tokenizer_json = json.loads((source / "tokenizer.json").read_text())
+    weights = load_file(str(source / "model.safetensors"))
+    keep = prune_vocabulary(tokenizer_json, corpus_texts, min_count)
+    old_vocab = tokenizer_json["model"]["vocab"]
+    rows = torch.tensor([old_vocab[t] for t in keep])
+    new_json = pruned_tokenizer_json(tokenizer_json, keep, bert_config["max_position_embeddings"])
+
+    torch.manual_seed(0)
+    model = BartForConditionalGeneration(
+        _bart_config(bert_config, {t: i for i, t in enumerate(keep)}, decoder_layers)
+    )
+    _map_weights(model, weights, rows)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    _save_tokenizer(out_dir, new_json, bert_config["max_position_embeddings"])
     ModelSettings(max_source_tokens=max_source_tokens, max_target_tokens=max_target_tokens).save(out_dir)
     parameters = sum(p.numel() for p in model.parameters())
     return {"vocab_size": len(keep), "original_vocab_size": len(old_vocab), "parameters": parameters}
