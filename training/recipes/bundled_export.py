@@ -6,10 +6,12 @@ import json
 import os
 import platform
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from hoverdoc.core.model_dir import Manifest
 from hoverdoc.core.pairs import iter_pairs, read_pairs
+from hoverdoc.training.checkpoints import last_complete_checkpoint, trainer_state
 
 
 def _decoding(manifest: Manifest) -> str:
@@ -33,8 +35,8 @@ def stage_export(
 ) -> None:
     """Export the run's best weights (or best checkpoint so far) as int8 ONNX plus fp16 safetensors,
     with the decoding settings chosen on the dev split."""
-    from hoverdoc.export.cli import export_model
     from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import export_model
 
     run_dir = _run_dir(work)
     finished = (run_dir / "model" / "model.safetensors").is_file()
@@ -73,13 +75,9 @@ def _phase(stage: str, run_dir: Path) -> dict:
     )
     history = metrics.get("history", [])
     runtime = sum(e.get("train_runtime", 0) for e in history)
-    if not runtime:  # a run stopped early: its newest checkpoint has the log
-        states = sorted(
-            run_dir.glob("checkpoints/checkpoint-*/trainer_state.json"),
-            key=lambda p: int(p.parent.name.rsplit("-", 1)[-1]),
-        )
-        if states:
-            history = json.loads(states[-1].read_text()).get("log_history", history)
+    last = last_complete_checkpoint(run_dir)
+    if not runtime and last is not None:  # a run stopped early: its newest checkpoint has the log
+        history = trainer_state(last).get("log_history", history)
     info = json.loads((run_dir / "run.json").read_text())
     options = info["options"]
     device = "a GPU" if options.get("device") == "cuda" else "no GPU"
@@ -140,48 +138,42 @@ def _warm_start(work: Path) -> dict:
     return json.loads((work / "refine" / "earlier_phases.json").read_text())["warm_start"]
 
 
-def stage_card(work: Path, models_dir: Path, name: str) -> None:
-    """Score the exported model and the name baseline on the test split; write models/<name>/README.md."""
+@dataclass
+class _CardScores:
+    """What the card reports about the exported model, measured on the test and dev splits."""
+
+    test: list[dict]
+    scores: dict
+    predictions: list[str]
+    dev: dict
+    baseline: dict
+
+
+def _measure(summarizer, work: Path) -> _CardScores:
+    """The model on the test split (with latency) and the dev split, and the name baseline on test."""
     from hoverdoc.core.metrics import score_all
     from hoverdoc.server.evaluate import baseline_predictions, evaluate
-    from hoverdoc.server.runtime import Summarizer
 
-    model_dir = models_dir / name
-    summarizer = Summarizer(model_dir)
     test = read_pairs(work / "test.jsonl")
-    dev = read_pairs(work / "dev.jsonl")
     scores, predictions = evaluate(summarizer, test, batch_size=16, latency=True)
-    dev_scores, _ = evaluate(summarizer, dev, batch_size=16, latency=False)
+    dev_scores, _ = evaluate(summarizer, read_pairs(work / "dev.jsonl"), batch_size=16, latency=False)
     baseline = score_all(baseline_predictions(test), [r["summary"] for r in test])
-    corpus = json.loads((work / "corpus.json").read_text())
-    phases = training_phases(work)
-    if not phases:
-        raise SystemExit(f"card: no training run under {work} (run the train or refine stage first)")
-    warm = _warm_start(work)
-    (model_dir / "training.json").write_text(
-        json.dumps({"warm_start": warm, "phases": phases}, indent=2) + "\n"
-    )
-    manifest = summarizer.manifest
-    config = json.loads((model_dir / "weights" / "config.json").read_text())
-    size = {p.name: p.stat().st_size / 1e6 for p in model_dir.iterdir() if p.is_file()}
-    weights_size = sum(p.stat().st_size for p in (model_dir / "weights").iterdir()) / 1e6
-    per_package: dict[str, list[int]] = {}
-    for index, record in enumerate(test):
-        per_package.setdefault(record.get("repo", "?"), []).append(index)
     (work / "test_predictions.jsonl").write_text(
         "".join(
             json.dumps({"name": r.get("name"), "reference": r["summary"], "prediction": p}) + "\n"
             for r, p in zip(test, predictions)
         )
     )
-    examples = [(r, p) for r, p in zip(test, predictions)][:: max(1, len(test) // 12)][:12]
-    lines = [
-        f"# {name}",
-        "",
-        "hoverdoc's bundled summarizer: one English sentence for a Python function or class, from its code.",
-        "It runs offline on a CPU with onnxruntime; its merged weights under `weights/` are also the base",
-        "that `hoverdoc retrain` adapts with LoRA.",
-        "",
+    return _CardScores(test, scores, predictions, dev_scores, baseline)
+
+
+def _model_lines(summarizer, model_dir: Path, phases: list[dict], warm: dict) -> list[str]:
+    """The card's Model section."""
+    manifest = summarizer.manifest
+    config = json.loads((model_dir / "weights" / "config.json").read_text())
+    size = {p.name: p.stat().st_size / 1e6 for p in model_dir.iterdir() if p.is_file()}
+    weights_size = sum(p.stat().st_size for p in (model_dir / "weights").iterdir()) / 1e6
+    return [
         "## Model",
         "",
         f"- Architecture: BART-shaped encoder-decoder, {phases[-1]['parameters'] / 1e6:.1f}M parameters: the"
@@ -200,6 +192,12 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         f" {manifest.parity.get('fp32_identical')}; int8 identical to fp32: {manifest.parity.get('int8_identical')};"
         f" BLEU change int8 vs fp32: {manifest.parity.get('bleu_change', 'n/a')}.",
         "",
+    ]
+
+
+def _training_lines(phases: list[dict]) -> list[str]:
+    """The card's Training section."""
+    return [
         "## Training",
         "",
         *[line for phase in phases for line in _describe_phase(phase)],
@@ -207,6 +205,12 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         " are recorded in `training.json`.",
         "- Rebuild: `make bundled-model` (or `python -m hoverdoc.training.recipes.bundled_model all`).",
         "",
+    ]
+
+
+def _data_lines(corpus: dict) -> list[str]:
+    """The card's Data section: the corpus, split by package, and the table of packages."""
+    lines = [
         "## Data",
         "",
         f"Pairs mined by `hoverdoc mine` from the Python standard library and the installed packages whose license"
@@ -225,8 +229,15 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
             lines.append(
                 f"| {row['package']} | {row['license'][:40]} | {row['split']} | {row['mined']} | {row['used']} |"
             )
-    lines += [
-        "",
+    return [*lines, ""]
+
+
+def _score_lines(name: str, measured: _CardScores) -> list[str]:
+    """The card's Scores section: the test table, dev, speed and the per-package table."""
+    from hoverdoc.core.metrics import bleu4
+
+    scores, baseline, dev = measured.scores, measured.baseline, measured.dev
+    lines = [
         "## Scores (test split: packages never seen in training)",
         "",
         "| | BLEU-4 (CodeXGLUE smoothed) | ROUGE-L | exact match | n |",
@@ -235,7 +246,7 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         f'| baseline: name as a sentence (`get_user_name` -> "Get user name.") | {baseline["bleu"]:.2f} |'
         f" {baseline['rougeL']:.2f} | {baseline['em']:.2f} | {baseline['n']} |",
         "",
-        f"Dev split: BLEU-4 {dev_scores['bleu']:.2f}, ROUGE-L {dev_scores['rougeL']:.2f} (n={dev_scores['n']}).",
+        f"Dev split: BLEU-4 {dev['bleu']:.2f}, ROUGE-L {dev['rougeL']:.2f} (n={dev['n']}).",
         f"Speed on this CPU (int8, batch 1): p50 {scores['latency_ms_p50']:.1f} ms, p95 {scores['latency_ms_p95']:.1f} ms"
         f" per function; {scores['functions_per_second']:.0f} functions/s at batch 16.",
         "",
@@ -244,24 +255,37 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         "| package | n | BLEU-4 |",
         "| --- | ---: | ---: |",
     ]
-    from hoverdoc.core.metrics import bleu4
-
+    test, predictions = measured.test, measured.predictions
+    per_package: dict[str, list[int]] = {}
+    for index, record in enumerate(test):
+        per_package.setdefault(record.get("repo", "?"), []).append(index)
     for package, indexes in sorted(per_package.items(), key=lambda item: -len(item[1])):
         lines.append(
             f"| {package} | {len(indexes)} | "
             f"{bleu4([predictions[i] for i in indexes], [test[i]['summary'] for i in indexes]):.2f} |"
         )
-    lines += ["", "Examples (test split):", "", "| function | reference | hoverdoc |", "| --- | --- | --- |"]
+    return lines
+
+
+def _example_lines(measured: _CardScores) -> list[str]:
+    """About a dozen test functions with their reference and the model's summary."""
+    test = measured.test
+    examples = list(zip(test, measured.predictions))[:: max(1, len(test) // 12)][:12]
+    lines = ["", "Examples (test split):", "", "| function | reference | hoverdoc |", "| --- | --- | --- |"]
     for record, prediction in examples:
         cell = lambda text: text.replace("|", "\\|")  # noqa: E731
         lines.append(f"| `{record.get('name')}` | {cell(record['summary'])} | {cell(prediction)} |")
-    lines += [
+    return lines
+
+
+def _weakness_lines(max_source_tokens: int) -> list[str]:
+    return [
         "",
         "## Known weaknesses",
         "",
         "- Uncased vocabulary: the model writes lower case; identifiers that occur in the code get their",
         "  spelling back and the first letter is capitalised, but other proper nouns and acronyms stay lower case.",
-        f"- It sees only the first {manifest.max_source_tokens} tokens (signature and first lines), so summaries of",
+        f"- It sees only the first {max_source_tokens} tokens (signature and first lines), so summaries of",
         "  long functions rest on their names and openings.",
         '- Trained on library code: it leans towards library phrasing ("Return the ..."); `hoverdoc retrain`',
         "  adapts it to a team's own wording.",
@@ -269,8 +293,39 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         "  between batched and single runs.",
         "",
     ]
+
+
+def stage_card(work: Path, models_dir: Path, name: str) -> None:
+    """Score the exported model and the name baseline on the test split; write models/<name>/README.md."""
+    from hoverdoc.server.runtime import Summarizer
+
+    model_dir = models_dir / name
+    summarizer = Summarizer(model_dir)
+    measured = _measure(summarizer, work)
+    phases = training_phases(work)
+    if not phases:
+        raise SystemExit(f"card: no training run under {work} (run the train or refine stage first)")
+    warm = _warm_start(work)
+    (model_dir / "training.json").write_text(
+        json.dumps({"warm_start": warm, "phases": phases}, indent=2) + "\n"
+    )
+    corpus = json.loads((work / "corpus.json").read_text())
+    lines = [
+        f"# {name}",
+        "",
+        "hoverdoc's bundled summarizer: one English sentence for a Python function or class, from its code.",
+        "It runs offline on a CPU with onnxruntime; its merged weights under `weights/` are also the base",
+        "that `hoverdoc retrain` adapts with LoRA.",
+        "",
+        *_model_lines(summarizer, model_dir, phases, warm),
+        *_training_lines(phases),
+        *_data_lines(corpus),
+        *_score_lines(name, measured),
+        *_example_lines(measured),
+        *_weakness_lines(summarizer.manifest.max_source_tokens),
+    ]
     (model_dir / "README.md").write_text("\n".join(lines), encoding="utf-8")
     print(
-        f"model card written: test BLEU {scores['bleu']:.2f} vs baseline {baseline['bleu']:.2f}",
+        f"model card written: test BLEU {measured.scores['bleu']:.2f} vs baseline {measured.baseline['bleu']:.2f}",
         file=sys.stderr,
     )

@@ -5,7 +5,7 @@
 Stages (each skipped when its output exists, so a stopped recipe picks up where it was):
   corpus   mine the standard library and permissively licensed installed packages; split by package
   init     warm-start a BART-shaped model from the MiniLM encoder, vocabulary pruned to the corpus
-  train    ``hoverdoc train --method full`` on the corpus (resumes from its last checkpoint)
+  train    full fine-tuning (``hoverdoc train``'s ``train``) on the corpus (resumes from its last checkpoint)
   refine   a second, shorter full fine-tuning at a lower learning rate from the trained model (or, when
            the first run's folder is gone, from the installed model's weights) on the current corpus
   export   merge/export the best checkpoint to ONNX int8 and install it under models/<name>/
@@ -26,7 +26,9 @@ import time
 from pathlib import Path
 
 from hoverdoc.core.pairs import read_pairs, write_pairs
+from hoverdoc.training.config import TrainOptions, apply_overrides, from_dict, parse_assignments
 from hoverdoc.training.mine import MineOptions, mine
+from hoverdoc.training.modeling import RunInfo
 
 from .corpus import installed_packages, stdlib_package
 
@@ -189,54 +191,64 @@ def stage_init(work: Path, max_source_tokens: int, decoder_layers: int) -> None:
     print(f"warm start: {info}", file=sys.stderr)
 
 
-TRAIN_SETTINGS = {
+TRAIN_SETTINGS: dict[str, object] = {
     "method": "full",
-    "epochs": "4",
-    "batch_size": "32",
-    "learning_rate": "3e-4",
-    "warmup_ratio": "0.02",
-    "label_smoothing": "0.1",
-    "eval_steps": "750",
-    "eval_max_samples": "400",
-    "early_stopping_patience": "4",
-    "save_total_limit": "3",
-    "no_repeat_ngram_size": "3",
-    "logging_steps": "50",
+    "epochs": 4.0,
+    "batch_size": 32,
+    "learning_rate": 3e-4,
+    "warmup_ratio": 0.02,
+    "label_smoothing": 0.1,
+    "eval_steps": 750,
+    "eval_max_samples": 400,
+    "early_stopping_patience": 4,
+    "save_total_limit": 3,
+    "no_repeat_ngram_size": 3,
+    "logging_steps": 50,
 }
 
 
 # The second phase: twice the source length (87% of functions do not fit in 64 tokens), fresh data
 # (the corpus may have grown since the first run), a lower peak learning rate and a schedule that
 # decays to zero within the steps a CPU session can afford.
-REFINE_SETTINGS = {
+REFINE_SETTINGS: dict[str, object] = {
     **TRAIN_SETTINGS,
-    "max_source_tokens": "128",
-    "max_steps": "2400",
-    "learning_rate": "1e-4",
-    "warmup_ratio": "0.03",
-    "eval_steps": "300",
-    "early_stopping_patience": "0",
-    "save_total_limit": "2",
+    "max_source_tokens": 128,
+    "max_steps": 2400,
+    "learning_rate": 1e-4,
+    "warmup_ratio": 0.03,
+    "eval_steps": 300,
+    "early_stopping_patience": 0,
+    "save_total_limit": 2,
 }
 
 
-def _train(
-    work: Path, base: Path, run_dir: Path, settings: dict[str, str], device: str, overrides: list[str]
-) -> None:
-    """``hoverdoc train`` on the corpus from ``base`` into ``run_dir``, resuming when it was started before."""
-    from hoverdoc.core.cli import main as cli
+def train_options(
+    work: Path, base: Path, run_dir: Path, settings: dict[str, object], device: str, overrides: list[str]
+) -> tuple[TrainOptions, bool]:
+    """The options of a recipe training run and whether it resumes (its run folder holds a run): a
+    resumed run starts from the options it recorded, as ``hoverdoc train --resume`` does."""
+    resume = (run_dir / "run.json").exists()
+    options = from_dict(RunInfo.load(run_dir).options) if resume else TrainOptions()
+    paths = {"data": str(work / "train.jsonl"), "eval_data": str(work / "dev.jsonl")}
+    apply_overrides(options, {**paths, "base": str(base), "out": str(run_dir)}, "recipe")
+    apply_overrides(options, {**settings, "device": device}, "recipe")
+    apply_overrides(options, parse_assignments(overrides), "--set")
+    return options, resume
 
-    args = ["train", "--data", str(work / "train.jsonl"), "--eval", str(work / "dev.jsonl")]
-    args += ["--base", str(base), "--out", str(run_dir)]
-    for key, value in {**settings, "device": device}.items():
-        args += ["--set", f"{key}={value}"]
-    for override in overrides:
-        args += ["--set", override]
-    if (run_dir / "run.json").exists():
-        args.append("--resume")
-    code = cli(args)
-    if code:
-        raise SystemExit(code)
+
+def _train(
+    work: Path, base: Path, run_dir: Path, settings: dict[str, object], device: str, overrides: list[str]
+) -> None:
+    """Train on the corpus from ``base`` into ``run_dir``, resuming when it was started before."""
+    from hoverdoc.core.errors import HoverdocError
+    from hoverdoc.training.train import train
+
+    try:
+        options, resume = train_options(work, base, run_dir, settings, device, overrides)
+        result = train(options, resume=resume)
+    except HoverdocError as error:
+        raise SystemExit(f"{run_dir.name}: {error}") from None
+    print(f"trained {result.steps} steps in {result.seconds:.0f}s; run saved in {run_dir}", file=sys.stderr)
 
 
 def stage_train(work: Path, device: str, overrides: list[str]) -> None:
@@ -270,8 +282,7 @@ def stage_refine(work: Path, models_dir: Path, device: str, overrides: list[str]
     _train(work, base, work / "refine", REFINE_SETTINGS, device, overrides)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one stage or all of them."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -296,39 +307,48 @@ def main(argv: list[str] | None = None) -> int:
         "--repetition-penalty", type=float, default=1.2, help="decoding: penalty on repeated tokens"
     )
     parser.add_argument("--beams", type=int, default=1, help="decoding: beam width of the served model")
-    args = parser.parse_args(argv)
-    work = Path(args.work)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one stage or all of them."""
+    args = _parser().parse_args(argv)
     stages = ["corpus", "init", "train", "refine", "export", "card"] if args.stage == "all" else [args.stage]
     for stage in stages:
-        if stage == "corpus" and (args.stage == "corpus" or not (work / "train.jsonl").exists()):
-            sites = list(args.site_packages)
-            if args.corpus_site:
-                install_corpus_packages(Path(args.corpus_site))
-                sites.append(args.corpus_site)
-            stage_corpus(work, sites)
-        elif stage == "init" and (args.stage == "init" or not (work / "init" / "config.json").exists()):
-            stage_init(work, args.max_source_tokens, args.decoder_layers)
-        elif stage == "train":
-            stage_train(work, args.device, args.set)
-        elif stage == "refine":
-            stage_refine(work, Path(args.models_dir), args.device, args.set)
-        elif stage == "export":
-            from .bundled_export import stage_export
-
-            stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams)
-        elif stage == "pack":
-            from .gpu_pack import stage_pack
-
-            stage_pack(work, Path(args.models_dir) / MODEL_NAME / "weights", args.pack_source_tokens)
-        elif stage == "unpack":
-            from .gpu_pack import stage_unpack
-
-            print(stage_unpack(work, Path(args.returned)), file=sys.stderr)
-        elif stage == "card":
-            from .bundled_export import stage_card
-
-            stage_card(work, Path(args.models_dir), MODEL_NAME)
+        _run_stage(stage, args, Path(args.work))
     return 0
+
+
+def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
+    """One stage; under ``all``, corpus and init are skipped when their output exists."""
+    if stage == "corpus" and (args.stage == "corpus" or not (work / "train.jsonl").exists()):
+        sites = list(args.site_packages)
+        if args.corpus_site:
+            install_corpus_packages(Path(args.corpus_site))
+            sites.append(args.corpus_site)
+        stage_corpus(work, sites)
+    elif stage == "init" and (args.stage == "init" or not (work / "init" / "config.json").exists()):
+        stage_init(work, args.max_source_tokens, args.decoder_layers)
+    elif stage == "train":
+        stage_train(work, args.device, args.set)
+    elif stage == "refine":
+        stage_refine(work, Path(args.models_dir), args.device, args.set)
+    elif stage == "export":
+        from .bundled_export import stage_export
+
+        stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams)
+    elif stage == "pack":
+        from .gpu_pack import stage_pack
+
+        stage_pack(work, Path(args.models_dir) / MODEL_NAME / "weights", args.pack_source_tokens)
+    elif stage == "unpack":
+        from .gpu_pack import stage_unpack
+
+        print(stage_unpack(work, Path(args.returned)), file=sys.stderr)
+    elif stage == "card":
+        from .bundled_export import stage_card
+
+        stage_card(work, Path(args.models_dir), MODEL_NAME)
 
 
 if __name__ == "__main__":
