@@ -177,6 +177,7 @@ def test_git_work_tree_uses_ls_files(tree):
     assert "fetch_build_record" not in names and "fetch_ignored_record" not in names
 
 
+@pytest.mark.slow  # mines a 50,000-line file: seconds
 def test_large_file_is_mined(tmp_path):
     body = "".join(
         f'def function_number_{i}(a, b):\n    """Add the two numbers for case {i}."""\n    c = a + b\n    return c + {i}\n\n'

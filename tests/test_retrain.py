@@ -78,10 +78,10 @@ def test_retrain_raises_the_heldout_score_and_installs(repository: Path, tiny_ba
     assert "BLEU-4" in out.out and "[6/6] installing" in out.err
 
 
-def test_too_little_data_changes_nothing(tmp_path, tiny_base: Path, capsys):
+def test_too_little_data_changes_nothing(tmp_path, capsys):
     small = tmp_path / "small"
     write_repository(small, count=20, seed=1)
-    assert cli(["retrain", str(small), "--base", str(tiny_base)]) == 2
+    assert cli(["retrain", str(small), "--base", str(tmp_path / "never-read")]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert (
         "found 20 documented functions" in err and "needs at least 50" in err and "Nothing was changed" in err

@@ -127,10 +127,11 @@ def test_killed_run_resumes_from_last_checkpoint(tmp_path, tiny_base, pairs_file
         ("", "train.jsonl: no pairs in file"),
     ],
 )
-def test_bad_data_is_a_one_line_error(tmp_path, tiny_base, capsys, content, message):
+def test_bad_data_is_a_one_line_error(tmp_path, capsys, content, message):
     data = tmp_path / "train.jsonl"
     data.write_text(content)
-    assert cli(train_args(tiny_base, data, None, tmp_path / "run")) == 2
+    unused_base = tmp_path  # the data is refused before the base is read
+    assert cli(train_args(unused_base, data, None, tmp_path / "run")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("hoverdoc train: error:") and message in err[-1]
 

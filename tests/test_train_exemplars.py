@@ -119,11 +119,13 @@ def test_tiny_v2_run_trains_on_exemplar_inputs_and_exports_v2(tmp_path, tiny_bas
     assert load_manifest(tmp_path / "model").input_format_version == 2
 
 
-def test_unknown_input_format_is_a_one_line_error(tmp_path, tiny_base: Path, pairs_files, capsys):
+def test_unknown_input_format_is_a_one_line_error(tmp_path, pairs_files, capsys):
     from hoverdoc.core.cli import main as cli
 
     train_file, _ = pairs_files
-    args = ["train", "--data", str(train_file), "--base", str(tiny_base), "--out", str(tmp_path / "run")]
+    base = tmp_path / "base"  # refused before the base is loaded
+    base.mkdir()
+    args = ["train", "--data", str(train_file), "--base", str(base), "--out", str(tmp_path / "run")]
     assert cli([*args, "--set", "input_format_version=7"]) != 0
     assert "input_format_version" in capsys.readouterr().err
     assert not (tmp_path / "run" / "run.json").exists()
