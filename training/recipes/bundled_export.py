@@ -58,6 +58,69 @@ def stage_export(
     )
 
 
+def stage_export_gpu(work: Path, target: Path, name: str) -> None:
+    """Export the weights a GPU run returned (joined by the unpack stage into ``work/gpu-model``) as the
+    v2 bundled model: int8 ONNX plus fp16 safetensors in ``target``."""
+    from hoverdoc.export.merge import from_base
+    from hoverdoc.export.pipeline import export_model
+
+    source = from_base(str(work / "gpu-model"))
+    source.method = "full"
+    manifest = export_model(
+        source,
+        target,
+        quantize="int8",
+        parity_sample=64,
+        parity_data=str(work / "dev.jsonl"),
+        name=name,
+        weights="fp16",
+    )
+    print(f"exported {name} (GPU run) to {target}; parity {manifest.parity}", file=sys.stderr)
+    set_copy_similarity(target, work / "dev.jsonl")
+
+
+COPY_SIMILARITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def choose_copy_similarity(model_dir: Path, dev: Path) -> tuple[float | None, dict[str, float]]:
+    """The similarity above which the served v2 model quotes its nearest workspace neighbour instead
+    of generating: the grid value with the best dev BLEU-4 (None when generating always wins), each
+    dev project its own workspace. Written into the manifest."""
+    from hoverdoc.core.metrics import bleu4
+    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.training.exemplars import as_exemplars, project_contexts
+
+    records = read_pairs(dev)
+    contexts = project_contexts(records)
+    summarizer = Summarizer(model_dir)
+    generated = summarizer.summarize(
+        [r["code"] for r in records], exemplars=[as_exemplars(c.hits) for c in contexts]
+    )
+    references = [r["summary"] for r in records]
+    scores = {"never": bleu4(generated, references)}
+    for threshold in COPY_SIMILARITY_GRID:
+        quoted = [c.quoted(threshold) for c in contexts]
+        predictions = [q.entry.summary if q is not None else g for q, g in zip(quoted, generated)]
+        scores[str(threshold)] = bleu4(predictions, references)
+    best = max(scores, key=lambda k: scores[k])
+    return (None if best == "never" else float(best)), {k: round(v, 2) for k, v in scores.items()}
+
+
+def set_copy_similarity(model_dir: Path, dev: Path) -> dict[str, float]:
+    """Choose the copy threshold on ``dev`` and record it in the model's manifest."""
+    from hoverdoc.core.model_dir import MANIFEST
+    from hoverdoc.core.sources import atomic_write_text
+
+    threshold, scores = choose_copy_similarity(model_dir, dev)
+    path = model_dir / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["copy_similarity"] = threshold
+    data.setdefault("metrics", {})["dev_bleu_by_copy_similarity"] = scores
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    print(f"copy similarity {threshold} (dev BLEU-4 by threshold: {scores})", file=sys.stderr)
+    return scores
+
+
 def _cpu() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -12,6 +12,8 @@ Stages (each skipped when its output exists, so a stopped recipe picks up where 
   card     score the exported model and the name baseline on the test split, write the model card
   pack     (not part of ``all``) pack the v2 exemplar training data and the installed weights for a GPU
            machine; train there with ``gpu_train.py`` (see DEVELOPERS.md)
+  unpack   join the weights a GPU run returned (``--returned DIR``) into work/gpu-model
+  gpu-export  export work/gpu-model as the v2 bundled model (``--export-to DIR`` to try it first)
 """
 
 from __future__ import annotations
@@ -287,7 +289,19 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "stage", choices=["corpus", "init", "train", "refine", "export", "card", "pack", "unpack", "all"]
+        "stage",
+        choices=[
+            "corpus",
+            "init",
+            "train",
+            "refine",
+            "export",
+            "card",
+            "pack",
+            "unpack",
+            "gpu-export",
+            "all",
+        ],
     )
     parser.add_argument("--work", default="work/bundled", help="folder for data, runs and exports")
     parser.add_argument("--site-packages", action="append", default=[], help="another site-packages to mine")
@@ -300,6 +314,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-source-tokens", type=int, default=64)
     parser.add_argument("--decoder-layers", type=int, default=2)
     parser.add_argument("--returned", default="work/gpu-returned", help="what a GPU run returned (unpack)")
+    parser.add_argument("--export-to", default="", help="gpu-export: folder to export to (default: install)")
     parser.add_argument("--pack-source-tokens", type=int, default=192, help="v2 source length (pack stage)")
     parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
     parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
@@ -345,6 +360,10 @@ def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
         from .gpu_pack import stage_unpack
 
         print(stage_unpack(work, Path(args.returned)), file=sys.stderr)
+    elif stage == "gpu-export":
+        from .bundled_export import stage_export_gpu
+
+        stage_export_gpu(work, Path(args.export_to or Path(args.models_dir) / MODEL_NAME), MODEL_NAME)
     elif stage == "card":
         from .bundled_export import stage_card
 
