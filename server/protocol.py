@@ -172,6 +172,20 @@ class HoverdocProtocol(LanguageServerProtocol):
     def __init__(self, server: Any, converter: cattrs.Converter):
         super().__init__(server, converter)
         self._initialized = False
+        self._sending = False
+
+    def _send_data(self, data: Any) -> None:
+        """pygls' send, minus its reaction to a failed write (``report_server_error``, which sends
+        again): once the client has gone (stdout closed), a background task that still reports
+        progress would otherwise recurse until the stderr pipe fills and the process hangs."""
+        if self._sending:
+            logger.warning("not sent (a send failed while sending): %.200s", data)
+            return
+        self._sending = True
+        try:
+            super()._send_data(data)
+        finally:
+            self._sending = False
 
     def receive(self, body: bytes) -> bool:
         """Handle one framed body; False when it is not JSON at all (the reader resynchronises)."""
