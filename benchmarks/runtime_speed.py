@@ -59,11 +59,11 @@ def worker(backend: str, model: Path, data_file: Path, threads: int) -> dict:
         import torch
 
         from hoverdoc.core.model_input import format_input
+        from hoverdoc.core.runtime import Summarizer
         from hoverdoc.core.summary import polish
         from hoverdoc.core.tokenization import configure_truncation
         from hoverdoc.export.merge import from_base
         from hoverdoc.export.parity import pytorch_greedy
-        from hoverdoc.server.runtime import Summarizer
 
         torch.set_num_threads(threads or os.cpu_count() or 1)
         source = from_base(str(model / "weights"))
@@ -108,7 +108,7 @@ def worker(backend: str, model: Path, data_file: Path, threads: int) -> dict:
 
         size = sum(p.stat().st_size for p in (model / "weights").glob("*.safetensors"))
     else:
-        from hoverdoc.server.runtime import Summarizer
+        from hoverdoc.core.runtime import Summarizer
 
         summarizer = Summarizer(model, threads=threads)
 

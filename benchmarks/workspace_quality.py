@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from hoverdoc.core.evaluate import baseline_predictions
 from hoverdoc.core.metrics import score_all
+from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import Context
-from hoverdoc.server.evaluate import baseline_predictions
-from hoverdoc.server.model_loading import load_model
 from hoverdoc.training.exemplars import as_exemplars, project_contexts
 
 

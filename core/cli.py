@@ -33,7 +33,7 @@ HANDLERS = {
     "mine": "hoverdoc.training.mine_cli:run",
     "train": "hoverdoc.training.train:run",
     "export": "hoverdoc.export.cli:run",
-    "eval": "hoverdoc.server.evaluate:run",
+    "eval": "hoverdoc.core.evaluate:run",
     "summarize": "hoverdoc.server.summarize_cli:run",
     "serve": "hoverdoc.server.__main__:run",
     "retrain": "hoverdoc.training.retrain:run",

@@ -12,11 +12,12 @@ from hoverdoc.core.metrics import bleu4
 from hoverdoc.core.model_dir import Generation
 from hoverdoc.core.model_input import format_input
 from hoverdoc.core.pairs import iter_pairs
+from hoverdoc.core.runtime import strip_generated
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerFast
 
-    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.core.runtime import Summarizer
 
 
 @dataclass
@@ -81,17 +82,6 @@ def pytorch_greedy(
             )[0].tolist()
             results.append(strip_generated(output, generation))
     return results
-
-
-def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
-    """A generated sequence without its decoder-start token and from its first eos or pad on: the
-    ids that are decoded into a summary (what the runtime's decoding returns)."""
-    stripped = []
-    for token in sequence[1:]:
-        if token in (generation.eos_token_id, generation.pad_token_id):
-            break
-        stripped.append(token)
-    return stripped
 
 
 def onnx_greedy(summarizer: Summarizer, texts: list[str]) -> list[list[int]]:

@@ -155,7 +155,7 @@ def export_model(
     weights: str = "none",
 ) -> Manifest:
     """Export ``source`` into the model directory ``out``; returns its manifest."""
-    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.core.runtime import Summarizer
 
     out = Path(out)
     check_out(out)

@@ -17,11 +17,11 @@ from typing import Literal
 from hoverdoc.core.extract import Definition
 from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.model_input import Exemplar
+from hoverdoc.core.model_loading import LoadedModel
+from hoverdoc.core.runtime import Summarizer
 from hoverdoc.core.workspace_index import Context, Hit
 
 from .cache import SummaryCache, input_digest
-from .model_loading import LoadedModel
-from .runtime import Summarizer
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 16

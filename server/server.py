@@ -17,11 +17,11 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from hoverdoc.core.extract import Definition, definition_named_at
+from hoverdoc.core.model_loading import LoadedModel, load_model
 from hoverdoc.core.paths import WORKSPACE_MODEL
 
 from .docstrings import TextEdit, compose_docstring, needs_update
 from .engine import Summary, SummaryEngine
-from .model_loading import LoadedModel, load_model
 from .presentation import hover_markdown
 from .protocol import HoverdocProtocol, run_stdio, run_tcp
 from .settings import Settings, parse_settings

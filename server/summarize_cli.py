@@ -9,12 +9,11 @@ from pathlib import Path
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
+from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
 from hoverdoc.core.workspace_index import Context, find_context
 from hoverdoc.core.workspace_scan import build_index, workspace_root_of
 from hoverdoc.core.workspace_store import WorkspaceStore
-
-from .model_loading import load_model
 
 
 def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:

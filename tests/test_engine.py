@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from hoverdoc.core.extract import extract
+from hoverdoc.core.model_loading import load_model
 from hoverdoc.server.cache import SummaryCache
 from hoverdoc.server.engine import SummaryEngine
-from hoverdoc.server.model_loading import load_model
 from hoverdoc.server.settings import Settings, parse_settings
 
 

@@ -13,8 +13,8 @@ from hoverdoc.core.cli import main as cli
 from hoverdoc.core.model_dir import ModelDirError, load_manifest
 from hoverdoc.core.model_input import format_input
 from hoverdoc.core.pairs import read_pairs
+from hoverdoc.core.runtime import Summarizer
 from hoverdoc.core.summary import polish
-from hoverdoc.server.runtime import Summarizer
 
 
 @pytest.mark.slow

@@ -44,7 +44,7 @@ def test_no_top_level_modules_leak(tmp_path):
 def test_server_path_imports_no_torch(tmp_path):
     code = (
         "import sys\n"
-        "import hoverdoc.server.server, hoverdoc.server.runtime, hoverdoc.server.__main__\n"
+        "import hoverdoc.server.server, hoverdoc.core.runtime, hoverdoc.server.__main__\n"
         "from hoverdoc.core.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in ('torch', 'transformers', 'peft', 'optimum') if m in sys.modules)\n"

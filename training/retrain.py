@@ -300,7 +300,7 @@ def retrain(
     destination = _destination(out, workspace)  # checked before anything slow happens
     base_id = str(base) if base else str(default_base())
 
-    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.core.runtime import Summarizer
 
     stage(1, f"mining {root}")
     pairs = _mine_pairs(root, max_train)

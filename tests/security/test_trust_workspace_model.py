@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from hoverdoc.core.model_loading import load_model, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL, bundled_model_dir
-from hoverdoc.server.model_loading import load_model, workspace_models_allowed
 from hoverdoc.training.retrain import install
 
 BUNDLED = bundled_model_dir()

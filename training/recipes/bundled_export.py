@@ -87,7 +87,7 @@ def choose_copy_similarity(model_dir: Path, dev: Path) -> tuple[float | None, di
     of generating: the grid value with the best dev BLEU-4 (None when generating always wins), each
     dev project its own workspace. Written into the manifest."""
     from hoverdoc.core.metrics import bleu4
-    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.core.runtime import Summarizer
     from hoverdoc.training.exemplars import as_exemplars, project_contexts
 
     records = read_pairs(dev)
@@ -214,8 +214,8 @@ class _CardScores:
 
 def _measure(summarizer, work: Path) -> _CardScores:
     """The model on the test split (with latency) and the dev split, and the name baseline on test."""
+    from hoverdoc.core.evaluate import baseline_predictions, evaluate
     from hoverdoc.core.metrics import score_all
-    from hoverdoc.server.evaluate import baseline_predictions, evaluate
 
     test = read_pairs(work / "test.jsonl")
     scores, predictions = evaluate(summarizer, test, batch_size=16, latency=True)
@@ -360,7 +360,7 @@ def _weakness_lines(max_source_tokens: int) -> list[str]:
 
 def stage_card(work: Path, models_dir: Path, name: str) -> None:
     """Score the exported model and the name baseline on the test split; write models/<name>/README.md."""
-    from hoverdoc.server.runtime import Summarizer
+    from hoverdoc.core.runtime import Summarizer
 
     model_dir = models_dir / name
     summarizer = Summarizer(model_dir)

@@ -17,6 +17,7 @@ from hoverdoc.core.model_dir import (
     DECODER_FILE,
     ENCODER_FILE,
     TOKENIZER_FILE,
+    Generation,
     Manifest,
     ModelDirError,
     load_manifest,
@@ -39,7 +40,7 @@ def _session(path: Path, threads: int) -> ort.InferenceSession:
     options.log_severity_level = 3
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # onnxruntime raises its own exception types
+    except Exception as error:  # noqa: BLE001 - onnxruntime raises its own, unexported exception types
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ModelDirError(f"{path}: not a loadable ONNX graph ({first[:160]})") from None
 
@@ -71,6 +72,17 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
+    """A generated sequence without its decoder-start token and from its first eos or pad on: the
+    ids that are decoded into a summary."""
+    stripped = []
+    for token in sequence[1:]:
+        if token in (generation.eos_token_id, generation.pad_token_id):
+            break
+        stripped.append(token)
+    return stripped
+
+
 class Summarizer:
     """A loaded model directory that turns code into summaries."""
 
@@ -81,7 +93,7 @@ class Summarizer:
         self.decoder = _session(self.manifest.path(DECODER_FILE), threads)
         try:
             self._base_tokenizer = load_tokenizer(self.manifest.path(TOKENIZER_FILE))
-        except Exception as error:  # tokenizers raises plain Exceptions
+        except Exception as error:  # noqa: BLE001 - tokenizers raises plain Exceptions
             raise ModelDirError(
                 f"{self.manifest.path(TOKENIZER_FILE)}: unreadable tokenizer ({error})"
             ) from None
@@ -254,13 +266,7 @@ class Summarizer:
         return results
 
     def _strip(self, sequence: list[int]) -> list[int]:
-        g = self.generation
-        out = []
-        for token in sequence[1:]:
-            if token in (g.eos_token_id, g.pad_token_id):
-                break
-            out.append(token)
-        return out
+        return strip_generated(sequence, self.generation)
 
     def decode(self, ids: Sequence[int]) -> str:
         """Text of generated ids, special tokens dropped."""
