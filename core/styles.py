@@ -1,3 +1,3 @@
-"""The docstring styles hoverdoc writes (the composer lives in ``hoverdoc.server.docstrings``)."""
+"""The docstring styles hoverdoc writes (the composer is the ``hoverdoc.server.docstrings`` package)."""
 
 DOCSTRING_STYLES = ("google", "numpy", "sphinx", "epytext", "pep257")

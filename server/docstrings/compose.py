@@ -1,7 +1,7 @@
 """The docstring composer: complete docstrings in the team's style, as exact text edits.
 
 The summary comes from the model (or the fallback); parameters, returns, yields, raises and attributes
-come from the code (``docstring_facts``). An existing docstring is parsed with ``docstring_parser`` and
+come from the code (``facts``). An existing docstring is parsed with ``docstring_parser`` and
 updated: human-written text is kept, new parameters added, removed ones dropped, signature order kept,
 its own style kept. The edit uses the file's indentation, quotes and line endings, and applying it twice
 changes nothing the second time.
@@ -20,7 +20,7 @@ from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 
-from .docstring_facts import Entry, Facts, clean_type, facts_for
+from .facts import Entry, Facts, clean_type, facts_for
 
 _FROM_PARSER = {
     DocstringStyle.GOOGLE: "google",
