@@ -19,6 +19,7 @@ from pygls.workspace.position_codec import ServerTextPosition
 from hoverdoc.core.extract import Definition, definition_named_at
 from hoverdoc.core.model_loading import LoadedModel, load_model
 from hoverdoc.core.paths import WORKSPACE_MODEL
+from hoverdoc.core.version import package_version
 
 from .docstrings import TextEdit, compose_docstring, needs_update
 from .engine import Summary, SummaryEngine
@@ -38,7 +39,6 @@ from .symbols import (
 from .workspace import WorkspaceIndexes
 
 logger = logging.getLogger(__name__)
-VERSION = "0.1.0"
 GENERATE = "hoverdoc.generateDocstring"
 DOCUMENT_FILE = "hoverdoc.documentFile"
 RELOAD = "hoverdoc.reloadModel"
@@ -53,7 +53,7 @@ class HoverdocServer(LanguageServer):
     def __init__(self, model: str | None = None, engine: SummaryEngine | None = None):
         super().__init__(
             "hoverdoc",
-            VERSION,
+            package_version(),
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
             protocol_cls=HoverdocProtocol,
         )
@@ -580,6 +580,15 @@ def _uri_argument(value: Any) -> str:
 def create_server(model: str | None = None) -> HoverdocServer:
     """A server with every feature registered."""
     server = HoverdocServer(model=model)
+    _register_lifecycle(server)
+    _register_documents(server)
+    _register_features(server)
+    _register_commands(server)
+    return server
+
+
+def _register_lifecycle(server: HoverdocServer) -> None:
+    """initialize, initialized, configuration and watched files."""
 
     @server.feature(types.INITIALIZE)
     def on_initialize(ls: HoverdocServer, params: types.InitializeParams) -> None:
@@ -612,6 +621,10 @@ def create_server(model: str | None = None) -> HoverdocServer:
             if change.uri.endswith(".py") and change.uri.startswith("file:"):
                 asyncio.ensure_future(ls.workspace_indexes.update_file(to_fs_path(change.uri)))
 
+
+def _register_documents(server: HoverdocServer) -> None:
+    """Document open, change, save and close."""
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: HoverdocServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.schedule_parse(params.text_document.uri)
@@ -634,6 +647,10 @@ def create_server(model: str | None = None) -> HoverdocServer:
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
 
+
+def _register_features(server: HoverdocServer) -> None:
+    """Hover and the docstring code actions."""
+
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: HoverdocServer, params: types.HoverParams) -> types.Hover | None:
         return await ls.hover_at(params.text_document.uri, params.position)
@@ -648,6 +665,10 @@ def create_server(model: str | None = None) -> HoverdocServer:
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def on_resolve(ls: HoverdocServer, action: types.CodeAction) -> types.CodeAction:
         return await ls.resolve_action(action)
+
+
+def _register_commands(server: HoverdocServer) -> None:
+    """workspace/executeCommand handlers."""
 
     @server.command(GENERATE)
     async def cmd_generate(ls: HoverdocServer, *args: Any) -> dict:
@@ -672,8 +693,6 @@ def create_server(model: str | None = None) -> HoverdocServer:
             "model": summarizer.name if summarizer else None,
             "reason": ls.model_error,
         }
-
-    return server
 
 
 async def _watch_workspace_model(ls: HoverdocServer) -> None:

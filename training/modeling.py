@@ -16,6 +16,7 @@ from hoverdoc.core.model_input import (
     INPUT_FORMAT_VERSION,
     check_input_format,
 )
+from hoverdoc.core.version import package_version
 
 if TYPE_CHECKING:
     import torch
@@ -185,16 +186,6 @@ def count_parameters(model: torch.nn.Module) -> tuple[int, int]:
         if parameter.requires_grad:
             trainable += parameter.numel()
     return trainable, total
-
-
-def package_version() -> str:
-    """The installed hoverdoc's version (pyproject.toml holds the number)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("hoverdoc")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "unknown"
 
 
 @dataclass

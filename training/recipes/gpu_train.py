@@ -21,6 +21,7 @@ import math
 import random
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -196,18 +197,53 @@ def _learning_rate(args, step: int, elapsed: float) -> float:
     return args.learning_rate * warm * max(0.0, left)
 
 
-def train(args) -> dict:
-    """The training loop; returns the log."""
+@dataclass
+class Run:
+    """What the loop works with: the model, the data and the best weights so far."""
+
+    args: argparse.Namespace
+    model: object
+    names: list[str]
+    meta: dict
+    train_split: Split
+    dev_split: Split
+    tokenizer: object
+    references: list[str]
+    log: dict = field(default_factory=lambda: {"evals": [], "losses": []})
+    best: dict = field(default_factory=lambda: {"score": -1.0, "state": None, "step": 0})
+    started: float = field(default_factory=time.monotonic)
+
+    def evaluate(self, step: int) -> None:
+        """Score the dev split with and without exemplars; keep the weights if they are the best."""
+        dev, ids, meta, device = self.dev_split, self.meta["ids"], self.meta, self.args.device
+        scores = {
+            "step": step,
+            "minutes": round((time.monotonic() - self.started) / 60, 2),
+            "bleu_exemplars": evaluate(
+                self.model, dev, ids, meta, self.tokenizer, self.references, device, True
+            ),
+            "bleu_alone": evaluate(
+                self.model, dev, ids, meta, self.tokenizer, self.references, device, False
+            ),
+        }
+        self.log["evals"].append(scores)
+        print(json.dumps(scores), flush=True)
+        score = scores["bleu_exemplars"] + scores["bleu_alone"]
+        if score > self.best["score"]:
+            state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self.best.update(score=score, step=step, state=state)
+
+
+def prepare(args) -> Run:
+    """Load the pack and the model."""
     import torch
     from tokenizers import Tokenizer
 
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
     pack = Path(args.pack)
     meta = json.loads((pack / "meta.json").read_text())
     data = np.load(pack / "data.npz")
     train_split, dev_split = Split(data, "train"), Split(data, "dev")
-    ids = meta["ids"]
     model, names = load_model(pack / "weights", args.device)
     meta["decoder_start_token_id"] = int(model.config.decoder_start_token_id)
     meta["eos_token_id"] = int(model.config.eos_token_id)
@@ -216,68 +252,68 @@ def train(args) -> dict:
     if args.dev_limit:
         references = references[: args.dev_limit]
         dev_split.counts = dev_split.counts[: args.dev_limit]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate, weight_decay=0.01)
+    return Run(args, model, names, meta, train_split, dev_split, tokenizer, references)
+
+
+def _step(run: Run, optimizer, loss_fn, batch: dict) -> float:
+    import torch
+
+    with _autocast(run.args.device):
+        logits = run.model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            decoder_input_ids=batch["decoder_input_ids"],
+        ).logits
+    loss = loss_fn(logits.float().reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(run.model.parameters(), 1.0)
+    optimizer.step()
+    return float(loss.detach())
+
+
+def train(args) -> dict:
+    """The training loop; writes the best weights and returns the log."""
+    import torch
+
+    run = prepare(args)
+    rng = random.Random(args.seed)
+    optimizer = torch.optim.AdamW(run.model.parameters(), lr=args.learning_rate, weight_decay=0.01)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX, label_smoothing=args.label_smoothing)
-    log = {"args": vars(args), "evals": [], "losses": []}
-    best = {"score": -1.0, "state": None}
-    started = time.monotonic()
-    last_eval = started
-    step = 0
-    order: list[int] = []
-
-    def run_eval() -> None:
-        scores = {
-            "step": step,
-            "minutes": round((time.monotonic() - started) / 60, 2),
-            "bleu_exemplars": evaluate(model, dev_split, ids, meta, tokenizer, references, args.device, True),
-            "bleu_alone": evaluate(model, dev_split, ids, meta, tokenizer, references, args.device, False),
-        }
-        log["evals"].append(scores)
-        print(json.dumps(scores), flush=True)
-        score = scores["bleu_exemplars"] + scores["bleu_alone"]
-        if score > best["score"]:
-            best.update(
-                score=score, step=step, state={k: v.detach().clone() for k, v in model.state_dict().items()}
-            )
-
-    run_eval()
-    model.train()
+    step, order, last_eval = 0, [], run.started
+    run.evaluate(step)
+    run.model.train()
     while True:
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - run.started
         if (args.max_steps and step >= args.max_steps) or elapsed >= args.max_minutes * 60:
             break
         if len(order) < args.batch_size:
-            order += rng.sample(range(len(train_split)), len(train_split))
+            order += rng.sample(range(len(run.train_split)), len(run.train_split))
         indices, order = order[: args.batch_size], order[args.batch_size :]
-        batch = make_batch(train_split, indices, ids, meta, rng, args.no_exemplar_share, args.device)
+        batch = make_batch(
+            run.train_split, indices, run.meta["ids"], run.meta, rng, args.no_exemplar_share, args.device
+        )
         for group in optimizer.param_groups:
             group["lr"] = _learning_rate(args, step, elapsed)
-        with _autocast(args.device):
-            logits = model(
-                input_ids=batch["input_ids"],
-                attention_mask=batch["attention_mask"],
-                decoder_input_ids=batch["decoder_input_ids"],
-            ).logits
-        loss = loss_fn(logits.float().reshape(-1, logits.shape[-1]), batch["labels"].reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        loss = _step(run, optimizer, loss_fn, batch)
         step += 1
         if step % 100 == 0:
-            log["losses"].append({"step": step, "loss": round(float(loss), 4)})
-            print(f"step {step} loss {float(loss):.4f} {time.monotonic() - started:.0f}s", flush=True)
+            run.log["losses"].append({"step": step, "loss": round(loss, 4)})
+            print(f"step {step} loss {loss:.4f} {time.monotonic() - run.started:.0f}s", flush=True)
         if time.monotonic() - last_eval >= args.eval_seconds:
-            run_eval()
+            run.evaluate(step)
             last_eval = time.monotonic()
-    run_eval()
-    model.load_state_dict(best["state"])
-    out = Path(args.out)
+    run.evaluate(step)
+    return _finish(run, step)
+
+
+def _finish(run: Run, step: int) -> dict:
+    run.model.load_state_dict(run.best["state"])
+    out = Path(run.args.out)
     out.mkdir(parents=True, exist_ok=True)
-    log["best_step"] = best["step"]
-    log["steps"] = step
-    log["seconds"] = round(time.monotonic() - started, 1)
-    log["files"] = save_shards(model, names, out, args.shard_mib)
+    log = {"args": vars(run.args), **run.log, "best_step": run.best["step"], "steps": step}
+    log["seconds"] = round(time.monotonic() - run.started, 1)
+    log["files"] = save_shards(run.model, run.names, out, run.args.shard_mib)
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return log
 
