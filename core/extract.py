@@ -109,6 +109,16 @@ def _contains_error(node: tree.NodeOrLeaf) -> bool:
     return False
 
 
+def innermost(definitions: list[Definition]) -> Definition | None:
+    """Of definitions that all contain one place, the innermost (the one that starts last)."""
+    return max(definitions, key=lambda d: (d.span.start_line, d.span.start_col), default=None)
+
+
+def definition_on_line(definitions: list[Definition], line: int) -> Definition | None:
+    """The innermost definition whose lines include the 0-based ``line``."""
+    return innermost([d for d in definitions if d.span.start_line <= line <= d.span.end_line])
+
+
 def definition_at(definitions: list[Definition], line: int, col: int) -> Definition | None:
     """The innermost definition whose span contains the 0-based position."""
     best = None

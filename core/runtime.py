@@ -6,7 +6,6 @@ greedy output matches transformers' ``generate`` token for token (export checks 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,7 +104,6 @@ class Summarizer:
             raise ModelDirError(f"{self.manifest.path(DECODER_FILE)}: not a merged decoder with a KV cache")
         shape = next(i.shape for i in self.decoder.get_inputs() if i.name == self._past_names[0])
         self._heads, self._head_dim = int(shape[1]), int(shape[3])
-        self._lock = threading.Lock()
 
     def limit_source_tokens(self, limit: int | None) -> None:
         """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own)."""
@@ -195,9 +193,7 @@ class Summarizer:
             tokens = np.array([[s[-1]] for s in sequences], dtype=np.int64)
         return [self._strip(s) for s in sequences]
 
-    def _beam(
-        self, states: np.ndarray, mask: np.ndarray, beams: int, length_penalty: float = 1.0
-    ) -> list[list[int]]:
+    def _beam(self, states: np.ndarray, mask: np.ndarray, beams: int) -> list[list[int]]:
         g = self.generation
         batch = states.shape[0]
         states = np.repeat(states, beams, axis=0)
@@ -233,7 +229,9 @@ class Summarizer:
                     if token == g.eos_token_id:
                         if rank < beams:  # transformers finishes a hypothesis only from the top num_beams
                             length = len(parent)  # generated tokens incl. eos, excl. start
-                            done[b].append((score / (length**length_penalty), parent + [token]))
+                            done[b].append(
+                                (score / length, parent + [token])
+                            )  # transformers' length penalty 1.0
                             done[b] = sorted(done[b], key=lambda item: -item[0])[:beams]
                         continue
                     new_sequences.append(parent + [token])
@@ -259,9 +257,7 @@ class Summarizer:
                 for k in range(beams):
                     sequence = sequences[b * beams + k]
                     if scores[b, k] > -1e8:
-                        candidates.append(
-                            (float(scores[b, k]) / ((len(sequence) - 1) ** length_penalty), sequence)
-                        )
+                        candidates.append((float(scores[b, k]) / (len(sequence) - 1), sequence))
             results.append(self._strip(max(candidates, key=lambda c: c[0])[1]))
         return results
 

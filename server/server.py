@@ -16,8 +16,8 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
-from hoverdoc.core.extract import Definition, definition_named_at
-from hoverdoc.core.model_loading import LoadedModel, load_model
+from hoverdoc.core.extract import Definition, definition_named_at, innermost
+from hoverdoc.core.model_loading import LoadedModel, load_model, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL
 from hoverdoc.core.version import package_version
 
@@ -70,6 +70,7 @@ class HoverdocServer(LanguageServer):
         self._too_large: set[str] = set()
         self._lines: dict[str, tuple[str, list[str]]] = {}  # URIs already reported as too large to parse
         self._initialization_options: Any = None
+        self._announced: str | None = None
         self._load_started = False
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -269,7 +270,11 @@ class HoverdocServer(LanguageServer):
         loaded = LoadedModel(None, Path(), "unknown", "the model load was interrupted")
         try:
             loaded = await asyncio.to_thread(
-                load_model_safely, self.model_choice(), self.root(), self.settings
+                load_model_safely,
+                self.model_choice(),
+                self.root(),
+                self.settings,
+                workspace_models_allowed(self._initialization_options),
             )
         finally:  # the progress always ends, whatever happened
             if token is not None:
@@ -287,7 +292,17 @@ class HoverdocServer(LanguageServer):
                     f"hoverdoc: no usable model ({loaded.error}). Showing summaries derived from names, marked as fallback.",
                 )
             )
+        self._announce(loaded)
         self.notify_status(loaded)
+
+    def _announce(self, loaded: LoadedModel) -> None:
+        """Log which model is in use, and tell the user once when it is the workspace's own or when a
+        workspace model was ignored (untrusted workspace, a link out of it, a bad manifest)."""
+        logger.info("%s", loaded.notice)
+        if loaded.summarizer is not None and (loaded.origin == "workspace" or loaded.ignored):
+            if self._announced != loaded.notice:
+                self._announced = loaded.notice
+                self.window_show_message(types.ShowMessageParams(types.MessageType.Info, loaded.notice))
 
     async def begin_progress(self, begin: types.WorkDoneProgressBegin) -> str | None:
         """Start server-initiated work-done progress; None when the client can't show it."""
@@ -403,10 +418,9 @@ class HoverdocServer(LanguageServer):
         if converted is None:
             return []
         definitions = await self.definitions(document)
-        candidates = [d for d in definitions if self.header_contains(d, converted[0])]
-        if not candidates:
+        definition = innermost([d for d in definitions if self.header_contains(d, converted[0])])
+        if definition is None:
             return []
-        definition = max(candidates, key=lambda d: d.span.start_line)
         if definition.docstring is None:
             title = "Generate docstring"
         elif needs_update(definition):
@@ -542,11 +556,13 @@ class HoverdocServer(LanguageServer):
         return {"applied": bool(applied.applied), "documented": len(edits)}
 
 
-def load_model_safely(choice: str | None, root: str | None, settings: Settings) -> LoadedModel:
+def load_model_safely(
+    choice: str | None, root: str | None, settings: Settings, allow_workspace: bool = True
+) -> LoadedModel:
     """``load_model``, with any failure (a malformed manifest, a broken graph) turned into the
-    fallback and a one-line reason."""
+    fallback and a one-line reason; ``allow_workspace`` is false in an untrusted workspace."""
     try:
-        loaded = load_model(choice, root, settings.threads)
+        loaded = load_model(choice, root, settings.threads, allow_workspace=allow_workspace)
         if loaded.summarizer is not None:
             loaded.summarizer.limit_source_tokens(settings.max_source_tokens)
         return loaded

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.extract import Definition, extract
+from hoverdoc.core.extract import Definition, definition_on_line, extract
 from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
@@ -19,8 +19,7 @@ from hoverdoc.core.workspace_store import WorkspaceStore
 def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:
     if line is None:
         return definitions
-    covering = [d for d in definitions if d.span.start_line <= line - 1 <= d.span.end_line]
-    found = max(covering, key=lambda d: d.span.start_line, default=None)  # the innermost
+    found = definition_on_line(definitions, line - 1)
     if found is None:
         raise HoverdocError(f"{path}:{line}: no function or class there")
     return [found]
