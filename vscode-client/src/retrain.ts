@@ -8,8 +8,21 @@ import * as vscode from "vscode";
 import { supportsSafePath } from "./server";
 import { NEUTRAL_CWD, retrainCommand } from "./serverCommand";
 
+/** The folder to retrain on: the only one, or the one the user picks in a multi-root workspace. */
+async function chooseFolder(): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length <= 1) {
+    return folders[0]?.uri.fsPath;
+  }
+  const picked = await vscode.window.showWorkspaceFolderPick({ placeHolder: "hoverdoc: retrain on which folder?" });
+  return picked?.uri.fsPath;
+}
+
 export async function retrainWorkspace(python: string, output: vscode.LogOutputChannel): Promise<boolean> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const folder = await chooseFolder();
+  if (!folder && (vscode.workspace.workspaceFolders?.length ?? 0) > 1) {
+    return false; // the pick was dismissed
+  }
   if (!folder) {
     void vscode.window.showWarningMessage("hoverdoc: open a folder to retrain on it.");
     return false;
@@ -48,8 +61,9 @@ export async function retrainWorkspace(python: string, output: vscode.LogOutputC
         });
         child.on("close", (code) => {
           if (code === 0) {
-            void vscode.window.showInformationMessage("hoverdoc: retrained; the workspace model is in use.", "Show Report")
-              .then((choice) => choice && output.show());
+            void vscode.window
+              .showInformationMessage("hoverdoc: retrained; the workspace model is in use.", "Show Report")
+              .then((choice) => choice && vscode.window.showTextDocument(vscode.Uri.file(report)));
             resolve(true);
           } else {
             void vscode.window.showWarningMessage(`hoverdoc: retrain stopped (exit code ${code}); see the output.`);
