@@ -13,10 +13,13 @@ import inspect
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Literal
 
 import parso
 from parso.python import tree
 from parso.utils import split_lines
+
+DefinitionKind = Literal["function", "method", "class"]
 
 
 class ParamKind(str, Enum):
@@ -59,7 +62,7 @@ class Definition:
 
     name: str
     qualname: str
-    kind: str  # "function", "method" or "class"
+    kind: DefinitionKind
     is_async: bool
     span: Span  # the whole definition, decorators included
     name_span: Span

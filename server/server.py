@@ -7,7 +7,7 @@ import logging
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from lsprotocol import types
 from parso.utils import split_lines
@@ -47,6 +47,9 @@ ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
 
 
+ModelState = Literal["loading", "ready", "fallback"]
+
+
 class HoverdocServer(LanguageServer):
     """Hover summaries, docstring code actions and commands."""
 
@@ -62,7 +65,7 @@ class HoverdocServer(LanguageServer):
         self.engine = engine or SummaryEngine()
         self.index = DefinitionIndex()
         self.workspace_indexes = WorkspaceIndexes()
-        self.model_state = "loading"
+        self.model_state: ModelState = "loading"
         self.model_error: str | None = None
         self._warned: str | None = None
         self._load_generation = 0

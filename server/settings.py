@@ -24,8 +24,9 @@ class Settings:
     workspace_exclude: tuple[str, ...] = ()  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
 
 
-# client key (dotted, as VS Code sends nested objects) -> field name
-_KEYS = {
+# client key (dotted, as VS Code sends nested objects) -> field name; the VS Code extension's
+# package.json declares the same keys, types and defaults (tests/test_settings_schema.py checks it)
+SETTING_KEYS = {
     "docstringStyle": "docstring_style",
     "modelPath": "model_path",
     "hover.enabled": "hover_enabled",
@@ -35,6 +36,10 @@ _KEYS = {
     "workspace.enabled": "workspace_enabled",
     "workspace.exclude": "workspace_exclude",
 }
+
+
+# settings that only the VS Code extension reads (how to start the server, tracing)
+CLIENT_ONLY_SETTINGS = frozenset({"interpreter", "trace.server"})
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -93,7 +98,7 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
         return settings, [f"hoverdoc settings must be an object, got {type(raw).__name__}; using defaults"]
     updates: dict[str, Any] = {}
     for key, value in _flatten(raw).items():
-        name = _KEYS.get(key)
+        name = SETTING_KEYS.get(key)
         if name is None:
             continue  # settings the client owns (interpreter, trace.server) or from a newer hoverdoc
         try:

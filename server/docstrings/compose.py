@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Literal
 
 import docstring_parser
 from docstring_parser import DocstringStyle
@@ -59,7 +60,7 @@ class DocstringResult:
 
     text: str
     edit: TextEdit | None
-    action: str  # "insert", "update" or "none"
+    action: Literal["insert", "update", "none"]
     style: str
     indent: str = ""  # the body indentation the literal sits at
 
