@@ -191,10 +191,13 @@ class WorkspaceIndex:
                 return hits[:k]
             wanted = len(scores)  # the excluded filled the head: rank everything
 
-    def parameter_descriptions(self, name: str) -> Counter:
-        """How often each description of a parameter called ``name`` occurs in the workspace."""
+    def parameter_descriptions(self, name: str, exclude: Callable[[Entry], bool] | None = None) -> Counter:
+        """How often each description of a parameter called ``name`` occurs in the workspace (entries
+        for which ``exclude`` is true not counted)."""
         found: Counter = Counter()
         for entry in self._entries.values():
+            if exclude is not None and exclude(entry):
+                continue
             for param, description in entry.params:
                 if param == name and description:
                     found[description] += 1
@@ -228,3 +231,18 @@ def find_context(index: WorkspaceIndex, code: str, path: str, qualname: str, k: 
     every entry with the same path and qualified name."""
     hits = index.search(code_terms(code), k, exclude=lambda e: e.path == path and e.qualname == qualname)
     return Context(tuple(hits))
+
+
+def describe_parameters(
+    index: WorkspaceIndex, names: Iterable[str], path: str, qualname: str
+) -> dict[str, str]:
+    """For each parameter name, the workspace's most common description of a parameter so named
+    elsewhere (the definition itself, matched by path and qualified name, left out); names nobody
+    documented are absent."""
+    exclude = lambda e: e.path == path and e.qualname == qualname  # noqa: E731
+    found = {}
+    for name in names:
+        counts = index.parameter_descriptions(name, exclude)
+        if counts:
+            found[name] = counts.most_common(1)[0][0]
+    return found

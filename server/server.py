@@ -401,8 +401,13 @@ class HoverdocServer(LanguageServer):
     ) -> tuple[types.TextEdit | None, Summary]:
         """The LSP edit that inserts or updates ``definition``'s docstring."""
         summary = await self.engine.summarize(definition, self.workspace_context(document.path, definition))
+        described = (
+            self.workspace_indexes.parameter_descriptions(document.path, definition)
+            if self.settings.workspace_enabled
+            else {}
+        )
         result = compose_docstring(
-            document.source, definition, summary.text, self.settings.docstring_style, definitions
+            document.source, definition, summary.text, self.settings.docstring_style, definitions, described
         )
         return (self.to_lsp_edit(document, result.edit) if result.edit else None), summary
 

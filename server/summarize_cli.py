@@ -11,7 +11,7 @@ from hoverdoc.core.extract import Definition, definition_on_line, extract
 from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
-from hoverdoc.core.workspace_index import Context, find_context
+from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import build_index, workspace_root_of
 from hoverdoc.core.workspace_store import WorkspaceStore
 
@@ -25,11 +25,11 @@ def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[
     return [found]
 
 
-def _contexts(args: argparse.Namespace, summarizer, definitions: list[Definition]) -> list[Context]:
-    """Each definition's neighbours in the file's workspace (its git work tree, else its folder),
-    for a model that reads them; empty contexts with ``--no-workspace`` or a v1 model."""
-    if getattr(args, "no_workspace", False) or not summarizer.uses_exemplars:
-        return [Context()] * len(definitions)
+def _workspace(args: argparse.Namespace) -> tuple[WorkspaceIndex | None, str]:
+    """The index of the file's workspace (its git work tree, else its folder) and the file's path in
+    it; no index with ``--no-workspace``."""
+    if getattr(args, "no_workspace", False):
+        return None, ""
     root = workspace_root_of(args.file)
     store = WorkspaceStore(root)
     try:
@@ -38,7 +38,13 @@ def _contexts(args: argparse.Namespace, summarizer, definitions: list[Definition
         store.close()
     if report.capped:
         print(f"hoverdoc: workspace index {report.describe()}", file=sys.stderr)
-    relative = Path(args.file).resolve().relative_to(root).as_posix()
+    return index, Path(args.file).resolve().relative_to(root).as_posix()
+
+
+def _contexts(index, relative: str, summarizer, definitions: list[Definition]) -> list[Context]:
+    """Each definition's neighbours, for a model that reads them (empty for a v1 model or no index)."""
+    if index is None or not summarizer.uses_exemplars:
+        return [Context()] * len(definitions)
     return [find_context(index, d.code, relative, d.qualname) for d in definitions]
 
 
@@ -57,10 +63,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no functions or classes found", file=sys.stderr)
         return 0
     summarizer = loaded.summarizer if loaded is not None else None
+    index, relative = _workspace(args)
     if summarizer is None:
         results = [("", None)] * len(definitions)
     else:
-        contexts = _contexts(args, summarizer, definitions)
+        contexts = _contexts(index, relative, summarizer, definitions)
         results = summarizer.summarize_in_context([d.code for d in definitions], contexts)
     marked = f"  ({FALLBACK_LABEL})"
     summaries = [output or fallback_summary(d) for (output, _), d in zip(results, definitions)]
@@ -73,7 +80,16 @@ def run(args: argparse.Namespace) -> int:
 
         for definition, summary, marker in zip(definitions, summaries, markers):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
-            print(compose_docstring(text, definition, summary, style=args.style).indented())
+            described = (
+                describe_parameters(index, [p.name for p in definition.params], relative, definition.qualname)
+                if index
+                else {}
+            )
+            print(
+                compose_docstring(
+                    text, definition, summary, args.style, param_descriptions=described
+                ).indented()
+            )
             print()
         return 0
     for definition, summary, marker in zip(definitions, summaries, markers):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from hoverdoc.core.extract import Definition
-from hoverdoc.core.workspace_index import Context, WorkspaceIndex, find_context
+from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, ScanReport, build_index, index_file
 from hoverdoc.core.workspace_store import WorkspaceStore
 
@@ -66,6 +66,16 @@ class WorkspaceIndexes:
         relative = folder.relative(Path(path)) or ""
         with folder.lock:
             return find_context(folder.index, definition.code, relative, definition.qualname)
+
+    def parameter_descriptions(self, path: str | Path | None, definition: Definition) -> dict[str, str]:
+        """How the workspace documents parameters named like ``definition``'s (itself left out)."""
+        folder = self.folder_of(path) if path else None
+        if folder is None or folder.state == "off":
+            return {}
+        relative = folder.relative(Path(path)) or ""
+        names = [p.name for p in definition.params]
+        with folder.lock:
+            return describe_parameters(folder.index, names, relative, definition.qualname)
 
     def describe(self) -> str:
         """The indexes' state in a few words (status item, logs)."""

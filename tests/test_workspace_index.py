@@ -177,3 +177,40 @@ def test_parameter_descriptions_come_from_any_docstring_style():
     for text in (google, numpy, sphinx):
         assert ("path", "The file to read.") in parameter_descriptions(text)
     assert ("rest", "More paths.") in parameter_descriptions(google)
+
+
+def test_parameters_are_described_as_the_workspace_describes_them_and_human_text_is_kept():
+    from hoverdoc.core.extract import extract
+    from hoverdoc.core.workspace_index import describe_parameters
+    from hoverdoc.core.workspace_scan import entries_from_source
+    from hoverdoc.server.docstrings import compose_docstring
+
+    documented = (
+        'def read_table(path, currency):\n    """Read a table.\n\n    Args:\n'
+        "        path: The JSON file the invoices are read from.\n"
+        '        currency: ISO code the totals are filtered by.\n    """\n'
+    )
+    index = WorkspaceIndex()
+    for e in entries_from_source("io.py", documented) + entries_from_source("other.py", documented):
+        index.add(e)
+    source = (
+        'def total_for(path, currency, limit=10):\n    """Total.\n\n    Args:\n        path: Mine.\n    """\n'
+    )
+    definition = extract(source)[0]
+    described = describe_parameters(index, ["path", "currency", "limit"], "report.py", "total_for")
+    assert described == {
+        "path": "The JSON file the invoices are read from.",
+        "currency": "ISO code the totals are filtered by.",
+    }
+    text = compose_docstring(source, definition, "Total.", "google", param_descriptions=described).text
+    assert "path: Mine." in text  # the human-written description stays
+    assert "currency (" not in text and "currency: ISO code the totals are filtered by." in text
+    assert "limit (int): The limit. Defaults to 10." in text
+    # the definition itself is never its own evidence
+    assert describe_parameters(index, ["path"], "io.py", "read_table") == {
+        "path": "The JSON file the invoices are read from."
+    }
+    alone = WorkspaceIndex()
+    for e in entries_from_source("io.py", documented):
+        alone.add(e)
+    assert describe_parameters(alone, ["path"], "io.py", "read_table") == {}

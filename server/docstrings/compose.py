@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -438,8 +439,11 @@ def compose_docstring(
     summary: str,
     style: str = "google",
     definitions: list[Definition] | None = None,
+    param_descriptions: Mapping[str, str] | None = None,
 ) -> DocstringResult:
-    """The docstring for ``definition`` and the edit that inserts or updates it in ``source``."""
+    """The docstring for ``definition`` and the edit that inserts or updates it in ``source``;
+    ``param_descriptions`` (e.g. how the workspace documents parameters of the same name) replace
+    the descriptions derived from names, never the ones a docstring already has."""
     if style not in STYLES:
         raise ValueError(f"unknown docstring style {style!r}; choose one of {', '.join(STYLES)}")
     definitions = definitions if definitions is not None else extract(source)
@@ -447,6 +451,9 @@ def compose_docstring(
     newline = newline_of(source)
     unit = indent_unit(source)
     fresh = facts_for(definition, definitions)
+    for param in fresh.params:
+        if param_descriptions and param_descriptions.get(param.name):
+            param.description = param_descriptions[param.name]
     indent = _body_indent(source_lines, definition, unit)
 
     if definition.docstring is not None and definition.docstring_span is not None:
