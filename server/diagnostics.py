@@ -13,7 +13,8 @@ from collections.abc import Callable
 from lsprotocol import types
 from parso.utils import split_lines
 
-from hoverdoc.core.staleness import StaleFinding, find_stale
+from hoverdoc.core.extract import Definition
+from hoverdoc.core.staleness import StaleFinding, check_definition, find_stale
 
 SOURCE = "hoverdoc"
 
@@ -32,6 +33,11 @@ def stale_diagnostics(source: str, to_client: ToClient | None = None) -> list[ty
         return []
     convert = to_client or _utf16_converter(source)
     return [_diagnostic(finding, convert) for finding in findings]
+
+
+def definition_diagnostics(definitions: list[Definition], to_client: ToClient) -> list[types.Diagnostic]:
+    """Diagnostics for already extracted definitions (the server's cached parse of a document)."""
+    return [_diagnostic(f, to_client) for definition in definitions for f in check_definition(definition)]
 
 
 def _diagnostic(finding: StaleFinding, convert: ToClient) -> types.Diagnostic:

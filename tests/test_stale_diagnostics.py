@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from hoverdoc.server.diagnostics import stale_diagnostics
+from hoverdoc.core.extract import extract
+from hoverdoc.server.diagnostics import definition_diagnostics, stale_diagnostics
 
 SOURCE = '''\
 def größe(wert):
@@ -25,6 +26,7 @@ def test_a_stale_docstring_is_one_information_diagnostic_on_the_name():
     assert diagnostic.message == "docstring documents 'alt', which is not a parameter of größe()"
     assert diagnostic.range == types.Range(types.Position(0, 4), types.Position(0, 9))
     assert diagnostic.data == {"line": 0, "col": 4, "qualname": "größe"}
+    assert definition_diagnostics(extract(SOURCE), types.Position) == [diagnostic]  # code points here
 
 
 def test_columns_are_utf16_by_default_and_converted_by_the_caller_otherwise():
