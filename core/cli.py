@@ -35,6 +35,7 @@ HANDLERS = {
     "export": "hoverdoc.export.cli:run",
     "eval": "hoverdoc.core.evaluate:run",
     "summarize": "hoverdoc.server.summarize_cli:run",
+    "check": "hoverdoc.core.check_cli:run",
     "serve": "hoverdoc.server.__main__:run",
     "retrain": "hoverdoc.training.retrain:run",
 }
@@ -170,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_existing_folder,
         help="summarize each pair with this folder indexed, the pair's own definition (its path and name) left out",
     )
+
+    check = sub.add_parser("check", help="report stale docstrings as path:line: message (exit 1 when any)")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to check")
 
     summarize = sub.add_parser("summarize", help="print the summary of each function in a file")
     _model_option(summarize)

@@ -21,6 +21,8 @@ from hoverdoc.core.model_loading import LoadedModel, load_model, workspace_model
 from hoverdoc.core.paths import WORKSPACE_MODEL
 from hoverdoc.core.version import package_version
 
+from .diagnostics import SOURCE as DIAGNOSTIC_SOURCE
+from .diagnostics import definition_diagnostics
 from .docstrings import TextEdit, compose_docstring, needs_update
 from .engine import Summary, SummaryEngine
 from .presentation import hover_markdown
@@ -45,6 +47,7 @@ RELOAD = "hoverdoc.reloadModel"
 STATUS = "hoverdoc/status"
 ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
+DIAGNOSTICS_DEBOUNCE_SECONDS = 0.5
 
 
 ModelState = Literal["loading", "ready", "fallback"]
@@ -70,6 +73,7 @@ class HoverdocServer(LanguageServer):
         self._warned: str | None = None
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
+        self._diagnostic_tasks: dict[str, asyncio.Task] = {}
         self._too_large: set[str] = set()
         self._lines: dict[str, tuple[str, list[str]]] = {}  # URIs already reported as too large to parse
         self._initialization_options: Any = None
@@ -205,6 +209,42 @@ class HoverdocServer(LanguageServer):
                 await self.definitions(document)
 
         self._parse_tasks[uri] = asyncio.ensure_future(later())
+
+    def schedule_diagnostics(self, uri: str, delay: float = DIAGNOSTICS_DEBOUNCE_SECONDS) -> None:
+        """Publish the document's stale-docstring diagnostics after ``delay`` seconds without edits."""
+        previous = self._diagnostic_tasks.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self._diagnostic_tasks[uri] = asyncio.ensure_future(self._publish_diagnostics(uri, delay))
+
+    async def _publish_diagnostics(self, uri: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        document = self.document(uri)
+        if document is None:
+            return
+        source, version = document.source, document.version
+        diagnostics: list[types.Diagnostic] = []
+        if self.settings.diagnostics_enabled and not (too_large(source) or is_large(source)):
+            definitions = await asyncio.to_thread(self.index.definitions, uri, source)
+            codec, lines = document.position_codec, split_lines(source)
+
+            def to_client(line: int, col: int) -> types.Position:
+                return codec.position_to_client_units(lines, ServerTextPosition(line, col))
+
+            diagnostics = await asyncio.to_thread(definition_diagnostics, definitions, to_client)
+        current = self.document(uri)
+        if current is None or current.source is not source:
+            return  # edited meanwhile: the next run publishes
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def clear_diagnostics(self, uri: str) -> None:
+        """Cancel pending diagnostics of a closed document and clear the published ones."""
+        task = self._diagnostic_tasks.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def _report_too_large(self, document: TextDocument) -> bool:
         """Whether the document is over the parse limit; says so once per document."""
@@ -429,9 +469,10 @@ class HoverdocServer(LanguageServer):
         definition = innermost([d for d in definitions if self.header_contains(d, converted[0])])
         if definition is None:
             return []
+        fixes = _fixed_by_update(params.context.diagnostics, definition)
         if definition.docstring is None:
             title = "Generate docstring"
-        elif needs_update(definition):
+        elif needs_update(definition) or fixes:
             title = "Update docstring"
         else:
             return []
@@ -440,7 +481,13 @@ class HoverdocServer(LanguageServer):
             "line": definition.name_span.start_line,
             "col": definition.name_span.start_col,
         }
-        action = types.CodeAction(title=f"hoverdoc: {title}", kind=ACTION_KIND, data=data)
+        action = types.CodeAction(
+            title=f"hoverdoc: {title}",
+            kind=types.CodeActionKind.QuickFix if fixes else ACTION_KIND,
+            data=data,
+            diagnostics=fixes or None,
+            is_preferred=True if fixes else None,
+        )
         if not self._resolve_supported():
             action = await self.resolve_action(action)
         return [action]
@@ -581,6 +628,18 @@ def load_model_safely(
         return LoadedModel(None, Path(choice or ""), "configured" if choice else "default", reason)
 
 
+def _fixed_by_update(diagnostics: list[types.Diagnostic], definition: Definition) -> list[types.Diagnostic]:
+    """The stale-docstring diagnostics of ``definition`` that its Update docstring action clears."""
+    where = (definition.name_span.start_line, definition.name_span.start_col)
+    return [
+        d
+        for d in diagnostics
+        if d.source == DIAGNOSTIC_SOURCE
+        and isinstance(d.data, dict)
+        and (d.data.get("line"), d.data.get("col")) == where
+    ]
+
+
 def _position_argument(value: Any) -> types.Position:
     if isinstance(value, types.Position):
         return value
@@ -652,11 +711,13 @@ def _register_documents(server: HoverdocServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def on_open(ls: HoverdocServer, params: types.DidOpenTextDocumentParams) -> None:
         ls.schedule_parse(params.text_document.uri)
+        ls.schedule_diagnostics(params.text_document.uri, delay=0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def on_change(ls: HoverdocServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.schedule_parse(uri)
+        ls.schedule_diagnostics(uri)
         document = ls.document(uri)
         if document is not None and ls.settings.workspace_enabled:
             ls.workspace_indexes.edited(document.path, lambda: getattr(ls.document(uri), "source", None))
@@ -670,6 +731,7 @@ def _register_documents(server: HoverdocServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
+        ls.clear_diagnostics(params.text_document.uri)
 
 
 def _register_features(server: HoverdocServer) -> None:
@@ -681,7 +743,9 @@ def _register_features(server: HoverdocServer) -> None:
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[ACTION_KIND], resolve_provider=True),
+        types.CodeActionOptions(
+            code_action_kinds=[ACTION_KIND, types.CodeActionKind.QuickFix], resolve_provider=True
+        ),
     )
     async def on_code_action(ls: HoverdocServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return await ls.code_actions(params)

@@ -21,7 +21,8 @@ class Settings:
     )
     threads: int = 0  # hoverdoc.threads: inference threads (0: all cores)
     workspace_enabled: bool = True  # hoverdoc.workspace.enabled: learn from the workspace's documented code
-    workspace_exclude: tuple[str, ...] = ()  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
+    workspace_exclude: tuple[str, ...] = ()
+    diagnostics_enabled: bool = True  # hoverdoc.diagnostics.enabled: flag stale docstrings  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
 
 
 # client key (dotted, as VS Code sends nested objects) -> field name; the VS Code extension's
@@ -35,6 +36,7 @@ SETTING_KEYS = {
     "threads": "threads",
     "workspace.enabled": "workspace_enabled",
     "workspace.exclude": "workspace_exclude",
+    "diagnostics.enabled": "diagnostics_enabled",
 }
 
 
@@ -71,7 +73,7 @@ def _valid(name: str, value: Any) -> Any:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(v for v in value if v.strip())
         raise ValueError("must be a list of glob patterns")
-    if name in ("hover_enabled", "hover_documented", "workspace_enabled"):
+    if name in ("hover_enabled", "hover_documented", "workspace_enabled", "diagnostics_enabled"):
         if isinstance(value, bool):
             return value
         raise ValueError("must be true or false")

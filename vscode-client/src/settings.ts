@@ -10,6 +10,7 @@ export interface ServerSettings {
   maxSourceTokens: number | null;
   threads: number;
   workspace: { enabled: boolean; exclude: string[] };
+  diagnostics: { enabled: boolean };
 }
 
 const STYLES = ["google", "numpy", "sphinx", "epytext", "pep257"];
@@ -42,6 +43,7 @@ export function toServerSettings(get: Getter): ServerSettings {
       enabled: asBoolean(get("workspace.enabled"), true),
       exclude: asGlobs(get("workspace.exclude")),
     },
+    diagnostics: { enabled: asBoolean(get("diagnostics.enabled"), true) },
   };
 }
 

@@ -25,6 +25,7 @@ describe("toServerSettings", () => {
       maxSourceTokens: 96,
       threads: 2,
       workspace: { enabled: false, exclude: ["generated/"] },
+      diagnostics: { enabled: true },
     });
   });
 
@@ -45,6 +46,7 @@ describe("toServerSettings", () => {
       maxSourceTokens: null,
       threads: 0,
       workspace: { enabled: true, exclude: [] },
+      diagnostics: { enabled: true },
     });
   });
 
