@@ -129,3 +129,18 @@ def test_unknown_input_format_is_a_one_line_error(tmp_path, pairs_files, capsys)
     assert cli([*args, "--set", "input_format_version=7"]) != 0
     assert "input_format_version" in capsys.readouterr().err
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_bf16_follows_the_setting_and_the_cpu_flags():
+    import pytest
+
+    from hoverdoc.core.errors import HoverdocError
+    from hoverdoc.training.train import cpu_has_bf16, use_bf16
+
+    assert cpu_has_bf16("flags : fpu avx512f avx512_bf16 sse") is True
+    assert cpu_has_bf16("flags : fpu amx_bf16 amx_tile") is True
+    assert cpu_has_bf16("flags : fpu avx2 avx512f") is False
+    assert use_bf16("on", True) is True and use_bf16("off", True) is False
+    assert use_bf16("auto", True) is cpu_has_bf16()
+    with pytest.raises(HoverdocError):
+        use_bf16("maybe", True)

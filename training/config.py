@@ -71,6 +71,10 @@ class TrainOptions:
     no_exemplar_share: float = _opt(
         0.2, "input format 2: share of training pairs shown with no exemplars (fixed per seed; cold starts)"
     )
+    bf16: str = _opt(
+        "off",
+        "bf16 mixed precision: on, off, or auto (on where the CPU has avx512_bf16 or AMX, or the GPU supports it)",
+    )
     eval_steps: int = _opt(200, "evaluate (and checkpoint) every this many steps")
     save_total_limit: int = _opt(3, "checkpoints to keep (the best one is always kept)")
     eval_max_samples: int = _opt(500, "evaluate on at most this many pairs (a fixed random subset)")

@@ -273,6 +273,7 @@ def _training_arguments(options: TrainOptions, settings: ModelSettings, run_dir:
         seed=options.seed,
         data_seed=options.seed,
         use_cpu=use_cpu,
+        bf16=use_bf16(options.bf16, use_cpu),
         ddp_backend="gloo" if (use_cpu and world_size > 1) else None,
         dataloader_pin_memory=not use_cpu,
         remove_unused_columns=False,
@@ -280,6 +281,30 @@ def _training_arguments(options: TrainOptions, settings: ModelSettings, run_dir:
         save_safetensors=True,
         disable_tqdm=not sys.stderr.isatty(),
     )
+
+
+def cpu_has_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU computes bf16 natively (avx512_bf16 or AMX), where bf16 autocast pays."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return False
+    flags = set(cpuinfo.split())
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
+
+
+def use_bf16(setting: str, use_cpu: bool) -> bool:
+    """Resolve the ``bf16`` option: "on", "off" or "auto" (the hardware decides)."""
+    if setting not in ("on", "off", "auto"):
+        raise HoverdocError(f"bf16 must be on, off or auto, not {setting!r}")
+    if setting != "auto":
+        return setting == "on"
+    if use_cpu:
+        return cpu_has_bf16()
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
 def _trainer(options: TrainOptions, model, tokenizer, datasets: tuple, arguments, run_dir: Path):

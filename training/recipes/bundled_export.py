@@ -25,9 +25,12 @@ def _decoding(manifest: Manifest) -> str:
 
 
 def _run_dir(work: Path) -> Path:
-    """The run whose weights are exported: the refine stage's when it ran, else the first run's."""
-    refine = work / "refine"
-    return refine if (refine / "run.json").is_file() else work / "run"
+    """The run whose weights are exported: the newest phase that ran (exemplars, refine, then the
+    first run)."""
+    for phase in ("exemplars", "refine"):
+        if (work / phase / "run.json").is_file():
+            return work / phase
+    return work / "run"
 
 
 def stage_export(
