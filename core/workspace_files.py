@@ -19,6 +19,19 @@ from .errors import HoverdocError
 from .sources import read_regular_file
 
 MAX_IGNORE_FILE_BYTES = 1_000_000
+# git reads the repository's own .git/config, which an untrusted clone controls: its core.fsmonitor
+# (a command) would run on ls-files. These overrides keep every git call to reading the index.
+GIT = (
+    "git",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "protocol.allow=never",
+)
 SKIP_DIRS = frozenset(
     {
         ".git",
@@ -55,7 +68,7 @@ def git_toplevel(path: Path) -> Path | None:
     directory = path if path.is_dir() else path.parent
     try:
         result = subprocess.run(
-            ["git", "-C", str(directory), "rev-parse", "--show-toplevel"],
+            [*GIT, "-C", str(directory), "rev-parse", "--show-toplevel"],
             capture_output=True,
             text=True,
             timeout=30,
@@ -67,7 +80,7 @@ def git_toplevel(path: Path) -> Path | None:
         return None
     # a folder that its enclosing work tree ignores (a virtualenv, an install tree) is not part of it
     ignored = subprocess.run(
-        ["git", "-C", str(directory), "check-ignore", "-q", str(path)],
+        [*GIT, "-C", str(directory), "check-ignore", "-q", str(path)],
         capture_output=True,
         timeout=30,
         check=False,
@@ -80,7 +93,7 @@ def git_toplevel(path: Path) -> Path | None:
 def git_files(directory: Path) -> list[Path]:
     result = subprocess.run(
         [
-            "git",
+            *GIT,
             "-C",
             str(directory),
             "ls-files",
