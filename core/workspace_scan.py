@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,44 +99,60 @@ def entries_from_source(relative: str, source: str) -> list[Entry]:
     return [e for e in entries if e is not None]
 
 
-def _in_virtualenv(path: Path, root: Path, known: dict[Path, bool]) -> bool:
-    for folder in path.parents:
-        if folder == root or root not in folder.parents:
-            return False
-        if folder not in known:
-            known[folder] = (folder / "pyvenv.cfg").is_file()
-        if known[folder]:
-            return True
-    return False
+class FileFilter:
+    """Which files of a workspace the index reads: one rule for full builds and single-file updates."""
+
+    def __init__(self, root: Path, exclude: Iterable[str] = ()):
+        self.root = root
+        self.exclude = tuple(exclude)
+        self._excluded = pathspec.GitIgnoreSpec.from_lines(list(self.exclude)) if self.exclude else None
+        self._venvs: dict[Path, bool] = {}
+
+    def reason(self, path: Path) -> str | None:
+        """Why ``path`` (absolute, under the root) is not indexed, or None when it is."""
+        if path.suffix != ".py":
+            return "not Python"
+        relative = path.relative_to(self.root).as_posix()
+        folders = [p.lower() for p in relative.split("/")[:-1]]
+        if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
+            return "skipped folder"
+        if any(f in TEST_DIRS for f in folders) or TEST_FILE.match(path.name):
+            return "tests"  # as in mining: the model was trained on neighbours from product code
+        if GENERATED_FILE.match(path.name):
+            return "generated"
+        if self._excluded is not None and self._excluded.match_file(relative):
+            return "excluded"
+        if self._in_virtualenv(path):
+            return "virtual environment"
+        if path.is_symlink():
+            return "link"  # a link inside the tree would index one definition under two paths
+        if not is_inside(path, self.root):
+            return "link out of the tree"
+        return None
+
+    def _in_virtualenv(self, path: Path) -> bool:
+        for folder in path.parents:
+            if folder == self.root or self.root not in folder.parents:
+                return False
+            if folder not in self._venvs:
+                self._venvs[folder] = (folder / "pyvenv.cfg").is_file()
+            if self._venvs[folder]:
+                return True
+        return False
 
 
 def python_files(root: Path, exclude: Iterable[str] = (), report: ScanReport | None = None) -> Iterator[Path]:
     """The workspace's own Python files under ``root`` (resolved), in a stable order."""
     report = report or ScanReport()
-    excluded = pathspec.GitIgnoreSpec.from_lines(list(exclude)) if exclude else None
+    rule = FileFilter(root, exclude)
     try:
         candidates = sorted(git_files(root)) if git_toplevel(root) is not None else walk_with_gitignore(root)
     except (OSError, HoverdocError, ValueError, RuntimeError):
         candidates = walk_with_gitignore(root)
-    venvs: dict[Path, bool] = {}
     for path in candidates:
         if path.suffix != ".py":
             continue
-        relative = path.relative_to(root).as_posix()
-        folders = [p.lower() for p in relative.split("/")[:-1]]
-        reason = None
-        if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
-            reason = "skipped folder"
-        elif any(f in TEST_DIRS for f in folders) or TEST_FILE.match(path.name):
-            reason = "tests"  # as in mining: the model was trained on neighbours from product code
-        elif GENERATED_FILE.match(path.name):
-            reason = "generated"
-        elif excluded is not None and excluded.match_file(relative):
-            reason = "excluded"
-        elif _in_virtualenv(path, root, venvs):
-            reason = "virtual environment"
-        elif not is_inside(path, root):
-            reason = "link out of the tree"
+        reason = rule.reason(path)
         if reason:
             report.skipped[reason] += 1
             continue
@@ -217,29 +234,46 @@ def index_file(
     source: str | None = None,
     store=None,
     lock=None,
+    exclude: Iterable[str] = (),
 ) -> int:
-    """Re-index one file (from ``source`` when given, e.g. an open document's text); returns its entry
-    count. Parsing happens outside ``lock``; only the swap of the file's entries holds it."""
+    """Re-index one file, by the same rules as a full build; returns its entry count. ``source`` is
+    an open document's unsaved text: indexed, but not stored (the store describes files on disk).
+    Parsing happens outside ``lock``; the swap of the file's entries and the rebuild of the search
+    structure hold it."""
     root = Path(root).resolve()
-    path = Path(path).resolve()
-    if root not in path.parents or path.suffix != ".py":
+    path = Path(path).absolute()
+    if root not in path.parents:
         return 0
     relative = path.relative_to(root).as_posix()
-    if source is None:
-        source = read_workspace_source(path) if path.exists() else None
+    readable = path.exists() and FileFilter(root, exclude).reason(path) is None
+    if source is None and readable:
+        source = read_workspace_source(path)
+    if source is not None and (not readable or len(source) > MAX_FILE_BYTES):
+        source = None  # not the workspace's own code, or too large: it has no entries
     entries = entries_from_source(relative, source) if source is not None else []
-    if lock is not None:
-        with lock:
-            index.replace_file(relative, entries)
-    else:
+    with lock if lock is not None else nullcontext():
         index.replace_file(relative, entries)
-    if store is not None:
-        try:
-            stat = path.stat()
-            store.save(relative, (stat.st_mtime_ns, stat.st_size), entries)
-        except OSError:
-            store.forget([relative])
+        index.refresh()  # here, off the event loop, rather than in the next hover
+    if store is not None and (source is None or not readable or source is not None):
+        _store_file(
+            store, path, relative, entries, unsaved=source is not None and not _from_disk(path, source)
+        )
     return len(entries)
+
+
+def _from_disk(path: Path, source: str) -> bool:
+    return read_workspace_source(path) == source if path.exists() else False
+
+
+def _store_file(store, path: Path, relative: str, entries: list[Entry], unsaved: bool) -> None:
+    if unsaved:
+        store.forget([relative])  # unsaved text: the stored entries no longer describe the file on disk
+        return
+    try:
+        stat = path.stat()
+        store.save(relative, (stat.st_mtime_ns, stat.st_size), entries)
+    except OSError:
+        store.forget([relative])
 
 
 def workspace_root_of(path: str | Path) -> Path:

@@ -732,6 +732,9 @@ def _register_documents(server: HoverdocServer) -> None:
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
         ls.clear_diagnostics(params.text_document.uri)
+        closed = to_fs_path(params.text_document.uri)
+        if closed and ls.settings.workspace_enabled:  # unsaved edits are gone: what is on disk counts
+            asyncio.ensure_future(ls.workspace_indexes.update_file(closed))
 
 
 def _register_features(server: HoverdocServer) -> None:

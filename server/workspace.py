@@ -35,6 +35,10 @@ class FolderIndex:
     report: ScanReport | None = None
     store: WorkspaceStore | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    exclude: tuple[str, ...] = ()
+    generation: int = 0  # bumped by each build; an older build's result is dropped
+    # files updated while a build runs (path -> unsaved text or None), replayed on its result
+    updated_during_build: dict[str, str | None] = field(default_factory=dict)
 
     def relative(self, path: Path) -> str | None:
         """``path`` relative to this folder, or None when it lies elsewhere."""
@@ -90,17 +94,20 @@ class WorkspaceIndexes:
     async def build(
         self, roots: list[Path], exclude: list[str], progress: Callable[[str], None] | None = None
     ) -> None:
-        """(Re)build the index of every folder in ``roots`` in a thread, one after another."""
+        """(Re)build the index of every folder in ``roots`` in a thread, one after another; a newer
+        build of a folder supersedes an older one still running."""
         self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in roots}
         for folder in list(self.folders.values()):
             folder.state = "building"
+            folder.exclude = tuple(exclude)
+            folder.generation += 1
             try:
-                await asyncio.to_thread(self._build_one, folder, exclude, progress)
+                await asyncio.to_thread(self._build_one, folder, folder.generation, progress)
             except Exception:  # noqa: BLE001 - a broken workspace must not take the server down
                 logger.exception("indexing %s failed", folder.root)
                 folder.state = "failed"
 
-    def _build_one(self, folder: FolderIndex, exclude: list[str], progress) -> None:
+    def _build_one(self, folder: FolderIndex, generation: int, progress) -> None:
         if folder.store is None:
             folder.store = WorkspaceStore(folder.root)
 
@@ -108,20 +115,29 @@ class WorkspaceIndexes:
             if progress is not None:
                 progress(f"{folder.root.name}: {done} files")
 
-        index, report = build_index(folder.root, exclude, self.max_files, folder.store, tell)
+        index, report = build_index(folder.root, folder.exclude, self.max_files, folder.store, tell)
         with folder.lock:
+            if generation != folder.generation:
+                return  # settings changed meanwhile: the newer build's result counts
+            updated, folder.updated_during_build = folder.updated_during_build, {}
             folder.index, folder.report, folder.state = index, report, "ready"
+        for path, source in updated.items():
+            self._update_now(folder, path, source)
         logger.info("workspace index %s: %s in %.1f s", folder.root, report.describe(), report.seconds)
 
+    def _update_now(self, folder: FolderIndex, path: str | Path, source: str | None) -> None:
+        with folder.lock:
+            index = folder.index  # read under the lock: a build may have just swapped it
+            if folder.state == "building":
+                folder.updated_during_build[str(path)] = source
+        index_file(index, folder.root, path, source, folder.store, folder.lock, folder.exclude)
+
     async def update_file(self, path: str | Path, source: str | None = None) -> None:
-        """Re-index one file (its saved text, or ``source`` from an open document)."""
+        """Re-index one file (from disk, or ``source``: an open document's unsaved text)."""
         folder = self.folder_of(path)
         if folder is None or folder.state not in ("ready", "building"):
             return
-
-        await asyncio.to_thread(
-            index_file, folder.index, folder.root, path, source, folder.store, folder.lock
-        )
+        await asyncio.to_thread(self._update_now, folder, path, source)
 
     def edited(self, path: str, source: Callable[[], str | None]) -> None:
         """An open document changed: re-index it once edits pause."""

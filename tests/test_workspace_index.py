@@ -214,3 +214,35 @@ def test_parameters_are_described_as_the_workspace_describes_them_and_human_text
     for e in entries_from_source("io.py", documented):
         alone.add(e)
     assert describe_parameters(alone, ["path"], "io.py", "read_table") == {}
+
+
+def test_single_file_updates_follow_the_build_rules_and_unsaved_text_is_not_stored(tmp_path):
+    from hoverdoc.core.workspace_scan import build_index, index_file
+    from hoverdoc.core.workspace_store import WorkspaceStore
+
+    root = tmp_path / "ws"
+    make_tree(root)
+    store = WorkspaceStore(root, path=tmp_path / "store.sqlite3")
+    index, _ = build_index(root, store=store)
+    for outside_the_rules in ("env/lib/site.py", "tests/test_a.py", "build/lib/pkg/a.py", "pkg/api_pb2.py"):
+        assert index_file(index, root, root / outside_the_rules, store=store) == 0
+    assert index_file(index, root, root / "pkg" / "a.py", source="x = '" + "#" * 1_100_000 + "'\n") == 0
+    unsaved = DOCUMENTED.replace("Read the rows of the table at path.", "UNSAVED TEXT.")
+    assert index_file(index, root, root / "pkg" / "a.py", source=unsaved, store=store) == 1
+    assert "UNSAVED TEXT." in [e.summary for e in index.entries()]
+    rebuilt, _ = build_index(root, store=store)  # the disk still holds the saved text
+    assert "UNSAVED TEXT." not in [e.summary for e in rebuilt.entries()]
+    assert sorted(e.path for e in rebuilt.entries()) == ["pkg/a.py", "pkg/b.py"]
+
+
+def test_a_link_inside_the_workspace_does_not_make_a_definition_its_own_neighbour(tmp_path):
+    from hoverdoc.core.workspace_index import find_context
+    from hoverdoc.core.workspace_scan import build_index
+
+    root = tmp_path / "ws"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text(DOCUMENTED)
+    (root / "pkg" / "alias.py").symlink_to(root / "pkg" / "a.py")
+    index, report = build_index(root)
+    assert [e.path for e in index.entries()] == ["pkg/a.py"] and report.skipped["link"] == 1
+    assert find_context(index, DOCUMENTED, "pkg/a.py", "read_rows").hits == ()
