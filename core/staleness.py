@@ -29,7 +29,7 @@ from .extract import Definition, Param, ParamKind, extract
 _PARAM_KEYS = frozenset({"param", "parameter", "arg", "argument", "key", "keyword", "other", "other_param"})
 # sections that may document what ``**kwargs`` accepts rather than named parameters
 _KEYWORD_KEYS = frozenset({"key", "keyword", "other", "other_param"})
-_IMPLICIT_FIRST = frozenset({"self", "cls"})
+_IMPLICIT_FIRST = frozenset({"self", "cls", "mcs", "mcls", "metacls"})
 # decorators (last dotted part, call stripped) whose functions are exempt from the return rule
 _RETURN_EXEMPT_DECORATORS = frozenset(
     {"property", "cached_property", "abstractproperty", "abstractmethod", "overload", "getter"}
@@ -134,7 +134,8 @@ def _says_none(entry: docstring_parser.DocstringReturns) -> bool:
     description = (entry.description or "").strip().rstrip(".")
     if type_name:
         return type_name == "None"
-    return description in ("", "None")
+    first = description.split(";")[0].split(",")[0].strip().lower()
+    return first in ("", "none", "nothing", "no value") or first.startswith(("none ", "nothing "))
 
 
 def _signature_params(definition: Definition) -> list[Param]:
@@ -158,7 +159,9 @@ def _param_findings(definition: Definition, documented: _Documented) -> Iterator
             yield _finding(definition, StaleKind.UNKNOWN_PARAM, name)
     listed = set(documented.params)
     for param in params:
-        if param.name not in listed and not (described and param.kind in _VARIADIC):
+        # pass-through *args/**kwargs are routinely left undocumented (and docstring_parser misses
+        # "Keyword Args:" sections): never flag them, so the quick fix never rewrites such a docstring
+        if param.name not in listed and param.kind not in _VARIADIC:
             yield _finding(definition, StaleKind.MISSING_PARAM, _starred(param))
 
 

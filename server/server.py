@@ -19,6 +19,7 @@ from pygls.workspace.position_codec import ServerTextPosition
 from hoverdoc.core.extract import Definition, definition_named_at, innermost
 from hoverdoc.core.model_loading import LoadedModel, load_model, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL
+from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
 
 from .diagnostics import SOURCE as DIAGNOSTIC_SOURCE
@@ -629,12 +630,15 @@ def load_model_safely(
 
 
 def _fixed_by_update(diagnostics: list[types.Diagnostic], definition: Definition) -> list[types.Diagnostic]:
-    """The stale-docstring diagnostics of ``definition`` that its Update docstring action clears."""
+    """The stale-docstring diagnostics of ``definition`` that its Update docstring action clears:
+    parameter findings only (a documented return value is left for the user to reword or remove,
+    since removing it could take their text with it)."""
     where = (definition.name_span.start_line, definition.name_span.start_col)
     return [
         d
         for d in diagnostics
         if d.source == DIAGNOSTIC_SOURCE
+        and d.code in (StaleKind.UNKNOWN_PARAM.value, StaleKind.MISSING_PARAM.value)
         and isinstance(d.data, dict)
         and (d.data.get("line"), d.data.get("col")) == where
     ]

@@ -44,13 +44,9 @@ def test_the_check_command_reports_like_a_linter(tmp_path):
     assert clean.returncode == 0 and clean.stdout == ""
 
 
-def test_update_drops_a_documented_return_the_function_no_longer_has():
+def test_a_documented_return_value_that_is_gone_is_reported_but_never_removed_by_update():
     definition = extract(RETURNS_NOTHING)[0]
-    assert needs_update(definition)
+    assert [f.kind.value for f in find_stale(RETURNS_NOTHING)] == ["return-without-value"]
+    assert not needs_update(definition)  # no quick fix: removing it could take the user's text
     result = compose_docstring(RETURNS_NOTHING, definition, "Log a message.")
-    assert result.action == "update"
-    assert "Returns" not in result.text and "message: What to log." in result.text
-    from hoverdoc.server.docstrings import apply_edit
-
-    fixed = apply_edit(RETURNS_NOTHING, result.edit)
-    assert find_stale(fixed) == []
+    assert "The message." in result.text

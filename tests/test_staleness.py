@@ -159,7 +159,7 @@ def test_star_parameters_match_with_or_without_their_stars():
             Args:
                 path: Where.
             """
-    ''') == [("undocumented_stars", MISSING, "*rest"), ("undocumented_stars", MISSING, "**extra")]
+    ''') == []  # undocumented pass-through *rest/**extra are never flagged
 
 
 def test_keyword_sections_may_describe_what_kwargs_accepts():
@@ -490,3 +490,21 @@ def test_names_beside_an_undocumented_args_and_misparsed_section_titles_are_not_
             """
             return matrix
     ''')
+
+
+def test_metaclass_first_arguments_and_returns_of_nothing_are_not_flagged():
+    assert kinds('''
+        class Meta(type):
+            def __new__(mcs, name, bases, namespace):
+                """Create.
+
+                Args:
+                    name: The name.
+                    bases: The bases.
+                    namespace: The body.
+
+                Returns:
+                    Nothing; registers the class.
+                """
+                print(name)
+    ''') == []

@@ -20,7 +20,6 @@ from docstring_parser import DocstringStyle
 
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import fallback_summary
-from hoverdoc.core.staleness import StaleKind, check_definition
 from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 
 from .facts import Entry, Facts, clean_type, facts_for
@@ -461,8 +460,6 @@ def compose_docstring(
         parsed, existing_style = parse_existing(definition.docstring)
         chosen = existing_style or style
         facts, extra = _merge(fresh, parsed)
-        if _returns_nothing(definition):
-            facts.returns = None  # a documented return value the code no longer has
         summary_text = (parsed.short_description or "").strip() or summary
         description = (parsed.long_description or "").strip()
         if chosen == "pep257":
@@ -529,18 +526,10 @@ def apply_edit(source: str, edit: TextEdit) -> str:
     )
 
 
-def _returns_nothing(definition: Definition) -> bool:
-    """Whether the docstring documents a return value the function does not have (core.staleness)."""
-    return any(f.kind == StaleKind.RETURN_WITHOUT_VALUE for f in check_definition(definition))
-
-
 def needs_update(definition: Definition) -> bool:
-    """Whether a documented definition's docstring names other parameters than its signature, or
-    documents a return value the function no longer has."""
+    """Whether a documented definition's docstring names other parameters than its signature."""
     if definition.docstring is None or definition.kind == "class":
         return False
-    if _returns_nothing(definition):
-        return True
     documented = documented_params(definition.docstring)
     if documented is None:
         return False
