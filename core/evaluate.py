@@ -64,6 +64,16 @@ def workspace_contexts(records: list[dict], folder: str | Path) -> list[Context]
     finally:
         store.close()
     print(f"workspace {root}: {report.describe()}", file=sys.stderr)
+    known = {(e.path, e.qualname) for e in index.entries()}
+    found = sum((str(r.get("path", "")), str(r.get("name", ""))) in known for r in records)
+    if found < len(records) // 2:
+        # each pair must be left out by its path relative to the folder: paths relative to
+        # something else would let a pair be its own neighbour
+        print(
+            f"hoverdoc eval: only {found} of {len(records)} pairs were found in {root} by path and name; "
+            "are the pairs' paths relative to this folder?",
+            file=sys.stderr,
+        )
     return [find_context(index, r["code"], str(r.get("path", "")), str(r.get("name", ""))) for r in records]
 
 

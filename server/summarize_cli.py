@@ -63,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: no functions or classes found", file=sys.stderr)
         return 0
     summarizer = loaded.summarizer if loaded is not None else None
-    index, relative = _workspace(args)
+    wanted = args.docstring or (summarizer is not None and summarizer.uses_exemplars)
+    index, relative = _workspace(args) if wanted else (None, "")
     if summarizer is None:
         results = [("", None)] * len(definitions)
     else:
