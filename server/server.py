@@ -699,6 +699,12 @@ def _register_lifecycle(server: HoverdocServer) -> None:
         elif isinstance(params.settings, dict):
             ls.apply_settings(params.settings.get("hoverdoc", params.settings))
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def on_folders(ls: HoverdocServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        # pygls has updated ls.workspace.folders; indexes of kept folders are reused from the store
+        if ls.settings.workspace_enabled:
+            await ls.build_workspace_index()
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def on_watched(ls: HoverdocServer, params: types.DidChangeWatchedFilesParams) -> None:
         marker = f"{WORKSPACE_MODEL.as_posix()}/manifest.json"

@@ -132,3 +132,27 @@ async def test_the_workspace_can_be_switched_off(client: LanguageClient, tmp_pat
     await wait_for_state(client)
     text = await hover(client, open_document(client, root / "pkg" / "report.py"), 3, 6)
     assert "generated summary" in text and "same as" not in text
+
+
+async def test_a_folder_added_later_gets_its_own_index(client: LanguageClient, tmp_path: Path):
+    first = tmp_path / "first"
+    (first / "pkg").mkdir(parents=True)
+    (first / "pkg" / "empty.py").write_text("x = 1\n")
+    second = make_workspace(tmp_path / "second")
+    await start_session(client, first, {"workspace": {"exclude": ["excluded/"]}})
+    await wait_for_state(client)
+    await wait_for_index(client)
+    client.workspace_did_change_workspace_folders(
+        types.DidChangeWorkspaceFoldersParams(
+            event=types.WorkspaceFoldersChangeEvent(
+                added=[types.WorkspaceFolder(uri=second.as_uri(), name="second")], removed=[]
+            )
+        )
+    )
+    report = open_document(client, second / "pkg" / "report.py")
+    for _ in range(100):
+        text = await hover(client, report, 3, 6)
+        if "same as" in text:
+            break
+        await asyncio.sleep(0.1)
+    assert f"({(second / 'pkg' / 'tables.py').as_uri()}#L4)" in text
