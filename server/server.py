@@ -66,6 +66,7 @@ class HoverdocServer(LanguageServer):
         )
         self.cli_model = model
         self.settings = Settings()
+        self.folder_settings: dict[Path, Settings] = {}  # per workspace folder (multi-root)
         self.engine = engine or SummaryEngine()
         self.index = DefinitionIndex()
         self.workspace_indexes = WorkspaceIndexes()
@@ -108,7 +109,7 @@ class HoverdocServer(LanguageServer):
 
     def workspace_context(self, path: str | Path | None, definition: Definition):
         """The workspace neighbours of ``definition`` in the file at ``path`` (None when not indexed)."""
-        if not self.settings.workspace_enabled:
+        if not (self.settings.workspace_enabled and self.settings_for(path).workspace_enabled):
             return None
         return self.workspace_indexes.context(path, definition)
 
@@ -225,7 +226,9 @@ class HoverdocServer(LanguageServer):
             return
         source, version = document.source, document.version
         diagnostics: list[types.Diagnostic] = []
-        if self.settings.diagnostics_enabled and not (too_large(source) or is_large(source)):
+        if self.settings_for(document.path).diagnostics_enabled and not (
+            too_large(source) or is_large(source)
+        ):
             definitions = await asyncio.to_thread(self.index.definitions, uri, source)
             codec, lines = document.position_codec, split_lines(source)
 
@@ -287,7 +290,7 @@ class HoverdocServer(LanguageServer):
         try:
             result = await asyncio.wait_for(
                 self.workspace_configuration_async(
-                    types.ConfigurationParams(items=[types.ConfigurationItem(section="hoverdoc")])
+                    types.ConfigurationParams(items=self._configuration_items())
                 ),
                 timeout=5,
             )
@@ -296,6 +299,34 @@ class HoverdocServer(LanguageServer):
             return
         if result:
             self.apply_settings(result[0])
+            self._apply_folder_settings(list(result[1:]))
+
+    def _configuration_items(self) -> list[types.ConfigurationItem]:
+        folders = [
+            types.ConfigurationItem(scope_uri=root.as_uri(), section="hoverdoc") for root in self.roots()
+        ]
+        return [types.ConfigurationItem(section="hoverdoc"), *folders]
+
+    def _apply_folder_settings(self, values: list[Any]) -> None:
+        """Each workspace folder's effective settings (what a document in it sees); the model,
+        threads and the index build stay per server."""
+        self.folder_settings = {}
+        for root, raw in zip(self.roots(), values):
+            settings, warnings = parse_settings(raw, self.settings)  # null: as the server's
+            self.folder_settings[root] = settings
+            for warning in warnings:
+                self.window_show_message(
+                    types.ShowMessageParams(types.MessageType.Warning, f"{root.name}: {warning}")
+                )
+
+    def settings_for(self, path: str | Path | None) -> Settings:
+        """The settings of the workspace folder holding ``path`` (the server's, outside any folder)."""
+        if path is None or not self.folder_settings:
+            return self.settings
+        resolved = Path(path).resolve()
+        holding = [root for root in self.folder_settings if root == resolved or root in resolved.parents]
+        root = max(holding, key=lambda r: len(r.parts), default=None)
+        return self.folder_settings[root] if root is not None else self.settings
 
     def model_choice(self) -> str | None:
         """The explicitly chosen model: the setting, else the command line's ``--model``."""
@@ -379,7 +410,7 @@ class HoverdocServer(LanguageServer):
 
     async def hover_at(self, uri: str, position: types.Position) -> types.Hover | None:
         """The hover for a position: a definition's name, or a reference jedi resolves in the workspace."""
-        if not self.settings.hover_enabled:
+        if not self.settings_for(to_fs_path(uri)).hover_enabled:
             return None
         document = self.document(uri)
         if document is None or too_large(document.source):
@@ -399,7 +430,7 @@ class HoverdocServer(LanguageServer):
             definition, path = await self._resolve(document, line, col)
         if definition is None:
             return None
-        if definition.docstring is not None and not self.settings.hover_documented:
+        if definition.docstring is not None and not self.settings_for(document.path).hover_documented:
             return None  # other servers already show the docstring
         summary = await self.engine.summarize(definition, self.workspace_context(path, definition))
         name = definition.name_span
@@ -444,11 +475,16 @@ class HoverdocServer(LanguageServer):
         summary = await self.engine.summarize(definition, self.workspace_context(document.path, definition))
         described = (
             self.workspace_indexes.parameter_descriptions(document.path, definition)
-            if self.settings.workspace_enabled
+            if self.settings.workspace_enabled and self.settings_for(document.path).workspace_enabled
             else {}
         )
         result = compose_docstring(
-            document.source, definition, summary.text, self.settings.docstring_style, definitions, described
+            document.source,
+            definition,
+            summary.text,
+            self.settings_for(document.path).docstring_style,
+            definitions,
+            described,
         )
         return (self.to_lsp_edit(document, result.edit) if result.edit else None), summary
 
@@ -596,7 +632,11 @@ class HoverdocServer(LanguageServer):
         for definition in targets:
             summary = summaries[definition.qualname]
             result = compose_docstring(
-                source, definition, summary.text, self.settings.docstring_style, definitions
+                source,
+                definition,
+                summary.text,
+                self.settings_for(document.path).docstring_style,
+                definitions,
             )
             if result.edit is not None:
                 edits.append(self.to_lsp_edit(document, result.edit))

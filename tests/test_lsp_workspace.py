@@ -7,7 +7,15 @@ import asyncio
 from pathlib import Path
 
 import pytest_lsp
-from lsp_support import SERVER_COMMAND, hover_text, make_client, open_document, start_session, wait_for_state
+from lsp_support import (
+    SERVER_COMMAND,
+    capabilities,
+    hover_text,
+    make_client,
+    open_document,
+    start_session,
+    wait_for_state,
+)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -156,3 +164,23 @@ async def test_a_folder_added_later_gets_its_own_index(client: LanguageClient, t
             break
         await asyncio.sleep(0.1)
     assert f"({(second / 'pkg' / 'tables.py').as_uri()}#L4)" in text
+
+
+async def test_each_workspace_folder_has_its_own_settings(client: LanguageClient, tmp_path: Path):
+    quiet, loud = make_workspace(tmp_path / "quiet"), make_workspace(tmp_path / "loud")
+    client.set_configuration({"hover": {"enabled": False}}, section="hoverdoc", scope_uri=quiet.as_uri())
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=quiet.as_uri(),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=quiet.as_uri(), name="quiet"),
+                types.WorkspaceFolder(uri=loud.as_uri(), name="loud"),
+            ],
+        )
+    )
+    await wait_for_state(client)
+    assert await hover(client, open_document(client, quiet / "pkg" / "report.py"), 8, 6) == ""
+    assert "shipping_label_text" in await hover(
+        client, open_document(client, loud / "pkg" / "report.py"), 8, 6
+    )
