@@ -83,6 +83,13 @@ def _choose(
     return candidate, "workspace", None
 
 
+def model_dir_for(
+    explicit: str | Path | None, workspace_root: str | Path | None, allow_workspace: bool = True
+) -> Path:
+    """The model directory that ``load_model`` would load for a workspace (without loading it)."""
+    return _choose(explicit, workspace_root, allow_workspace)[0]
+
+
 def load_model(
     explicit: str | Path | None = None,
     workspace_root: str | Path | None = None,

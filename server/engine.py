@@ -51,6 +51,7 @@ class _Job:
     key: str
     code: str
     exemplars: tuple[Exemplar, ...] = ()
+    summarizer: Summarizer | None = None  # a workspace folder's own model; None: the default one
     waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = field(default_factory=list)
 
 
@@ -87,10 +88,13 @@ class SummaryEngine:
 
     # --- requests ---------------------------------------------------------------------------------
 
-    async def summarize(self, definition: Definition, context: Context | None = None) -> Summary:
-        """The summary of one definition, with its workspace ``context`` when the model reads one;
-        cancellable while it waits."""
-        summarizer = self.summarizer
+    async def summarize(
+        self, definition: Definition, context: Context | None = None, model: LoadedModel | None = None
+    ) -> Summary:
+        """The summary of one definition, with its workspace ``context`` when the model reads one,
+        by ``model`` (a workspace folder's own) or the default model; cancellable while it waits."""
+        own = model.summarizer if model is not None else None
+        summarizer = own or self.summarizer
         if summarizer is None:
             return Summary(fallback_summary(definition), "fallback")
         context = context if (context is not None and summarizer.uses_exemplars) else Context()
@@ -103,19 +107,21 @@ class SummaryEngine:
         cached = self.cache.get(summarizer.digest, key)
         if cached is not None:
             return Summary(cached, "cache", summarizer.name, neighbour)
-        text_out = await self._queued(key, definition.code, exemplars)
+        text_out = await self._queued(key, definition.code, exemplars, own)
         if not text_out:
             return Summary(fallback_summary(definition), "fallback")
         return Summary(text_out, "model", summarizer.name, neighbour)
 
-    async def _queued(self, key: str, code: str, exemplars: tuple[Exemplar, ...]) -> str:
+    async def _queued(
+        self, key: str, code: str, exemplars: tuple[Exemplar, ...], summarizer: Summarizer | None = None
+    ) -> str:
         """Run one input through the worker (identical inputs share a run); "" when the model failed."""
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future = loop.create_future()
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                job = _Job(key, code, exemplars)
+                job = _Job(key, code, exemplars, summarizer)
                 self._jobs[key] = job
                 self._queue.append(job)
                 self._wake.notify()
@@ -152,32 +158,37 @@ class SummaryEngine:
                 if self._closed:
                     return
                 batch = self._take_batch()
-                summarizer = self.summarizer
-            if not batch:
-                continue
-            results: list[str]
-            if summarizer is None:
+                default = self.summarizer
+            groups: dict[int, tuple[Summarizer | None, list[_Job]]] = {}
+            for job in batch:  # one run per model: a folder's own, or the default
+                chosen = job.summarizer or default
+                groups.setdefault(id(chosen), (chosen, []))[1].append(job)
+            for summarizer, jobs in groups.values():
+                self._run(summarizer, jobs)
+
+    def _run(self, summarizer: Summarizer | None, batch: list[_Job]) -> None:
+        """Summarize one group of jobs with one model and answer their waiters."""
+        results = [""] * len(batch)
+        if summarizer is not None:
+            try:
+                results = summarizer.summarize(
+                    [job.code for job in batch],
+                    batch_size=MAX_BATCH,
+                    exemplars=[job.exemplars for job in batch],
+                )
+                self.runs += 1
+            except Exception:  # noqa: BLE001 - a model failure must not kill the worker
+                logger.exception("inference failed; answering with the fallback")
                 results = [""] * len(batch)
-            else:
-                try:
-                    results = summarizer.summarize(
-                        [job.code for job in batch],
-                        batch_size=MAX_BATCH,
-                        exemplars=[job.exemplars for job in batch],
-                    )
-                    self.runs += 1
-                except Exception:  # noqa: BLE001 - a model failure must not kill the worker
-                    logger.exception("inference failed; answering with the fallback")
-                    results = [""] * len(batch)
-                for job, text in zip(batch, results):
-                    if text:
-                        self.cache.put(summarizer.digest, job.key, text)
-            with self._lock:
-                for job, text in zip(batch, results):
-                    self._jobs.pop(job.key, None)
-                    for loop, waiter in job.waiters:
-                        loop.call_soon_threadsafe(_resolve, waiter, text)
-                    job.waiters = []
+            for job, text in zip(batch, results):
+                if text:
+                    self.cache.put(summarizer.digest, job.key, text)
+        with self._lock:
+            for job, text in zip(batch, results):
+                self._jobs.pop(job.key, None)
+                for loop, waiter in job.waiters:
+                    loop.call_soon_threadsafe(_resolve, waiter, text)
+                job.waiters = []
 
     def close(self) -> None:
         """Stop the worker and close the cache."""

@@ -17,7 +17,7 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from hoverdoc.core.extract import Definition, definition_named_at, innermost
-from hoverdoc.core.model_loading import LoadedModel, load_model, workspace_models_allowed
+from hoverdoc.core.model_loading import LoadedModel, load_model, model_dir_for, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL
 from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
@@ -67,6 +67,7 @@ class HoverdocServer(LanguageServer):
         self.cli_model = model
         self.settings = Settings()
         self.folder_settings: dict[Path, Settings] = {}  # per workspace folder (multi-root)
+        self.folder_models: dict[Path, LoadedModel] = {}  # folders whose model is not the default one
         self.engine = engine or SummaryEngine()
         self.index = DefinitionIndex()
         self.workspace_indexes = WorkspaceIndexes()
@@ -357,6 +358,9 @@ class HoverdocServer(LanguageServer):
         if generation != self._load_generation:
             return  # a newer load superseded this one
         self.engine.set_model(loaded if loaded.summarizer is not None else None)
+        self.folder_models = await asyncio.to_thread(self._load_folder_models, loaded)
+        for model in {id(m): m for m in self.folder_models.values()}.values():
+            self._announce(model)
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
         if loaded.summarizer is None and self._warned != loaded.error:
@@ -369,6 +373,33 @@ class HoverdocServer(LanguageServer):
             )
         self._announce(loaded)
         self.notify_status(loaded)
+
+    def _load_folder_models(self, default: LoadedModel) -> dict[Path, LoadedModel]:
+        """The other workspace folders' own models (a retrained ``.hoverdoc/model``), each loaded once;
+        folders that would load the default model's directory share it."""
+        allow = workspace_models_allowed(self._initialization_options)
+        loaded: dict[Path, LoadedModel] = {}
+        by_directory: dict[Path, LoadedModel] = {default.directory.resolve(): default}
+        for root in self.roots()[1:]:
+            directory = model_dir_for(self.model_choice(), root, allow).resolve()
+            if directory not in by_directory:
+                by_directory[directory] = load_model_safely(
+                    self.model_choice(), str(root), self.settings, allow
+                )
+                self._announce(by_directory[directory])
+            model = by_directory[directory]
+            if model is not default and model.summarizer is not None:
+                loaded[root] = model
+        return loaded
+
+    def model_for(self, path: str | Path | None) -> LoadedModel | None:
+        """The model of the workspace folder holding ``path`` when it has its own (else None: the default)."""
+        if path is None or not self.folder_models:
+            return None
+        resolved = Path(path).resolve()
+        holding = [root for root in self.folder_models if root == resolved or root in resolved.parents]
+        root = max(holding, key=lambda r: len(r.parts), default=None)
+        return self.folder_models[root] if root is not None else None
 
     def _announce(self, loaded: LoadedModel) -> None:
         """Log which model is in use, and tell the user once when it is the workspace's own or when a
@@ -432,7 +463,9 @@ class HoverdocServer(LanguageServer):
             return None
         if definition.docstring is not None and not self.settings_for(document.path).hover_documented:
             return None  # other servers already show the docstring
-        summary = await self.engine.summarize(definition, self.workspace_context(path, definition))
+        summary = await self.engine.summarize(
+            definition, self.workspace_context(path, definition), self.model_for(path)
+        )
         name = definition.name_span
         hover_range = None
         if definition_named_at(definitions, line, col) is definition:
@@ -472,7 +505,9 @@ class HoverdocServer(LanguageServer):
         self, document: TextDocument, definition: Definition, definitions: list[Definition]
     ) -> tuple[types.TextEdit | None, Summary]:
         """The LSP edit that inserts or updates ``definition``'s docstring."""
-        summary = await self.engine.summarize(definition, self.workspace_context(document.path, definition))
+        summary = await self.engine.summarize(
+            definition, self.workspace_context(document.path, definition), self.model_for(document.path)
+        )
         described = (
             self.workspace_indexes.parameter_descriptions(document.path, definition)
             if self.settings.workspace_enabled and self.settings_for(document.path).workspace_enabled
@@ -608,7 +643,11 @@ class HoverdocServer(LanguageServer):
         )
         # submit everything at once so the worker batches it; report as summaries arrive
         tasks = {
-            asyncio.ensure_future(self.engine.summarize(d, self.workspace_context(document.path, d))): d
+            asyncio.ensure_future(
+                self.engine.summarize(
+                    d, self.workspace_context(document.path, d), self.model_for(document.path)
+                )
+            ): d
             for d in targets
         }
         summaries: dict[str, Summary] = {}

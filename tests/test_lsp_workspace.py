@@ -184,3 +184,31 @@ async def test_each_workspace_folder_has_its_own_settings(client: LanguageClient
     assert "shipping_label_text" in await hover(
         client, open_document(client, loud / "pkg" / "report.py"), 8, 6
     )
+
+
+async def test_a_folder_with_its_own_retrained_model_is_served_by_it(
+    client: LanguageClient, tmp_path: Path, tiny_model_dir: Path
+):
+    import shutil
+
+    plain, retrained = make_workspace(tmp_path / "plain"), make_workspace(tmp_path / "retrained")
+    shutil.copytree(tiny_model_dir, retrained / ".hoverdoc" / "model")
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=plain.as_uri(),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=plain.as_uri(), name="plain"),
+                types.WorkspaceFolder(uri=retrained.as_uri(), name="retrained"),
+            ],
+        )
+    )
+    assert (await wait_for_state(client))["model"] == "hoverdoc-minilm-bart-22m"
+    for _ in range(100):  # the folder's own model loads after the default one
+        own = await hover(client, open_document(client, retrained / "pkg" / "report.py"), 8, 6)
+        if "tiny-model" in own:
+            break
+        await asyncio.sleep(0.1)
+    assert "generated summary · tiny-model" in own
+    default = await hover(client, open_document(client, plain / "pkg" / "report.py"), 8, 6)
+    assert "hoverdoc-minilm-bart-22m" in default
