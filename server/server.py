@@ -358,7 +358,11 @@ class HoverdocServer(LanguageServer):
         if generation != self._load_generation:
             return  # a newer load superseded this one
         self.engine.set_model(loaded if loaded.summarizer is not None else None)
-        self.folder_models = await asyncio.to_thread(self._load_folder_models, loaded)
+        try:
+            self.folder_models = await asyncio.to_thread(self._load_folder_models, loaded)
+        except Exception:  # noqa: BLE001 - other folders' models are extras: the default still serves
+            logger.warning("loading the workspace folders' own models failed", exc_info=True)
+            self.folder_models = {}
         for model in {id(m): m for m in self.folder_models.values()}.values():
             self._announce(model)
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
