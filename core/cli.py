@@ -36,6 +36,7 @@ HANDLERS = {
     "eval": "hoverdoc.core.evaluate:run",
     "summarize": "hoverdoc.server.summarize_cli:run",
     "check": "hoverdoc.core.check_cli:run",
+    "eval-params": "hoverdoc.server.param_eval:run",
     "serve": "hoverdoc.server.__main__:run",
     "retrain": "hoverdoc.training.retrain:run",
 }
@@ -167,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--baseline", choices=["name"], help="score the name-as-sentence baseline instead")
     evaluate.add_argument(
+        "--task",
+        choices=["summary", "params"],
+        default="summary",
+        help="what to score: summaries, or parameter descriptions (records with code, param, description)",
+    )
+    evaluate.add_argument(
         "--workspace",
         type=_existing_folder,
         help="summarize each pair with this folder indexed, the pair's own definition (its path and name) left out",
@@ -226,7 +233,10 @@ def _has_files(folder: Path) -> bool:
 
 
 def _run_handler(args: argparse.Namespace) -> int:
-    module_name, function_name = HANDLERS[args.command].split(":")
+    command = (
+        "eval-params" if args.command == "eval" and getattr(args, "task", "") == "params" else args.command
+    )
+    module_name, function_name = HANDLERS[command].split(":")
     out = Path(args.out).expanduser() if args.command == "train" and getattr(args, "out", None) else None
     created = out is not None and not out.exists()
     succeeded = False

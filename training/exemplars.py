@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from hoverdoc.core.model_input import MAX_EXEMPLARS, Exemplar
 from hoverdoc.core.workspace_index import Context, Entry, Hit, WorkspaceIndex, code_terms, find_context
+from hoverdoc.core.workspace_scan import parameter_descriptions
 
 
 def entry_from_record(record: dict) -> Entry:
@@ -20,6 +21,7 @@ def entry_from_record(record: dict) -> Entry:
         qualname=str(record.get("name", "")),
         line=int(record.get("lineno", 1) or 1) - 1,
         summary=record["summary"],
+        params=parameter_descriptions(record.get("docstring") or ""),
         terms=code_terms(record["code"]),
     )
 

@@ -314,3 +314,30 @@ def _tick(iterable, progress):
         if progress is not None:
             progress.update(1)
         yield item
+
+
+def param_records(records: Iterable[dict]) -> list[dict]:
+    """Parameter-description records (``task: "param"``) from mined pairs that kept their docstring:
+    one per documented parameter of the signature, with ``code``, ``name``, ``path``, ``repo``,
+    ``param`` and ``description`` (Google, NumPy, reST and Epytext docstrings, via docstring_parser)."""
+    from hoverdoc.core.workspace_scan import parameter_descriptions
+
+    found = []
+    for record in records:
+        described = dict(parameter_descriptions(record.get("docstring") or ""))
+        for definition in extract(record["code"])[:1]:
+            for param in definition.params:
+                if param.name in ("self", "cls") or not described.get(param.name):
+                    continue
+                found.append(
+                    {
+                        "task": "param",
+                        "code": record["code"],
+                        "name": record.get("name", definition.qualname),
+                        "path": record.get("path", ""),
+                        "repo": record.get("repo", ""),
+                        "param": param.name,
+                        "description": described[param.name],
+                    }
+                )
+    return found
