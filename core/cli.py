@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style pattern"
     )
     mine.add_argument("--workers", type=_int_at_least(1), default=min(4, os.cpu_count() or 1))
+    mine.add_argument(
+        "--params-out",
+        type=_pairs_out,
+        help="also write parameter-description records (task param) of the mined functions here",
+    )
 
     train = sub.add_parser("train", help="fine-tune a seq2seq model on a pairs file (LoRA or full)")
     train.add_argument("--data", help="training pairs (JSONL)")

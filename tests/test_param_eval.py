@@ -83,3 +83,34 @@ def test_eval_params_reuses_the_workspace_and_leaves_the_function_itself_out(tmp
         text=True,
     )
     assert own.returncode == 0 and json.loads((tmp_path / "c.json").read_text())["from_workspace"] == 0
+
+
+def test_mine_writes_parameter_records_beside_the_pairs(tmp_path):
+    source = tmp_path / "pkg"
+    source.mkdir()
+    (source / "io.py").write_text(
+        READ.replace("    return open(path)\n", "    rows = open(path)\n    return rows\n")
+    )
+    out, params = tmp_path / "pairs.jsonl", tmp_path / "params.jsonl"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "hoverdoc.core.cli",
+            "mine",
+            str(source),
+            "--out",
+            str(out),
+            "--params-out",
+            str(params),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    written = [json.loads(line) for line in params.read_text().splitlines()]
+    assert [(r["param"], r["description"]) for r in written] == [
+        ("path", "The JSON file the invoices are read from."),
+        ("currency", "ISO code the totals are filtered by."),
+    ]

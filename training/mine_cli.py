@@ -9,7 +9,7 @@ import time
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.pairs import write_pairs
 
-from .mine import MineOptions, mine
+from .mine import MineOptions, mine, param_records
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     write_pairs(args.out, train)
     if args.dev_out:
         write_pairs(args.dev_out, dev)
+    if getattr(args, "params_out", None):
+        written = write_pairs(args.params_out, param_records([*train, *dev]))
+        print(f"wrote {written} parameter descriptions to {args.params_out}", file=sys.stderr)
     for line in report.lines():
         print(line, file=sys.stderr)
     print(
