@@ -15,13 +15,7 @@ from hoverdoc.core.evaluate import baseline_predictions
 from hoverdoc.core.metrics import score_all
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.pairs import read_pairs
-from hoverdoc.core.workspace_index import Context
-from hoverdoc.training.exemplars import as_exemplars, project_contexts
-
-
-def neighbours(records: list[dict]) -> list[Context]:
-    """Each record's workspace context from its own project, itself left out."""
-    return project_contexts(records)
+from hoverdoc.training.exemplars import project_contexts
 
 
 def main() -> None:
@@ -34,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     records = read_pairs(args.data)[: args.limit or None]
     references = [r["summary"] for r in records]
-    contexts = neighbours(records)
+    contexts = project_contexts(records)
     summarizer = load_model(args.model, workspace_root=None).summarizer
     rows = {
         "name as sentence": baseline_predictions(records),
@@ -42,7 +36,7 @@ def main() -> None:
         "model, function alone": summarizer.summarize([r["code"] for r in records]),
     }
     if summarizer.uses_exemplars:
-        shown = [as_exemplars(c.hits) for c in contexts]
+        shown = [c.exemplars() for c in contexts]
         generated = summarizer.summarize([r["code"] for r in records], exemplars=shown)
         rows["model reading the workspace"] = generated
         threshold = summarizer.manifest.copy_similarity

@@ -304,10 +304,7 @@ class Summarizer:
         threshold = self.manifest.copy_similarity if self.uses_exemplars else None
         quoted = [context.quoted(threshold) for context in contexts]
         todo = [i for i, hit in enumerate(quoted) if hit is None]
-        exemplars = [
-            [Exemplar(h.entry.qualname, h.entry.summary, h.similarity) for h in contexts[i].hits]
-            for i in todo
-        ]
+        exemplars = [contexts[i].exemplars() for i in todo]
         generated = self.summarize([codes[i] for i in todo], batch_size, exemplars=exemplars)
         results: list[tuple[str, Hit | None]] = [
             (hit.entry.summary, hit) if hit else ("", None) for hit in quoted

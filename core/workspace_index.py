@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .fallback import split_name
+from .model_input import Exemplar
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Words that every Python function has: they say nothing about what one does.
@@ -220,6 +221,10 @@ class Context:
         if copy_similarity is None or not self.hits:
             return None
         return self.hits[0] if self.hits[0].similarity >= copy_similarity else None
+
+    def exemplars(self) -> tuple[Exemplar, ...]:
+        """The neighbours as a v2 model reads them (best first)."""
+        return tuple(Exemplar(h.entry.qualname, h.entry.summary, h.similarity) for h in self.hits)
 
     def explaining(self) -> Hit | None:
         """The neighbour to name as the reason for a generated summary, if any is close enough."""

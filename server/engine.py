@@ -101,7 +101,7 @@ class SummaryEngine:
         quoted = context.quoted(summarizer.manifest.copy_similarity)
         if quoted is not None:
             return Summary(quoted.entry.summary, "workspace", summarizer.name, quoted)
-        exemplars = tuple(Exemplar(h.entry.qualname, h.entry.summary, h.similarity) for h in context.hits)
+        exemplars = context.exemplars()
         key = self._key(summarizer, summarizer.format(definition.code, exemplars))
         neighbour = context.explaining()
         cached = self.cache.get(summarizer.digest, key)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from hoverdoc.core.model_input import MAX_EXEMPLARS, Exemplar
-from hoverdoc.core.workspace_index import Context, Entry, Hit, WorkspaceIndex, code_terms, find_context
+from hoverdoc.core.model_input import MAX_EXEMPLARS
+from hoverdoc.core.workspace_index import Context, Entry, WorkspaceIndex, code_terms, find_context
 from hoverdoc.core.workspace_scan import parameter_descriptions
 
 
@@ -24,11 +24,6 @@ def entry_from_record(record: dict) -> Entry:
         params=parameter_descriptions(record.get("docstring") or ""),
         terms=code_terms(record["code"]),
     )
-
-
-def as_exemplars(hits: Iterable[Hit]) -> list[Exemplar]:
-    """Search hits as model-input exemplars."""
-    return [Exemplar(hit.entry.qualname, hit.entry.summary, hit.similarity) for hit in hits]
 
 
 def project_indexes(records: Iterable[dict]) -> dict[str, WorkspaceIndex]:
@@ -53,4 +48,4 @@ def project_contexts(records: list[dict], k: int = MAX_EXEMPLARS) -> list[Contex
 def attach_exemplars(records: list[dict], k: int = MAX_EXEMPLARS) -> None:
     """Set each record's ``exemplars`` (a list of ``Exemplar``) from its own project, itself left out."""
     for record, context in zip(records, project_contexts(records, k)):
-        record["exemplars"] = as_exemplars(context.hits)
+        record["exemplars"] = list(context.exemplars())

@@ -91,13 +91,13 @@ def choose_copy_similarity(model_dir: Path, dev: Path) -> tuple[float | None, di
     dev project its own workspace. Written into the manifest."""
     from hoverdoc.core.metrics import bleu4
     from hoverdoc.core.runtime import Summarizer
-    from hoverdoc.training.exemplars import as_exemplars, project_contexts
+    from hoverdoc.training.exemplars import project_contexts
 
     records = read_pairs(dev)
     contexts = project_contexts(records)
     summarizer = Summarizer(model_dir)
     generated = summarizer.summarize(
-        [r["code"] for r in records], exemplars=[as_exemplars(c.hits) for c in contexts]
+        [r["code"] for r in records], exemplars=[c.exemplars() for c in contexts]
     )
     references = [r["summary"] for r in records]
     scores = {"never": bleu4(generated, references)}
