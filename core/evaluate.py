@@ -16,8 +16,7 @@ from hoverdoc.core.fallback import name_as_sentence
 from hoverdoc.core.metrics import score_all
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import Context, find_context
-from hoverdoc.core.workspace_scan import build_index
-from hoverdoc.core.workspace_store import WorkspaceStore
+from hoverdoc.core.workspace_scan import index_folder
 
 from .model_loading import load_model
 from .runtime import Summarizer
@@ -58,11 +57,7 @@ def workspace_contexts(records: list[dict], folder: str | Path) -> list[Context]
     """Each record's neighbours with ``folder`` indexed, leaving out every definition that matches the
     record's ``path`` (relative to the folder, "/"-separated) and qualified ``name``."""
     root = Path(folder).resolve()
-    store = WorkspaceStore(root)
-    try:
-        index, report = build_index(root, store=store)
-    finally:
-        store.close()
+    index, report = index_folder(root)
     print(f"workspace {root}: {report.describe()}", file=sys.stderr)
     known = {(e.path, e.qualname) for e in index.entries()}
     found = sum((str(r.get("path", "")), str(r.get("name", ""))) in known for r in records)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 BUNDLED_MODEL_NAME = "hoverdoc-minilm-bart-22m"
@@ -73,3 +74,12 @@ def cache_dir() -> Path:
         folder = Path(user_cache_dir("hoverdoc"))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
+
+
+def innermost_folder(folders: Iterable[Path], path: str | Path | None) -> Path | None:
+    """Of resolved ``folders`` (a multi-root workspace's), the innermost one holding ``path``."""
+    if path is None:
+        return None
+    resolved = Path(path).resolve()
+    holding = [f for f in folders if f == resolved or f in resolved.parents]
+    return max(holding, key=lambda f: len(f.parts), default=None)

@@ -203,6 +203,18 @@ def build_index(
     return index, report
 
 
+def index_folder(root: str | Path, exclude: Iterable[str] = ()) -> tuple[WorkspaceIndex, ScanReport]:
+    """``build_index`` of a folder with its persisted store (opened and closed here): what a one-off
+    command (``summarize``, ``eval --workspace``) uses; the server keeps its store open instead."""
+    from .workspace_store import WorkspaceStore
+
+    store = WorkspaceStore(root)
+    try:
+        return build_index(root, exclude, store=store)
+    finally:
+        store.close()
+
+
 def _file_entries(path: Path, relative: str, known: dict, store, report: ScanReport) -> list[Entry]:
     try:
         stat = path.stat()
@@ -246,6 +258,7 @@ def index_file(
         return 0
     relative = path.relative_to(root).as_posix()
     readable = path.exists() and FileFilter(root, exclude).reason(path) is None
+    unsaved = source is not None  # an open document's text: indexed, never stored
     if source is None and readable:
         source = read_workspace_source(path)
     if source is not None and (not readable or len(source) > MAX_FILE_BYTES):
@@ -254,15 +267,9 @@ def index_file(
     with lock if lock is not None else nullcontext():
         index.replace_file(relative, entries)
         index.refresh()  # here, off the event loop, rather than in the next hover
-    if store is not None and (source is None or not readable or source is not None):
-        _store_file(
-            store, path, relative, entries, unsaved=source is not None and not _from_disk(path, source)
-        )
+    if store is not None:
+        _store_file(store, path, relative, entries, unsaved)
     return len(entries)
-
-
-def _from_disk(path: Path, source: str) -> bool:
-    return read_workspace_source(path) == source if path.exists() else False
 
 
 def _store_file(store, path: Path, relative: str, entries: list[Entry], unsaved: bool) -> None:

@@ -18,7 +18,7 @@ from hoverdoc.core.extract import extract
 from hoverdoc.core.metrics import score_all
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import WorkspaceIndex, describe_parameters
-from hoverdoc.core.workspace_scan import build_index
+from hoverdoc.core.workspace_scan import index_folder
 
 from .docstrings.facts import facts_for
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     records = read_pairs(args.data, REQUIRED)[: args.limit or None]
     index = None
     if args.workspace:
-        index, report = build_index(Path(args.workspace))
+        index, report = index_folder(Path(args.workspace).resolve())
         print(f"workspace {args.workspace}: {report.describe()}", file=sys.stderr)
     predictions, reused = predict(records, index)
     scores = score_all(predictions, [r["description"] for r in records])

@@ -18,7 +18,7 @@ from pygls.workspace.position_codec import ServerTextPosition
 
 from hoverdoc.core.extract import Definition, definition_named_at, innermost
 from hoverdoc.core.model_loading import LoadedModel, load_model, model_dir_for, workspace_models_allowed
-from hoverdoc.core.paths import WORKSPACE_MODEL
+from hoverdoc.core.paths import WORKSPACE_MODEL, innermost_folder
 from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
 
@@ -322,11 +322,7 @@ class HoverdocServer(LanguageServer):
 
     def settings_for(self, path: str | Path | None) -> Settings:
         """The settings of the workspace folder holding ``path`` (the server's, outside any folder)."""
-        if path is None or not self.folder_settings:
-            return self.settings
-        resolved = Path(path).resolve()
-        holding = [root for root in self.folder_settings if root == resolved or root in resolved.parents]
-        root = max(holding, key=lambda r: len(r.parts), default=None)
+        root = innermost_folder(self.folder_settings, path)
         return self.folder_settings[root] if root is not None else self.settings
 
     def model_choice(self) -> str | None:
@@ -398,11 +394,7 @@ class HoverdocServer(LanguageServer):
 
     def model_for(self, path: str | Path | None) -> LoadedModel | None:
         """The model of the workspace folder holding ``path`` when it has its own (else None: the default)."""
-        if path is None or not self.folder_models:
-            return None
-        resolved = Path(path).resolve()
-        holding = [root for root in self.folder_models if root == resolved or root in resolved.parents]
-        root = max(holding, key=lambda r: len(r.parts), default=None)
+        root = innermost_folder(self.folder_models, path)
         return self.folder_models[root] if root is not None else None
 
     def _announce(self, loaded: LoadedModel) -> None:
@@ -819,7 +811,7 @@ def _register_documents(server: HoverdocServer) -> None:
     def on_save(ls: HoverdocServer, params: types.DidSaveTextDocumentParams) -> None:
         document = ls.document(params.text_document.uri)
         if document is not None and ls.settings.workspace_enabled:
-            asyncio.ensure_future(ls.workspace_indexes.update_file(document.path, document.source))
+            asyncio.ensure_future(ls.workspace_indexes.update_file(document.path))  # as saved
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def on_close(ls: HoverdocServer, params: types.DidCloseTextDocumentParams) -> None:

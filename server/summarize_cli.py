@@ -12,8 +12,7 @@ from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
 from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
-from hoverdoc.core.workspace_scan import build_index, workspace_root_of
-from hoverdoc.core.workspace_store import WorkspaceStore
+from hoverdoc.core.workspace_scan import index_folder, workspace_root_of
 
 
 def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:
@@ -31,11 +30,7 @@ def _workspace(args: argparse.Namespace) -> tuple[WorkspaceIndex | None, str]:
     if getattr(args, "no_workspace", False):
         return None, ""
     root = workspace_root_of(args.file)
-    store = WorkspaceStore(root)
-    try:
-        index, report = build_index(root, store=store)
-    finally:
-        store.close()
+    index, report = index_folder(root)
     if report.capped:
         print(f"hoverdoc: workspace index {report.describe()}", file=sys.stderr)
     return index, Path(args.file).resolve().relative_to(root).as_posix()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from hoverdoc.core.extract import Definition
+from hoverdoc.core.paths import innermost_folder
 from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, ScanReport, build_index, index_file
 from hoverdoc.core.workspace_store import WorkspaceStore
@@ -58,9 +59,8 @@ class WorkspaceIndexes:
 
     def folder_of(self, path: str | Path) -> FolderIndex | None:
         """The innermost workspace folder holding ``path``."""
-        path = Path(path).resolve()
-        holding = [f for f in self.folders.values() if f.root == path or f.root in path.parents]
-        return max(holding, key=lambda f: len(f.root.parts), default=None)
+        root = innermost_folder(self.folders, path)
+        return self.folders[root] if root is not None else None
 
     def context(self, path: str | Path | None, definition: Definition) -> Context | None:
         """The neighbours of ``definition`` (in the file at ``path``) from its folder's index."""
