@@ -37,6 +37,9 @@ def test_pack_holds_weights_and_segments_checked_against_the_formatter(pack_work
     data = np.load(pack / "data.npz")
     # every pair of a 3-project corpus has neighbours in its own project
     assert data["train_exemplar_counts"].min() == 3
+    # targets are encoded as hoverdoc train encodes them: each ends in the end-of-sequence token
+    ends = data["train_label_tokens"][data["train_label_offsets"][1:] - 1]
+    assert (ends == meta["ids"]["sep"]).all()
 
 
 def test_gpu_train_on_cpu_writes_best_weights_in_small_shards(pack_work, tmp_path):

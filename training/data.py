@@ -67,6 +67,19 @@ def model_inputs(records: list[PairRecord], settings) -> list[str]:
     ]
 
 
+def encode_labels(tokenizer, summaries: list[str], max_target: int, decoder_start: int) -> list[list[int]]:
+    """Target ids for summaries with a ``tokenizers.Tokenizer``: at most ``max_target`` tokens ending
+    in the end-of-sequence token, without a leading decoder-start token (the decoder starts from it)."""
+    encoder = configure_truncation(tokenizer, max_target + 1)
+    labels = []
+    for encoding in encoder.encode_batch(summaries):
+        ids = list(encoding.ids)
+        if ids and ids[0] == decoder_start:  # BERT-style [CLS]
+            ids = ids[1:]
+        labels.append(ids[:max_target])
+    return labels
+
+
 class PairsDataset:
     """(code, summary) pairs encoded for a seq2seq model; a torch map-style dataset."""
 
@@ -76,15 +89,10 @@ class PairsDataset:
         self.summaries = [r["summary"] for r in records]
         self.sources = model_inputs(records, settings)
         source_encoder = configure_truncation(tokenizer.backend_tokenizer, settings.max_source_tokens)
-        target_encoder = configure_truncation(tokenizer.backend_tokenizer, settings.max_target_tokens + 1)
         self.input_ids = [e.ids for e in source_encoder.encode_batch(self.sources)]
-        labels = []
-        for encoding in target_encoder.encode_batch(self.summaries):
-            ids = list(encoding.ids)
-            if ids and ids[0] == decoder_start:  # BERT-style [CLS]: the decoder starts from it already
-                ids = ids[1:]
-            labels.append(ids[: settings.max_target_tokens])
-        self.labels = labels
+        self.labels = encode_labels(
+            tokenizer.backend_tokenizer, self.summaries, settings.max_target_tokens, decoder_start
+        )
 
     def __len__(self) -> int:
         return len(self.input_ids)

@@ -27,7 +27,8 @@ from hoverdoc.core.model_input import (
     format_input,
 )
 from hoverdoc.core.pairs import read_pairs
-from hoverdoc.core.tokenization import load_tokenizer
+from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
+from hoverdoc.training.data import encode_labels
 from hoverdoc.training.exemplars import attach_exemplars
 
 from .gpu_train import assemble_source
@@ -55,16 +56,6 @@ def _flat(sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return tokens, offsets
 
 
-def _labels(tokenizer, summaries: list[str], max_target: int, start_id: int) -> list[list[int]]:
-    labels = []
-    for encoding in tokenizer.encode_batch(summaries):
-        ids = list(encoding.ids)
-        if ids and ids[0] == start_id:
-            ids = ids[1:]
-        labels.append(ids[:max_target])
-    return labels
-
-
 def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max_target: int) -> dict:
     """Segments of one split as flat arrays, checked against the real formatter."""
     codes = _segments(tokenizer, [format_input(r["code"]) for r in records])
@@ -72,7 +63,7 @@ def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max
     exemplar_texts = [format_exemplar(e) for r in records for e in r["exemplars"]]
     exemplars = _segments(tokenizer, exemplar_texts)
     counts = np.array([len(r["exemplars"]) for r in records], dtype=np.int8)
-    labels = _labels(tokenizer, [r["summary"] for r in records], max_target, ids["cls"])
+    labels = encode_labels(tokenizer, [r["summary"] for r in records], max_target, ids["cls"])
     _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source)
     code_tokens, code_offsets = _flat(codes)
     exemplar_tokens, exemplar_offsets = _flat(exemplars)
@@ -89,7 +80,7 @@ def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max
 
 
 def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source) -> None:
-    truncating = load_tokenizer_copy(tokenizer, max_source)
+    truncating = configure_truncation(tokenizer, max_source)
     start = 0
     texts, assembled = [], []
     for record, code, count in zip(records, codes, counts):
@@ -103,13 +94,6 @@ def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_sourc
             raise SystemExit(
                 f"pack: assembled ids differ from the tokenizer's for input {number}: {texts[number]!r}"
             )
-
-
-def load_tokenizer_copy(tokenizer, max_length: int):
-    """The same tokenizer truncating to ``max_length`` (as every stage encodes)."""
-    from hoverdoc.core.tokenization import configure_truncation
-
-    return configure_truncation(tokenizer, max_length)
 
 
 def special_ids(tokenizer) -> dict:
