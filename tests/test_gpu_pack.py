@@ -37,9 +37,25 @@ def test_pack_holds_weights_and_segments_checked_against_the_formatter(pack_work
     data = np.load(pack / "data.npz")
     # every pair of a 3-project corpus has neighbours in its own project
     assert data["train_exemplar_counts"].min() == 3
-    # targets are encoded as hoverdoc train encodes them: each ends in the end-of-sequence token
+
+
+def test_pack_targets_end_like_hoverdoc_train_targets(pack_work, tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from hoverdoc.training.recipes.gpu_pack import stage_pack
+
+    work, weights = pack_work
+    short = tmp_path / "short"
+    short.mkdir()
+    for split in ("train", "dev"):
+        shutil.copy(work / f"{split}.jsonl", short / f"{split}.jsonl")
+    pack = stage_pack(short, weights, max_source=48, max_target=6)  # long summaries get cut
+    meta = json.loads((pack / "meta.json").read_text())
+    data = np.load(pack / "data.npz")
     ends = data["train_label_tokens"][data["train_label_offsets"][1:] - 1]
-    assert (ends == meta["ids"]["sep"]).all()
+    assert (ends == meta["ids"]["sep"]).all()  # each target still ends in the end-of-sequence token
 
 
 def test_gpu_train_on_cpu_writes_best_weights_in_small_shards(pack_work, tmp_path):
