@@ -137,7 +137,8 @@ def test_methods_ignore_self_and_cls_and_find_the_line_of_the_name():
 
 
 def test_star_parameters_match_with_or_without_their_stars():
-    assert kinds('''
+    assert (
+        kinds('''
         def call(*args, **kwargs):
             """Call.
 
@@ -159,7 +160,9 @@ def test_star_parameters_match_with_or_without_their_stars():
             Args:
                 path: Where.
             """
-    ''') == []  # undocumented pass-through *rest/**extra are never flagged
+    ''')
+        == []
+    )  # undocumented pass-through *rest/**extra are never flagged
 
 
 def test_keyword_sections_may_describe_what_kwargs_accepts():
@@ -493,7 +496,8 @@ def test_names_beside_an_undocumented_args_and_misparsed_section_titles_are_not_
 
 
 def test_metaclass_first_arguments_and_returns_of_nothing_are_not_flagged():
-    assert kinds('''
+    assert (
+        kinds('''
         class Meta(type):
             def __new__(mcs, name, bases, namespace):
                 """Create.
@@ -507,4 +511,6 @@ def test_metaclass_first_arguments_and_returns_of_nothing_are_not_flagged():
                     Nothing; registers the class.
                 """
                 print(name)
-    ''') == []
+    ''')
+        == []
+    )
