@@ -61,6 +61,17 @@ def make_workspace(root: Path) -> Path:
     return root
 
 
+async def start_folders(client: LanguageClient, folders: list[Path]) -> None:
+    """initialize + initialized with a multi-root workspace."""
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=folders[0].as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
+        )
+    )
+
+
 async def wait_for_index(client: LanguageClient, timeout: float = 30.0) -> str:
     async def poll():
         while True:
@@ -169,16 +180,7 @@ async def test_a_folder_added_later_gets_its_own_index(client: LanguageClient, t
 async def test_each_workspace_folder_has_its_own_settings(client: LanguageClient, tmp_path: Path):
     quiet, loud = make_workspace(tmp_path / "quiet"), make_workspace(tmp_path / "loud")
     client.set_configuration({"hover": {"enabled": False}}, section="hoverdoc", scope_uri=quiet.as_uri())
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities(),
-            root_uri=quiet.as_uri(),
-            workspace_folders=[
-                types.WorkspaceFolder(uri=quiet.as_uri(), name="quiet"),
-                types.WorkspaceFolder(uri=loud.as_uri(), name="loud"),
-            ],
-        )
-    )
+    await start_folders(client, [quiet, loud])
     await wait_for_state(client)
     assert await hover(client, open_document(client, quiet / "pkg" / "report.py"), 8, 6) == ""
     assert "shipping_label_text" in await hover(
@@ -193,16 +195,7 @@ async def test_a_folder_with_its_own_retrained_model_is_served_by_it(
 
     plain, retrained = make_workspace(tmp_path / "plain"), make_workspace(tmp_path / "retrained")
     shutil.copytree(tiny_model_dir, retrained / ".hoverdoc" / "model")
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities(),
-            root_uri=plain.as_uri(),
-            workspace_folders=[
-                types.WorkspaceFolder(uri=plain.as_uri(), name="plain"),
-                types.WorkspaceFolder(uri=retrained.as_uri(), name="retrained"),
-            ],
-        )
-    )
+    await start_folders(client, [plain, retrained])
     assert (await wait_for_state(client))["model"] == "hoverdoc-minilm-bart-22m"
     for _ in range(100):  # the folder's own model loads after the default one
         own = await hover(client, open_document(client, retrained / "pkg" / "report.py"), 8, 6)

@@ -6,19 +6,28 @@ import json
 from pathlib import Path
 
 
-def build_tiny_t5(directory: Path, corpus: list[str], vocab_size: int = 400, d_model: int = 32) -> Path:
-    """A T5 with random weights and a WordPiece tokenizer fit to ``corpus``, saved as safetensors."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+def _wordpiece(corpus: list[str], vocab_size: int, specials: list[str]):
+    """A lower-casing WordPiece tokenizer (BERT's normaliser and pre-tokenizer) fit to ``corpus``."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
-    directory.mkdir(parents=True, exist_ok=True)
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tokenizer.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=["[PAD]", "[EOS]", "[UNK]"])
-    tokenizer.train_from_iterator(corpus, trainer)
+    tokenizer.train_from_iterator(
+        corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    )
+    return tokenizer
+
+
+def build_tiny_t5(directory: Path, corpus: list[str], vocab_size: int = 400, d_model: int = 32) -> Path:
+    """A T5 with random weights and a WordPiece tokenizer fit to ``corpus``, saved as safetensors."""
+    import torch
+    from tokenizers import processors
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizer = _wordpiece(corpus, vocab_size, ["[PAD]", "[EOS]", "[UNK]"])
     eos = tokenizer.token_to_id("[EOS]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="$A [EOS]", special_tokens=[("[EOS]", eos)]
@@ -52,18 +61,12 @@ def build_tiny_bart(directory: Path, corpus: list[str], vocab_size: int = 400, d
     """A BART with random fp16 weights and a BERT-style tokenizer (``[CLS] ... [SEP]``), shaped like the
     bundled model (whose weights are stored in fp16), saved as safetensors."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import processors
     from transformers import BartConfig, BartForConditionalGeneration, PreTrainedTokenizerFast
 
     directory.mkdir(parents=True, exist_ok=True)
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.decoder = decoders.WordPiece()
-    tokenizer.train_from_iterator(
-        corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
-    )
+    tokenizer = _wordpiece(corpus, vocab_size, specials)
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
     )
