@@ -117,11 +117,6 @@ class WorkspaceIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    @property
-    def paths(self) -> set[str]:
-        """The files that have entries."""
-        return set(self._by_path)
-
     def entries(self) -> Iterable[Entry]:
         """Every entry, in insertion order."""
         return self._entries.values()

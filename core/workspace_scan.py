@@ -288,13 +288,3 @@ def workspace_root_of(path: str | Path) -> Path:
     path = Path(path).resolve()
     folder = path if path.is_dir() else path.parent
     return git_toplevel(folder) or folder
-
-
-__all__ = [
-    "ScanReport",
-    "build_index",
-    "entries_from_source",
-    "index_file",
-    "python_files",
-    "workspace_root_of",
-]
