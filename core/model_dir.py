@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import HoverdocError
-from .model_input import check_input_format
+from .model_input import KNOWN_TASKS, SUMMARY_TASK, check_input_format
 from .sources import atomic_write_text, is_regular_file, read_regular_file
 
 MANIFEST = "manifest.json"
@@ -64,7 +64,14 @@ class Manifest:
     # v2 models: a workspace neighbour at least this similar (0..1) is quoted instead of generating;
     # chosen on the dev split, where it beats both copying always and generating always
     copy_similarity: float | None = None
+    # what the model was trained to write: "summary" always, "param" when it also describes
+    # parameters and return values (see hoverdoc.core.model_input.format_param_input)
+    tasks: list[str] = field(default_factory=lambda: [SUMMARY_TASK])
     directory: Path | None = None
+
+    def knows(self, task: str) -> bool:
+        """Whether the model was trained on ``task``."""
+        return task in self.tasks
 
     @property
     def digest(self) -> str:
@@ -135,6 +142,10 @@ _MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
     "copy_similarity": (
         lambda v: v is None or (_is_number(v) and 0 <= v <= 1),
         "a number from 0 to 1 or null",
+    ),
+    "tasks": (
+        lambda v: isinstance(v, list) and SUMMARY_TASK in v and all(t in KNOWN_TASKS for t in v),
+        f"a list of tasks ({', '.join(KNOWN_TASKS)}) that includes {SUMMARY_TASK!r}",
     ),
 }
 _REQUIRED_FIELDS = ("name", "input_prefix", "max_source_tokens", "max_target_tokens", "generation", "files")

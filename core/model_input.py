@@ -8,12 +8,17 @@ directory records the version it was trained with, and the server refuses versio
   similarity bucket, its qualified name and its summary), the tokenizer's ``[SEP]``, then the code.
   With no neighbours the exemplar section is empty: ``[SEP] <code>``. Exemplars come first so that
   truncation to the model's source length cuts the code, never the evidence.
+
+A model can know a second task, parameter descriptions (the manifest's ``tasks``): its input is the
+same, after the prefix ``describe <parameter> :`` (``describe return :`` for the return value;
+``return`` is a keyword, so no parameter has that name), and its target is the description.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 INPUT_FORMAT_VERSION = 1
 EXEMPLAR_INPUT_FORMAT_VERSION = 2
@@ -26,6 +31,13 @@ MAX_EXEMPLARS = 3
 MAX_EXEMPLAR_WORDS = 24
 SEPARATOR = "[SEP]"
 EXEMPLAR_JOINER = " | "
+
+Task = Literal["summary", "param"]
+SUMMARY_TASK: Task = "summary"
+PARAM_TASK: Task = "param"
+KNOWN_TASKS: tuple[Task, ...] = (SUMMARY_TASK, PARAM_TASK)
+# The name a return (or yield) value's description is asked for under.
+RETURN_KEY = "return"
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,12 @@ def format_input(
     shown = [format_exemplar(e) for e in (exemplars or ())[:MAX_EXEMPLARS]]
     section = EXEMPLAR_JOINER.join(shown)
     return f"{prefix}{section} {SEPARATOR} {body}" if section else f"{prefix}{SEPARATOR} {body}"
+
+
+def format_param_input(code: str, param: str, prefix: str = "", version: int = 1) -> str:
+    """The model's input for describing ``param`` of ``code`` (``RETURN_KEY`` for its return value):
+    ``describe <param> :`` and then the input ``format_input`` makes without exemplars."""
+    return format_input(code, f"{prefix}describe {param} : ", version=version)
 
 
 def check_input_format(version: object) -> None:

@@ -21,7 +21,13 @@ from hoverdoc.core.model_dir import (
     ModelDirError,
     load_manifest,
 )
-from hoverdoc.core.model_input import EXEMPLAR_INPUT_FORMAT_VERSION, Exemplar, format_input
+from hoverdoc.core.model_input import (
+    EXEMPLAR_INPUT_FORMAT_VERSION,
+    PARAM_TASK,
+    Exemplar,
+    format_input,
+    format_param_input,
+)
 from hoverdoc.core.summary import polish
 from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
 from hoverdoc.core.workspace_index import Context, Hit
@@ -294,6 +300,29 @@ class Summarizer:
             for code, ids in zip(chunk, self.generate(texts, num_beams)):
                 results.append(polish(self.decode(ids), code))
         return results
+
+    @property
+    def describes_params(self) -> bool:
+        """Whether the model also learnt to describe parameters and return values."""
+        return self.manifest.knows(PARAM_TASK)
+
+    def describe(self, code: str, params: Sequence[str], batch_size: int = 16) -> dict[str, str]:
+        """The model's description of each of ``params`` of the definition ``code`` (``RETURN_KEY``
+        for its return value); empty when the model only knows summaries."""
+        if not self.describes_params or not params:
+            return {}
+        manifest = self.manifest
+        texts = [
+            format_param_input(code, p, manifest.input_prefix, manifest.input_format_version) for p in params
+        ]
+        found: dict[str, str] = {}
+        for start in range(0, len(texts), batch_size):
+            chunk = params[start : start + batch_size]
+            for param, ids in zip(chunk, self.generate(texts[start : start + batch_size])):
+                text = polish(self.decode(ids), code)
+                if text:
+                    found[param] = text
+        return found
 
     def summarize_in_context(
         self, codes: Sequence[str], contexts: Sequence[Context], batch_size: int = 16

@@ -76,6 +76,21 @@ def parameter_descriptions(docstring: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def return_description(docstring: str) -> str:
+    """The description of what a docstring says its function returns (or yields), "" when none."""
+    import docstring_parser
+
+    try:
+        parsed = docstring_parser.parse(docstring)
+    except (docstring_parser.ParseError, ValueError, AttributeError):
+        return ""
+    for returns in parsed.many_returns or ([parsed.returns] if parsed.returns else []):
+        description = " ".join((returns.description or "").split())
+        if description:
+            return description
+    return ""
+
+
 def entry_from_definition(relative: str, definition: Definition) -> Entry | None:
     """The index entry of a documented definition (None when its docstring has no summary)."""
     summary = summarize_docstring(definition.docstring)

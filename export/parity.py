@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from hoverdoc.core.extract import extract
 from hoverdoc.core.metrics import bleu4
 from hoverdoc.core.model_dir import Generation
-from hoverdoc.core.model_input import format_input
+from hoverdoc.core.model_input import PARAM_TASK, RETURN_KEY, format_input, format_param_input
 from hoverdoc.core.pairs import iter_pairs
 from hoverdoc.core.runtime import strip_generated
 
@@ -119,6 +120,17 @@ def bleu_change(
     return {"bleu_int8_vs_fp32": round(bleu4(new, base), 3)}
 
 
-def formatted(codes: list[str], prefix: str, version: int = 1) -> list[str]:
-    """Model inputs for codes (a v2 model's with an empty exemplar section)."""
-    return [format_input(code, prefix, version=version) for code in codes]
+def formatted(codes: list[str], prefix: str, version: int = 1, tasks: Sequence[str] = ()) -> list[str]:
+    """Model inputs for codes (a v2 model's with an empty exemplar section); a model that knows the
+    parameter task is also checked on one parameter (or return value) description per code."""
+    texts = [format_input(code, prefix, version=version) for code in codes]
+    if PARAM_TASK in tasks:
+        for code in codes:
+            definitions = extract(code)
+            names = (
+                [p.name for p in definitions[0].params if p.name not in ("self", "cls")]
+                if definitions
+                else []
+            )
+            texts.append(format_param_input(code, names[0] if names else RETURN_KEY, prefix, version))
+    return texts

@@ -71,6 +71,7 @@ def _manifest(
         parity=parity,
         metrics=source.metrics,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        tasks=list(source.settings.tasks),
     )
 
 
@@ -125,7 +126,7 @@ def _check_fp32_parity(
 ) -> tuple[list[str], list[list[int]]]:
     """Greedy outputs of the fp32 ONNX folder must equal PyTorch's; returns the inputs and ONNX ids."""
     settings = source.settings
-    texts = formatted(sample.codes, settings.input_prefix, settings.input_format_version)
+    texts = formatted(sample.codes, settings.input_prefix, settings.input_format_version, settings.tasks)
     print(f"parity check on {len(texts)} inputs ...", file=sys.stderr)
     torch_ids = pytorch_greedy(source.model, source.tokenizer, texts, generation, settings.max_source_tokens)
     fp32_ids = onnx_greedy(fp32, texts)

@@ -40,6 +40,14 @@ class TrainOptions:
     eval_data: str | None = _opt(
         None, "evaluation pairs file (JSONL); without it no metrics or early stopping"
     )
+    param_data: str | None = _opt(
+        None,
+        "parameter-description records (JSONL from hoverdoc mine --params-out): the model learns to "
+        "describe parameters and return values too, and its manifest lists both tasks",
+    )
+    max_param_samples: int | None = _opt(
+        None, "use at most this many parameter-description records (a fixed random subset)"
+    )
     base: str | None = _opt(None, "base model: Hugging Face hub id or local directory")
     out: str | None = _opt(None, "run directory")
     method: str = _opt("lora", "lora (adapters on a frozen base) or full (every weight trains)")

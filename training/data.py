@@ -4,6 +4,10 @@ A v2 model (input format 2) reads each pair with its exemplars: the documented n
 workspace index finds for it in its own project (``repo``; records without one all count as one
 project), the pair itself left out (``hoverdoc.training.exemplars``). A fixed share of training pairs is
 shown with none, so that a workspace with nothing documented still gets good summaries.
+
+A model that learns the second task too (``param_data``) reads parameter-description records
+(``hoverdoc mine --params-out``) as pairs whose ``task`` is ``param``: the input names the parameter
+(``hoverdoc.core.model_input.format_param_input``) and the target is its description.
 """
 
 from __future__ import annotations
@@ -11,7 +15,14 @@ from __future__ import annotations
 import random
 from typing import TypedDict
 
-from hoverdoc.core.model_input import EXEMPLAR_INPUT_FORMAT_VERSION, Exemplar, format_input
+from hoverdoc.core.model_input import (
+    EXEMPLAR_INPUT_FORMAT_VERSION,
+    PARAM_TASK,
+    Exemplar,
+    Task,
+    format_input,
+    format_param_input,
+)
 from hoverdoc.core.tokenization import configure_truncation
 
 
@@ -31,6 +42,30 @@ class PairRecord(_PairFields, total=False):
     lineno: int
     language: str
     exemplars: list[Exemplar]
+    task: Task  # absent: "summary"
+    param: str  # task "param": the parameter described (RETURN_KEY for the return value)
+
+
+PARAM_FIELDS = ("code", "param", "description")
+
+
+def param_pairs(records: list[dict]) -> list[PairRecord]:
+    """Parameter-description records (``code``, ``param``, ``description``, ...) as training pairs of
+    the ``param`` task, the description as the target."""
+    pairs: list[PairRecord] = []
+    for record in records:
+        pair: PairRecord = {"code": record["code"], "summary": record["description"]}
+        pair.update({"task": PARAM_TASK, "param": record["param"]})
+        for key in ("name", "path", "repo"):
+            if key in record:
+                pair[key] = record[key]  # type: ignore[literal-required]
+        pairs.append(pair)
+    return pairs
+
+
+def is_param_pair(record: PairRecord) -> bool:
+    """Whether a pair belongs to the parameter-description task."""
+    return record.get("task") == PARAM_TASK
 
 
 def uses_exemplars(settings) -> bool:
@@ -58,13 +93,17 @@ def drop_exemplars(records: list[PairRecord], share: float, seed: int) -> int:
     return len(chosen)
 
 
+def model_input(record: PairRecord, settings) -> str:
+    """The text the model reads for one record, in its input format and for its task."""
+    version = settings.input_format_version
+    if is_param_pair(record):
+        return format_param_input(record["code"], record["param"], settings.input_prefix, version)
+    return format_input(record["code"], settings.input_prefix, record.get("exemplars") or (), version=version)
+
+
 def model_inputs(records: list[PairRecord], settings) -> list[str]:
     """The text the model reads for each record, in its input format."""
-    version = settings.input_format_version
-    return [
-        format_input(r["code"], settings.input_prefix, r.get("exemplars") or (), version=version)
-        for r in records
-    ]
+    return [model_input(record, settings) for record in records]
 
 
 def encode_labels(tokenizer, summaries: list[str], max_target: int, decoder_start: int) -> list[list[int]]:

@@ -16,6 +16,7 @@ import pathspec
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, extract
+from hoverdoc.core.model_input import RETURN_KEY
 from hoverdoc.core.sources import decode_source, is_regular_file, read_regular_file
 from hoverdoc.core.summary import summarize_docstring
 from hoverdoc.core.workspace_files import (
@@ -316,28 +317,33 @@ def _tick(iterable, progress):
         yield item
 
 
-def param_records(records: Iterable[dict]) -> list[dict]:
+def param_records(records: Iterable[dict], returns: bool = True) -> list[dict]:
     """Parameter-description records (``task: "param"``) from mined pairs that kept their docstring:
     one per documented parameter of the signature, with ``code``, ``name``, ``path``, ``repo``,
-    ``param`` and ``description`` (Google, NumPy, reST and Epytext docstrings, via docstring_parser)."""
-    from hoverdoc.core.workspace_scan import parameter_descriptions
+    ``param`` and ``description`` (Google, NumPy, reST and Epytext docstrings, via docstring_parser),
+    and with ``returns`` one more per documented return or yield value, its ``param`` ``RETURN_KEY``."""
+    from hoverdoc.core.workspace_scan import parameter_descriptions, return_description
 
     found = []
     for record in records:
-        described = dict(parameter_descriptions(record.get("docstring") or ""))
+        docstring = record.get("docstring") or ""
+        described = dict(parameter_descriptions(docstring))
         for definition in extract(record["code"])[:1]:
-            for param in definition.params:
-                if param.name in ("self", "cls") or not described.get(param.name):
-                    continue
-                found.append(
-                    {
-                        "task": "param",
-                        "code": record["code"],
-                        "name": record.get("name", definition.qualname),
-                        "path": record.get("path", ""),
-                        "repo": record.get("repo", ""),
-                        "param": param.name,
-                        "description": described[param.name],
-                    }
-                )
+            names = [p.name for p in definition.params if p.name not in ("self", "cls")]
+            pairs = [(name, described.get(name, "")) for name in names]
+            if returns and definition.kind != "class":
+                pairs.append((RETURN_KEY, return_description(docstring)))
+            found += [_param_record(record, definition, name, text) for name, text in pairs if text]
     return found
+
+
+def _param_record(record: dict, definition, param: str, description: str) -> dict:
+    return {
+        "task": "param",
+        "code": record["code"],
+        "name": record.get("name", definition.qualname),
+        "path": record.get("path", ""),
+        "repo": record.get("repo", ""),
+        "param": param,
+        "description": description,
+    }

@@ -14,6 +14,7 @@ from hoverdoc.core.model_input import (
     DEFAULT_MAX_SOURCE_TOKENS,
     DEFAULT_MAX_TARGET_TOKENS,
     INPUT_FORMAT_VERSION,
+    SUMMARY_TASK,
     check_input_format,
 )
 from hoverdoc.core.version import package_version
@@ -37,6 +38,7 @@ class ModelSettings:
     num_beams: int = 1
     no_repeat_ngram_size: int = 3
     repetition_penalty: float = 1.0
+    tasks: list[str] = field(default_factory=lambda: [SUMMARY_TASK])
     extra: dict[str, Any] = field(default_factory=dict)
 
     def override_decoding(

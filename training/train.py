@@ -11,18 +11,28 @@ import math
 import os
 import sys
 import time
+import typing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.model_input import check_input_format
+from hoverdoc.core.model_input import PARAM_TASK, check_input_format
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.summary import polish
 
 from .checkpoints import CHECKPOINTS, last_complete_checkpoint
 from .config import TrainOptions, apply_overrides, from_dict, load_toml, parse_assignments, to_dict
-from .data import PairRecord, PairsDataset, drop_exemplars, sample, uses_exemplars, with_exemplars
+from .data import (
+    PARAM_FIELDS,
+    PairRecord,
+    PairsDataset,
+    drop_exemplars,
+    param_pairs,
+    sample,
+    uses_exemplars,
+    with_exemplars,
+)
 from .modeling import (
     ModelSettings,
     RunInfo,
@@ -193,19 +203,30 @@ def _load_base(options: TrainOptions, base_dir: Path | None, settings: ModelSett
     return _Loaded(model, tokenizer, base_dir, settings)
 
 
-def _read_records(options: TrainOptions) -> tuple[list[PairRecord], list[PairRecord]]:
-    """(training, evaluation) records as the files hold them (a bad file is a one-line error)."""
+class _Records(typing.NamedTuple):
+    """The records a run reads: summary pairs to train and evaluate on, parameter-description pairs."""
+
+    train: list[PairRecord]
+    eval: list[PairRecord]
+    params: list[PairRecord]
+
+
+def _read_records(options: TrainOptions) -> _Records:
+    """The records as the files hold them (a bad file is a one-line error)."""
     train_records: list[PairRecord] = read_pairs(options.data)  # type: ignore[assignment]
     eval_records: list[PairRecord] = read_pairs(options.eval_data) if options.eval_data else []  # type: ignore[assignment]
-    return train_records, eval_records
+    params = param_pairs(read_pairs(options.param_data, PARAM_FIELDS)) if options.param_data else []
+    return _Records(train_records, eval_records, params)
 
 
 def _prepare_records(
-    records: tuple[list[PairRecord], list[PairRecord]], options: TrainOptions, settings: ModelSettings
+    records: _Records, options: TrainOptions, settings: ModelSettings
 ) -> tuple[list[PairRecord], list[PairRecord]]:
-    """The sampled (training, evaluation) records; for a v2 model each with its exemplars, retrieved
-    within each file separately before sampling, and a fixed share of training pairs without them."""
-    train_records, eval_records = records
+    """The sampled (training, evaluation) records; for a v2 model each summary pair with its
+    exemplars, retrieved within each file separately before sampling, and a fixed share of training
+    pairs without them. Parameter-description pairs join the training records; evaluation (and so
+    the best checkpoint) stays on summaries."""
+    train_records, eval_records = records.train, records.eval
     if uses_exemplars(settings):
         train_records = with_exemplars(train_records)
         eval_records = with_exemplars(eval_records) if eval_records else []
@@ -213,7 +234,8 @@ def _prepare_records(
     eval_records = sample(eval_records, options.eval_max_samples, options.seed)
     if uses_exemplars(settings):
         drop_exemplars(train_records, options.no_exemplar_share, options.seed)
-    return train_records, eval_records
+    params = sample(records.params, options.max_param_samples, options.seed)
+    return train_records + params, eval_records
 
 
 def _run_info(options: TrainOptions, loaded: _Loaded, model, resume: bool) -> RunInfo:
@@ -384,6 +406,8 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
     run_dir.mkdir(parents=True, exist_ok=True)
     set_seed(options.seed)
     loaded = _load_base(options, base_dir, settings)
+    if raw.params and PARAM_TASK not in loaded.settings.tasks:
+        loaded.settings.tasks = [*loaded.settings.tasks, PARAM_TASK]
     records = _prepare_records(raw, options, loaded.settings)
     start_id = decoder_start_id(loaded.model)
     train_set = PairsDataset(records[0], loaded.tokenizer, loaded.settings, start_id)

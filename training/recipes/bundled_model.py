@@ -239,6 +239,39 @@ EXEMPLAR_SETTINGS: dict[str, object] = {
 }
 
 
+# The second task on CPU: the installed v2 weights also learn to describe parameters and return
+# values (param records mined from the same training pairs), at a lower learning rate so that
+# summaries keep their quality; the best checkpoint is still chosen on summary BLEU.
+MULTITASK_SETTINGS: dict[str, object] = {
+    **EXEMPLAR_SETTINGS,
+    "learning_rate": 1e-4,
+    "max_steps": 900,
+    "warmup_ratio": 0.05,
+    "eval_steps": 150,
+    "eval_max_samples": 300,
+}
+
+
+def write_param_records(work: Path) -> Path:
+    """``train.params.jsonl`` and ``dev.params.jsonl``: the parameter and return descriptions of
+    the train and dev pairs (``hoverdoc mine --params-out`` records)."""
+    from hoverdoc.training.mine import param_records
+
+    for split in ("train", "dev", "test"):
+        target = work / f"{split}.params.jsonl"
+        if not target.exists():
+            write_pairs(target, param_records(read_pairs(work / f"{split}.jsonl")))
+    return work / "train.params.jsonl"
+
+
+def stage_multitask(work: Path, models_dir: Path, device: str, overrides: list[str]) -> None:
+    """Full fine-tuning of the installed weights on summaries (v2) and parameter descriptions."""
+    params = write_param_records(work)
+    base = models_dir / MODEL_NAME / "weights"
+    settings = {**MULTITASK_SETTINGS, "param_data": str(params)}
+    _train(work, base, work / "multitask", settings, device, overrides)
+
+
 def stage_exemplars(work: Path, models_dir: Path, device: str, overrides: list[str]) -> None:
     """Full fine-tuning of the installed weights on exemplar (v2) inputs (resumable)."""
     base = models_dir / MODEL_NAME / "weights"
@@ -317,6 +350,7 @@ def _parser() -> argparse.ArgumentParser:
             "train",
             "refine",
             "exemplars",
+            "multitask",
             "export",
             "card",
             "pack",
@@ -372,6 +406,8 @@ def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
         stage_refine(work, Path(args.models_dir), args.device, args.set)
     elif stage == "exemplars":
         stage_exemplars(work, Path(args.models_dir), args.device, args.set)
+    elif stage == "multitask":
+        stage_multitask(work, Path(args.models_dir), args.device, args.set)
     elif stage == "export":
         from .bundled_export import stage_export
 
