@@ -306,23 +306,28 @@ class Summarizer:
         """Whether the model also learnt to describe parameters and return values."""
         return self.manifest.knows(PARAM_TASK)
 
-    def describe(self, code: str, params: Sequence[str], batch_size: int = 16) -> dict[str, str]:
+    def format_param(self, code: str, param: str) -> str:
+        """The model's input for describing ``param`` of ``code`` (``RETURN_KEY``: its return value)."""
+        manifest = self.manifest
+        return format_param_input(code, param, manifest.input_prefix, manifest.input_format_version)
+
+    def describe_batch(self, items: Sequence[tuple[str, str]], batch_size: int = 16) -> list[str]:
+        """The description of each (code, parameter) item; all "" when the model only knows summaries."""
+        if not self.describes_params:
+            return [""] * len(items)
+        results: list[str] = []
+        for start in range(0, len(items), batch_size):
+            chunk = items[start : start + batch_size]
+            texts = [self.format_param(code, param) for code, param in chunk]
+            for (code, _), ids in zip(chunk, self.generate(texts)):
+                results.append(polish(self.decode(ids), code))
+        return results
+
+    def describe(self, code: str, params: Sequence[str]) -> dict[str, str]:
         """The model's description of each of ``params`` of the definition ``code`` (``RETURN_KEY``
         for its return value); empty when the model only knows summaries."""
-        if not self.describes_params or not params:
-            return {}
-        manifest = self.manifest
-        texts = [
-            format_param_input(code, p, manifest.input_prefix, manifest.input_format_version) for p in params
-        ]
-        found: dict[str, str] = {}
-        for start in range(0, len(texts), batch_size):
-            chunk = params[start : start + batch_size]
-            for param, ids in zip(chunk, self.generate(texts[start : start + batch_size])):
-                text = polish(self.decode(ids), code)
-                if text:
-                    found[param] = text
-        return found
+        texts = self.describe_batch([(code, param) for param in params])
+        return {param: text for param, text in zip(params, texts) if text}
 
     def summarize_in_context(
         self, codes: Sequence[str], contexts: Sequence[Context], batch_size: int = 16

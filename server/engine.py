@@ -52,6 +52,7 @@ class _Job:
     code: str
     exemplars: tuple[Exemplar, ...] = ()
     summarizer: Summarizer | None = None  # a workspace folder's own model; None: the default one
+    param: str | None = None  # a parameter (or RETURN_KEY) to describe; None: summarize the code
     waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = field(default_factory=list)
 
 
@@ -112,8 +113,33 @@ class SummaryEngine:
             return Summary(fallback_summary(definition), "fallback")
         return Summary(text_out, "model", summarizer.name, neighbour)
 
+    async def describe(
+        self, definition: Definition, names: list[str], model: LoadedModel | None = None
+    ) -> dict[str, str]:
+        """The model's descriptions of ``names`` (parameters of ``definition``, ``RETURN_KEY`` for its
+        return value), by ``model`` or the default one; empty when the model does not know the task."""
+        own = model.summarizer if model is not None else None
+        summarizer = own or self.summarizer
+        if summarizer is None or not summarizer.describes_params or not names:
+            return {}
+
+        async def one(name: str) -> str:
+            key = self._key(summarizer, summarizer.format_param(definition.code, name))
+            cached = self.cache.get(summarizer.digest, key)
+            if cached is not None:
+                return cached
+            return await self._queued(key, definition.code, (), own, param=name)
+
+        texts = await asyncio.gather(*(one(name) for name in names))
+        return {name: text for name, text in zip(names, texts) if text}
+
     async def _queued(
-        self, key: str, code: str, exemplars: tuple[Exemplar, ...], summarizer: Summarizer | None = None
+        self,
+        key: str,
+        code: str,
+        exemplars: tuple[Exemplar, ...],
+        summarizer: Summarizer | None = None,
+        param: str | None = None,
     ) -> str:
         """Run one input through the worker (identical inputs share a run); "" when the model failed."""
         loop = asyncio.get_running_loop()
@@ -121,7 +147,7 @@ class SummaryEngine:
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                job = _Job(key, code, exemplars, summarizer)
+                job = _Job(key, code, exemplars, summarizer, param)
                 self._jobs[key] = job
                 self._queue.append(job)
                 self._wake.notify()
@@ -171,11 +197,7 @@ class SummaryEngine:
         results = [""] * len(batch)
         if summarizer is not None:
             try:
-                results = summarizer.summarize(
-                    [job.code for job in batch],
-                    batch_size=MAX_BATCH,
-                    exemplars=[job.exemplars for job in batch],
-                )
+                results = _outputs(summarizer, batch)
                 self.runs += 1
             except Exception:  # noqa: BLE001 - a model failure must not kill the worker
                 logger.exception("inference failed; answering with the fallback")
@@ -197,6 +219,28 @@ class SummaryEngine:
             self._wake.notify_all()
         self._worker.join(timeout=5)
         self.cache.close()
+
+
+def _outputs(summarizer: Summarizer, batch: list[_Job]) -> list[str]:
+    """The model's output for each job, in order: summaries in one run, descriptions in another."""
+    outputs = [""] * len(batch)
+    summaries = [i for i, job in enumerate(batch) if job.param is None]
+    described = [i for i, job in enumerate(batch) if job.param is not None]
+    if summaries:
+        texts = summarizer.summarize(
+            [batch[i].code for i in summaries],
+            batch_size=MAX_BATCH,
+            exemplars=[batch[i].exemplars for i in summaries],
+        )
+        for i, text in zip(summaries, texts):
+            outputs[i] = text
+    if described:
+        texts = summarizer.describe_batch(
+            [(batch[i].code, batch[i].param or "") for i in described], MAX_BATCH
+        )
+        for i, text in zip(described, texts):
+            outputs[i] = text
+    return outputs
 
 
 def _resolve(future: asyncio.Future, value: str) -> None:

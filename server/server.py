@@ -24,7 +24,13 @@ from hoverdoc.core.version import package_version
 
 from .diagnostics import SOURCE as DIAGNOSTIC_SOURCE
 from .diagnostics import definition_diagnostics
-from .docstrings import TextEdit, compose_docstring, needs_update
+from .docstrings import (
+    TextEdit,
+    compose_docstring,
+    lacking_descriptions,
+    merged_descriptions,
+    needs_update,
+)
 from .engine import Summary, SummaryEngine
 from .presentation import hover_markdown
 from .protocol import HoverdocProtocol, run_stdio, run_tcp
@@ -113,6 +119,20 @@ class HoverdocServer(LanguageServer):
         if not (self.settings.workspace_enabled and self.settings_for(path).workspace_enabled):
             return None
         return self.workspace_indexes.context(path, definition)
+
+    async def descriptions(
+        self, path: str | Path | None, definition: Definition, definitions: list[Definition]
+    ) -> dict[str, str]:
+        """The parameter and return descriptions for ``definition``'s docstring, best evidence first:
+        the workspace's wording of same-named parameters, then the model (when it knows the task)."""
+        workspace = (
+            self.workspace_indexes.parameter_descriptions(path, definition)
+            if self.settings.workspace_enabled and self.settings_for(path).workspace_enabled
+            else {}
+        )
+        lacking = lacking_descriptions(definition, definitions, workspace)
+        model = await self.engine.describe(definition, lacking, self.model_for(path)) if lacking else {}
+        return merged_descriptions(workspace, model)
 
     def folder_root(self, path: str | Path | None) -> Path | None:
         """The workspace folder holding ``path``."""
@@ -501,13 +521,11 @@ class HoverdocServer(LanguageServer):
         self, document: TextDocument, definition: Definition, definitions: list[Definition]
     ) -> tuple[types.TextEdit | None, Summary]:
         """The LSP edit that inserts or updates ``definition``'s docstring."""
-        summary = await self.engine.summarize(
-            definition, self.workspace_context(document.path, definition), self.model_for(document.path)
-        )
-        described = (
-            self.workspace_indexes.parameter_descriptions(document.path, definition)
-            if self.settings.workspace_enabled and self.settings_for(document.path).workspace_enabled
-            else {}
+        summary, described = await asyncio.gather(
+            self.engine.summarize(
+                definition, self.workspace_context(document.path, definition), self.model_for(document.path)
+            ),
+            self.descriptions(document.path, definition, definitions),
         )
         result = compose_docstring(
             document.source,
@@ -662,9 +680,10 @@ class HoverdocServer(LanguageServer):
                 task.cancel()
         for task, definition in tasks.items():
             summaries[definition.qualname] = task.result()
+        described = await asyncio.gather(*(self.descriptions(document.path, d, definitions) for d in targets))
         edits: list[types.TextEdit] = []
         source = document.source
-        for definition in targets:
+        for definition, descriptions in zip(targets, described):
             summary = summaries[definition.qualname]
             result = compose_docstring(
                 source,
@@ -672,6 +691,7 @@ class HoverdocServer(LanguageServer):
                 summary.text,
                 self.settings_for(document.path).docstring_style,
                 definitions,
+                descriptions,
             )
             if result.edit is not None:
                 edits.append(self.to_lsp_edit(document, result.edit))

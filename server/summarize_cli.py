@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, definition_on_line, extract
@@ -13,6 +14,9 @@ from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
 from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import index_folder, workspace_root_of
+
+if TYPE_CHECKING:
+    from hoverdoc.core.runtime import Summarizer
 
 
 def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[Definition]:
@@ -76,11 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
         for definition, summary, marker in zip(definitions, summaries, markers):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
-            described = (
-                describe_parameters(index, [p.name for p in definition.params], relative, definition.qualname)
-                if index
-                else {}
-            )
+            described = _descriptions(index, relative, summarizer, definition, definitions)
             print(
                 compose_docstring(
                     text, definition, summary, args.style, param_descriptions=described
@@ -91,3 +91,20 @@ def run(args: argparse.Namespace) -> int:
     for definition, summary, marker in zip(definitions, summaries, markers):
         print(f"{args.file}:{definition.span.start_line + 1}: {definition.qualname}: {summary}{marker}")
     return 0
+
+
+def _descriptions(
+    index: WorkspaceIndex | None,
+    relative: str,
+    summarizer: Summarizer | None,
+    definition: Definition,
+    definitions: list[Definition],
+) -> dict[str, str]:
+    """Parameter and return descriptions as the server finds them: the workspace, then the model."""
+    from .docstrings import lacking_descriptions, merged_descriptions
+
+    names = [p.name for p in definition.params]
+    workspace = describe_parameters(index, names, relative, definition.qualname) if index else {}
+    lacking = lacking_descriptions(definition, definitions, workspace)
+    model = summarizer.describe(definition.code, lacking) if summarizer is not None and lacking else {}
+    return merged_descriptions(workspace, model)

@@ -4,6 +4,7 @@ updated without disturbing the file. No LSP in it: the server's code actions and
 
 - ``compose``: the document model, rendering per style, quoting and literal escaping, the edit.
 - ``facts``: what the code itself says (parameters, returns, yields, raises, attributes).
+- ``evidence``: which descriptions still lack one, for the workspace and the model to fill.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .compose import (
     make_literal,
     needs_update,
 )
+from .evidence import lacking_descriptions, merged_descriptions
 
 __all__ = [
     "STYLES",
@@ -28,6 +30,8 @@ __all__ = [
     "apply_edit",
     "compose_docstring",
     "documented_params",
+    "lacking_descriptions",
     "make_literal",
+    "merged_descriptions",
     "needs_update",
 ]

@@ -20,6 +20,7 @@ from docstring_parser import DocstringStyle
 
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import fallback_summary
+from hoverdoc.core.model_input import RETURN_KEY
 from hoverdoc.core.styles import DOCSTRING_STYLES as STYLES
 
 from .facts import Entry, Facts, clean_type, facts_for
@@ -433,6 +434,17 @@ def _body_indent(source_lines: list[str], definition: Definition, unit: str) -> 
     return _line_indent(source_lines[definition.span.start_line]) + unit
 
 
+def _describe(facts: Facts, descriptions: Mapping[str, str]) -> None:
+    """Put the descriptions that evidence gave (by parameter name, ``RETURN_KEY`` for the return or
+    yield value) in place of those derived from names."""
+    for param in facts.params:
+        if descriptions.get(param.name):
+            param.description = descriptions[param.name]
+    returned = facts.returns or facts.yields
+    if returned is not None and descriptions.get(RETURN_KEY):
+        returned.description = descriptions[RETURN_KEY]
+
+
 def compose_docstring(
     source: str,
     definition: Definition,
@@ -442,8 +454,9 @@ def compose_docstring(
     param_descriptions: Mapping[str, str] | None = None,
 ) -> DocstringResult:
     """The docstring for ``definition`` and the edit that inserts or updates it in ``source``;
-    ``param_descriptions`` (e.g. how the workspace documents parameters of the same name) replace
-    the descriptions derived from names, never the ones a docstring already has."""
+    ``param_descriptions`` (how the workspace documents parameters of the same name, the model's
+    descriptions; ``RETURN_KEY`` for the return value) replace the descriptions derived from names,
+    never the ones a docstring already has."""
     if style not in STYLES:
         raise ValueError(f"unknown docstring style {style!r}; choose one of {', '.join(STYLES)}")
     definitions = definitions if definitions is not None else extract(source)
@@ -451,9 +464,7 @@ def compose_docstring(
     newline = newline_of(source)
     unit = indent_unit(source)
     fresh = facts_for(definition, definitions)
-    for param in fresh.params:
-        if param_descriptions and param_descriptions.get(param.name):
-            param.description = param_descriptions[param.name]
+    _describe(fresh, param_descriptions or {})
     indent = _body_indent(source_lines, definition, unit)
 
     if definition.docstring is not None and definition.docstring_span is not None:
