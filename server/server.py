@@ -215,6 +215,29 @@ class HoverdocServer(LanguageServer):
             new_text=edit.new_text,
         )
 
+    def snippets_supported(self) -> bool:
+        """Whether the client takes snippet edits in workspace edits (LSP 3.18 ``snippetEditSupport``)."""
+        workspace = self.client_capabilities.workspace
+        edit = workspace.workspace_edit if workspace else None
+        return bool(edit and edit.snippet_edit_support and edit.document_changes)
+
+    def workspace_edit(self, document: TextDocument, edits: list[TextEdit]) -> types.WorkspaceEdit:
+        """Composer edits as one workspace edit: snippet edits (what hoverdoc wrote, tab stops) where
+        the client supports them, plain text edits otherwise."""
+        plain = [self.to_lsp_edit(document, edit) for edit in edits]
+        if not self.snippets_supported():
+            return types.WorkspaceEdit(changes={document.uri: plain})
+        changes: list[types.TextEdit | types.AnnotatedTextEdit | types.SnippetTextEdit] = [
+            types.SnippetTextEdit(range=lsp.range, snippet=types.StringValue(value=edit.snippet))
+            if edit.snippet is not None
+            else lsp
+            for edit, lsp in zip(edits, plain)
+        ]
+        identifier = types.OptionalVersionedTextDocumentIdentifier(uri=document.uri, version=document.version)
+        return types.WorkspaceEdit(
+            document_changes=[types.TextDocumentEdit(text_document=identifier, edits=changes)]
+        )
+
     def schedule_parse(self, uri: str) -> None:
         """Parse a changed document after a short quiet period, so hovers find it parsed. Large
         documents are parsed whole only when a feature needs it; too large ones never."""
@@ -519,8 +542,8 @@ class HoverdocServer(LanguageServer):
 
     async def docstring_edit(
         self, document: TextDocument, definition: Definition, definitions: list[Definition]
-    ) -> tuple[types.TextEdit | None, Summary]:
-        """The LSP edit that inserts or updates ``definition``'s docstring."""
+    ) -> tuple[types.WorkspaceEdit | None, Summary]:
+        """The workspace edit that inserts or updates ``definition``'s docstring."""
         summary, described = await asyncio.gather(
             self.engine.summarize(
                 definition, self.workspace_context(document.path, definition), self.model_for(document.path)
@@ -535,7 +558,7 @@ class HoverdocServer(LanguageServer):
             definitions,
             described,
         )
-        return (self.to_lsp_edit(document, result.edit) if result.edit else None), summary
+        return (self.workspace_edit(document, [result.edit]) if result.edit else None), summary
 
     @staticmethod
     def header_contains(definition: Definition, line: int) -> bool:
@@ -593,9 +616,7 @@ class HoverdocServer(LanguageServer):
         definition = definition_named_at(definitions, data.get("line", -1), data.get("col", -1))
         if definition is None:
             return action
-        edit, _ = await self.docstring_edit(document, definition, definitions)
-        if edit is not None:
-            action.edit = types.WorkspaceEdit(changes={document.uri: [edit]})
+        action.edit, _ = await self.docstring_edit(document, definition, definitions)
         return action
 
     async def generate_docstring(self, uri: str, position: types.Position) -> dict:
@@ -633,9 +654,7 @@ class HoverdocServer(LanguageServer):
         if edit is None:
             return {"applied": False, "reason": "the docstring is already up to date"}
         applied = await self.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(
-                edit=types.WorkspaceEdit(changes={uri: [edit]}), label="hoverdoc: Generate docstring"
-            )
+            types.ApplyWorkspaceEditParams(edit=edit, label="hoverdoc: Generate docstring")
         )
         return {
             "applied": bool(applied.applied),
@@ -681,7 +700,7 @@ class HoverdocServer(LanguageServer):
         for task, definition in tasks.items():
             summaries[definition.qualname] = task.result()
         described = await asyncio.gather(*(self.descriptions(document.path, d, definitions) for d in targets))
-        edits: list[types.TextEdit] = []
+        edits: list[types.TextEdit] = []  # plain text: a whole file of tab stops would be a chore
         source = document.source
         for definition, descriptions in zip(targets, described):
             summary = summaries[definition.qualname]

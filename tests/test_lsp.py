@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from lsp_support import (
     hover_text,
     make_client,
     open_document,
+    snippet_capabilities,
     start_session,
     wait_for_state,
 )
@@ -117,6 +119,32 @@ async def test_code_action_generates_expected_docstring(
         "        account.owner = value",
     ]
     compile(edited, "accounts.py", "exec")
+
+
+async def test_generate_docstring_sends_tab_stops_to_a_client_that_takes_snippets(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)}, snippet_capabilities())
+    await wait_for_state(client)
+    path = workspace / "pkg" / "accounts.py"
+    uri = open_document(client, path)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 12, "character": 8}]
+        )
+    )
+    assert result["applied"]
+    (change,) = client.applied_edits[-1].document_changes
+    assert change.text_document.uri == uri and change.text_document.version == 1
+    (edit,) = change.edits
+    assert isinstance(edit, types.SnippetTextEdit)
+    snippet = edit.snippet.value
+    assert snippet.startswith('        """${1:') and snippet.endswith('"""\n')
+    assert "            account: ${2:The account.}\n            value: ${3:The value.}\n" in snippet
+    # without the tab stops, the snippet is exactly the plain edit a client without snippets gets
+    plain = re.sub(r"\$\{\d+:([^}]*)\}", r"\1", snippet)
+    assert plain.startswith('        """') and "${" not in plain
+    compile(apply_text_edits(path.read_text(), [types.TextEdit(edit.range, plain)]), "accounts.py", "exec")
 
 
 async def test_document_file_and_style_change(client: LanguageClient, workspace: Path, tiny_model_dir: Path):

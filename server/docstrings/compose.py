@@ -9,6 +9,7 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -73,6 +74,7 @@ class TextEdit:
     end_line: int
     end_col: int
     new_text: str
+    snippet: str | None = None  # new_text as an LSP snippet: what hoverdoc wrote, tab stops
 
 
 @dataclass
@@ -322,12 +324,14 @@ def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, lis
     for entry in fresh.params:
         old = documented.get(entry.name)
         if old is not None:
+            human = (old.description or "").strip()
             entry = Entry(
                 entry.name,
                 _parsed_type(old.type_name) or entry.type,
-                (old.description or "").strip() or entry.description,
+                human or entry.description,
                 entry.default,
                 entry.star,
+                written=not human,
             )
         merged.params.append(entry)
     returns = [m for m in parsed.meta if isinstance(m, docstring_parser.DocstringReturns)]
@@ -344,7 +348,7 @@ def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, lis
         merged.yields.type = field_types[("ytype", "")]
     raises = [
         Entry(r.type_name or "Exception", description=(r.description or "").strip()) for r in parsed.raises
-    ]
+    ]  # a person's, even when empty
     known = {r.name for r in raises}
     merged.raises = raises + [r for r in fresh.raises if r.name not in known]
     kept_attributes = []
@@ -370,7 +374,8 @@ def _merge_result(fresh: Entry | None, old) -> Entry | None:
     type_name = _parsed_type(old.type_name) or (fresh.type if fresh else None)
     if type_name == "result":  # our own placeholder line for an untyped numpy return
         type_name = fresh.type if fresh else None
-    return Entry("", type_name, (old.description or "").strip() or (fresh.description if fresh else ""))
+    human = (old.description or "").strip()
+    return Entry("", type_name, human or (fresh.description if fresh else ""), written=not human)
 
 
 # --- the edit --------------------------------------------------------------------------------------
@@ -478,7 +483,10 @@ def _body_indent(source_lines: list[str], definition: Definition, unit: str) -> 
 
 def _describe(facts: Facts, descriptions: Mapping[str, str]) -> None:
     """Put the descriptions that evidence gave (by parameter name, ``RETURN_KEY`` for the return or
-    yield value) in place of those derived from names."""
+    yield value) in place of those derived from names; every description here is hoverdoc's."""
+    for entry in [*facts.params, facts.returns, facts.yields, *facts.raises, *facts.attributes]:
+        if entry is not None:
+            entry.written = True
     for param in facts.params:
         if descriptions.get(param.name):
             param.description = descriptions[param.name]
@@ -519,7 +527,8 @@ def compose_docstring(
             return DocstringResult(
                 _span_text(source_lines, definition.docstring_span, newline), None, "none", chosen
             )
-        content = render(DocModel(summary_text, description, facts, extra), chosen)
+        model = DocModel(summary_text, description, facts, extra)
+        content = render(model, chosen)
         span = definition.docstring_span
         raw_text = _span_text(source_lines, span, newline)
         prefix = re.match(r"[a-zA-Z]*", raw_text).group(0)
@@ -529,10 +538,13 @@ def compose_docstring(
         if literal == raw_text:
             return DocstringResult(literal, None, "none", chosen, indent)
         edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
+        literal_form = _LiteralForm(chosen, indent, quote, newline, "r" in prefix.lower())
+        edit.snippet = snippet_literal(model, not parsed.short_description, literal_form)
         return DocstringResult(literal, edit, "update", chosen, indent)
 
-    content = render(DocModel(summary.strip() or fallback_summary(definition), "", fresh), style)
-    literal = make_literal(content, indent, quote_of(source, definitions), newline)
+    model = DocModel(summary.strip() or fallback_summary(definition), "", fresh)
+    quote = quote_of(source, definitions)
+    literal = make_literal(render(model, style), indent, quote, newline)
     node = definition.node
     colon = node.children[-2]
     suite = node.children[-1]
@@ -547,7 +559,62 @@ def compose_docstring(
         start = (colon.end_pos[0] - 1, colon.end_pos[1])
         end = (first.start_pos[0] - 1, first.start_pos[1])
         edit = TextEdit(start[0], start[1], end[0], end[1], newline + indent + literal + newline + indent)
+    snippet = snippet_literal(model, True, _LiteralForm(style, indent, quote, newline, False))
+    edit.snippet = edit.new_text.replace(literal, snippet, 1)  # the rest is whitespace: no escaping
     return DocstringResult(literal, edit, "insert", style, indent)
+
+
+# --- snippets ------------------------------------------------------------------------------------
+
+# Private-use characters around a tab stop's number while the docstring is rendered (never escaped
+# by make_literal, never in a description).
+_STOP_OPEN, _STOP_CLOSE = "\ue000", "\ue001"
+
+
+@dataclass(frozen=True)
+class _LiteralForm:
+    """How a docstring's content becomes its literal."""
+
+    style: str
+    indent: str
+    quote: str
+    newline: str
+    raw: bool
+
+
+def _snippet_escape(text: str) -> str:
+    """``text`` as literal snippet text: ``\\``, ``$`` and ``}`` escaped (LSP snippet grammar)."""
+    return re.sub(r"([\\$}])", r"\\\1", text)
+
+
+def snippet_literal(model: DocModel, summary_written: bool, form: _LiteralForm) -> str:
+    """The docstring literal as an LSP snippet in which every text hoverdoc wrote (the summary
+    when it is not a person's, the descriptions it derived or found) is a tab stop, in order, with
+    the text as its placeholder; what a person wrote is plain text."""
+    texts: list[str] = []
+
+    def stop(text: str) -> str:
+        if not text.strip():
+            return text
+        texts.append(text)
+        return f"{_STOP_OPEN}{len(texts)}{_STOP_CLOSE}"
+
+    marked = copy.deepcopy(model)
+    if summary_written:
+        marked.summary = stop(marked.summary)
+    facts = marked.facts
+    for entry in [*facts.params, facts.returns, facts.yields, *facts.raises, *facts.attributes]:
+        if entry is not None and entry.written:
+            entry.description = stop(entry.description)
+    literal = make_literal(render(marked, form.style), form.indent, form.quote, form.newline, form.raw)
+
+    def placeholder(match: re.Match) -> str:
+        text = texts[int(match.group(1)) - 1]
+        shown = text if form.raw else escape_docstring(text, form.quote)
+        return "${" + match.group(1) + ":" + _snippet_escape(shown) + "}"
+
+    pattern = f"{_STOP_OPEN}(\\d+){_STOP_CLOSE}"
+    return re.sub(pattern, placeholder, _snippet_escape(literal))
 
 
 def _span_text(lines: list[str], span, newline: str) -> str:

@@ -23,6 +23,7 @@ class Entry:
     description: str = ""
     default: str | None = None
     star: str = ""  # "*" or "**" for variadic parameters
+    written: bool = False  # the description is hoverdoc's (derived or found), not a person's
 
 
 @dataclass

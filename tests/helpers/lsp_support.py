@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from lsprotocol import types
-from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
+from pytest_lsp import client_capabilities as recorded_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 SERVER_COMMAND = [sys.executable, "-m", "hoverdoc.server"]
@@ -37,15 +38,29 @@ def make_client() -> LanguageClient:
 
 def capabilities() -> types.ClientCapabilities:
     """VS Code's capabilities, as recorded by pytest-lsp."""
-    return client_capabilities("visual-studio-code")
+    return recorded_capabilities("visual-studio-code")
 
 
-async def start_session(client: LanguageClient, root: Path, settings: dict | None = None) -> None:
-    """initialize + initialized with ``root`` as the workspace and ``settings`` as ``hoverdoc.*``."""
+def snippet_capabilities() -> types.ClientCapabilities:
+    """VS Code's capabilities with LSP 3.18 snippet edits in workspace edits (vscode-languageclient 10+)."""
+    found = capabilities()
+    assert found.workspace is not None and found.workspace.workspace_edit is not None
+    found.workspace.workspace_edit.snippet_edit_support = True
+    return found
+
+
+async def start_session(
+    client: LanguageClient,
+    root: Path,
+    settings: dict | None = None,
+    client_capabilities: types.ClientCapabilities | None = None,
+) -> None:
+    """initialize + initialized with ``root`` as the workspace and ``settings`` as ``hoverdoc.*``
+    (VS Code's capabilities unless ``client_capabilities`` are given)."""
     client.set_configuration(settings or {}, section="hoverdoc")
     await client.initialize_session(
         types.InitializeParams(
-            capabilities=capabilities(),
+            capabilities=client_capabilities or capabilities(),
             root_uri=root.as_uri(),
             workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
         )
