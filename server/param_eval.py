@@ -1,10 +1,11 @@
-"""``hoverdoc eval --task params``: how well parameter descriptions are written.
+"""``hoverdoc eval --task params``: how well parameter (and return value) descriptions are written.
 
 Each record (``task: "param"``, from ``hoverdoc.training.mine.param_records``) names a function's
-``code``, its qualified ``name``, ``path``, one ``param`` and the human ``description``. Predictions,
-best evidence first, as Generate docstring writes them: with ``--workspace DIR`` the workspace's most
-common description of a same-named parameter (the function itself left out by path and name), else
-the description derived from the parameter's name and type (the placeholder).
+``code``, its qualified ``name``, ``path``, one ``param`` (``return`` for the return value) and the
+human ``description``. Predictions, best evidence first, as Generate docstring writes them: with
+``--workspace DIR`` the workspace's most common description of a same-named parameter (the function
+itself left out by path and name), then the model when it knows the task, else the description
+derived from the parameter's name and type (the placeholder; ``--baseline name`` scores only that).
 """
 
 from __future__ import annotations
@@ -12,15 +13,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import extract
 from hoverdoc.core.metrics import score_all
+from hoverdoc.core.model_input import RETURN_KEY
+from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import WorkspaceIndex, describe_parameters
 from hoverdoc.core.workspace_scan import index_folder
 
 from .docstrings.facts import facts_for
+
+if TYPE_CHECKING:
+    from hoverdoc.core.runtime import Summarizer
 
 REQUIRED = ("code", "param", "description")
 
@@ -30,25 +39,56 @@ def placeholder(record: dict) -> str:
     definitions = extract(record["code"])
     if not definitions:
         return ""
-    for entry in facts_for(definitions[0], definitions).params:
+    facts = facts_for(definitions[0], definitions)
+    if record["param"] == RETURN_KEY:
+        returned = facts.returns or facts.yields
+        return returned.description if returned else "The result."
+    for entry in facts.params:
         if entry.name == record["param"]:
             return entry.description
     return ""
 
 
-def predict(records: list[dict], index: WorkspaceIndex | None) -> tuple[list[str], int]:
-    """Predictions and how many came from the workspace."""
-    predictions, reused = [], 0
+def predict(
+    records: list[dict], index: WorkspaceIndex | None, summarizer: Summarizer | None = None
+) -> tuple[list[str], Counter]:
+    """Predictions, best evidence first, and how many came from each source (workspace, model,
+    placeholder)."""
+    predictions: list[str | None] = []
+    sources: Counter = Counter()
     for record in records:
         found = {}
-        if index is not None:
+        if index is not None and record["param"] != RETURN_KEY:
             found = describe_parameters(
                 index, [record["param"]], str(record.get("path", "")), str(record.get("name", ""))
             )
-        if found:
-            reused += 1
-        predictions.append(found.get(record["param"]) or placeholder(record))
-    return predictions, reused
+        predictions.append(found.get(record["param"]))
+    asked = [i for i, text in enumerate(predictions) if not text]
+    if summarizer is not None and summarizer.describes_params and asked:
+        texts = summarizer.describe_batch([(records[i]["code"], records[i]["param"]) for i in asked])
+        for i, text in zip(asked, texts):
+            predictions[i] = text or None
+            sources["model"] += bool(text)
+    sources["workspace"] = len(records) - len(asked)
+    final = [text or placeholder(record) for text, record in zip(predictions, records)]
+    sources["placeholder"] = len(records) - sources["workspace"] - sources["model"]
+    return final, sources
+
+
+def _summarizer(args: argparse.Namespace) -> Summarizer | None:
+    """The model to describe with (None for the placeholder baseline)."""
+    if getattr(args, "baseline", None) == "name":
+        return None
+    loaded = load_model(args.model, workspace_root=".", threads=getattr(args, "threads", 0))
+    if loaded.summarizer is None:
+        raise HoverdocError(f"no usable model: {loaded.error}")
+    if not loaded.summarizer.describes_params:
+        print(
+            f"hoverdoc eval: {loaded.summarizer.name} only knows summaries; descriptions come from "
+            "the workspace and the placeholder",
+            file=sys.stderr,
+        )
+    return loaded.summarizer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,16 +98,16 @@ def run(args: argparse.Namespace) -> int:
     if args.workspace:
         index, report = index_folder(Path(args.workspace).resolve())
         print(f"workspace {args.workspace}: {report.describe()}", file=sys.stderr)
-    predictions, reused = predict(records, index)
+    predictions, sources = predict(records, index, _summarizer(args))
     scores = score_all(predictions, [r["description"] for r in records])
-    scores["from_workspace"] = reused
+    scores.update({f"from_{source}": sources[source] for source in ("workspace", "model", "placeholder")})
     if args.predictions:
         Path(args.predictions).write_text(
             "".join(p.replace("\n", " ") + "\n" for p in predictions), encoding="utf-8"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
-    for key in ("bleu", "rougeL", "em", "n", "from_workspace"):
+    for key in ("bleu", "rougeL", "em", "n", "from_workspace", "from_model", "from_placeholder"):
         if key in scores:
             value = scores[key]
             print(f"{key:22} {value:.2f}" if isinstance(value, float) else f"{key:22} {value}")

@@ -89,3 +89,59 @@ def tiny_model_dir(tmp_path_factory, tiny_run, pairs_files) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny-model"
     export_model(from_run(tiny_run), out, quantize="int8", parity_sample=8, parity_data=str(pairs_files[1]))
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_param_records(tmp_path_factory, pairs_files) -> Path:
+    """Parameter-description records for the generated corpus, in one house style:
+    ``the <parameter words> to use``."""
+    from hoverdoc.core.extract import extract
+
+    records = []
+    for line in pairs_files[0].read_text().splitlines():
+        pair = json.loads(line)
+        definitions = extract(pair["code"])
+        for param in definitions[0].params if definitions else []:
+            if param.name not in ("self", "cls"):
+                description = f"the {param.name.replace('_', ' ')} to use"
+                records.append({"code": pair["code"], "param": param.name, "description": description})
+    target = tmp_path_factory.mktemp("params") / "params.jsonl"
+    target.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_multitask_run(tmp_path_factory, tiny_base, pairs_files, tiny_param_records) -> Path:
+    """A full fine-tuning run of the tiny model on summaries and parameter descriptions."""
+    from hoverdoc.training.config import TrainOptions
+    from hoverdoc.training.train import train
+
+    train_file, eval_file = pairs_files
+    out = tmp_path_factory.mktemp("runs") / "multitask"
+    options = TrainOptions(
+        data=str(train_file),
+        eval_data=str(eval_file),
+        param_data=str(tiny_param_records),
+        base=str(tiny_base),
+        out=str(out),
+        method="full",
+        max_steps=60,
+        batch_size=16,
+        learning_rate=3e-3,
+        eval_steps=60,
+        eval_max_samples=8,
+        threads=2,
+    )
+    train(options)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_multitask_model_dir(tmp_path_factory, tiny_multitask_run) -> Path:
+    """The multi-task run exported (fp32) as a model directory that knows both tasks."""
+    from hoverdoc.export.merge import from_run
+    from hoverdoc.export.pipeline import export_model
+
+    out = tmp_path_factory.mktemp("models") / "tiny-multitask"
+    export_model(from_run(tiny_multitask_run), out, quantize="none", parity_sample=4)
+    return out

@@ -65,6 +65,8 @@ def test_eval_params_reuses_the_workspace_and_leaves_the_function_itself_out(tmp
         "params",
         "--data",
         str(data),
+        "--baseline",
+        "name",
     ]
     alone = subprocess.run([*command, "--json", str(tmp_path / "a.json")], capture_output=True, text=True)
     assert alone.returncode == 0, alone.stderr

@@ -41,57 +41,25 @@ def test_mined_records_describe_return_values_under_the_return_key():
     assert [r["param"] for r in param_records([pair], returns=False)] == ["path"]
 
 
-def _param_file(train_file: Path, target: Path) -> Path:
-    """Parameter records for the generated corpus: a description that names the parameter's role."""
-    records = []
-    for line in train_file.read_text().splitlines():
-        pair = json.loads(line)
-        definitions = extract(pair["code"])
-        for param in definitions[0].params if definitions else []:
-            if param.name not in ("self", "cls"):
-                description = f"the {param.name.replace('_', ' ')} to use"
-                records.append({"code": pair["code"], "param": param.name, "description": description})
-    target.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return target
-
-
 @pytest.mark.slow
-def test_tiny_run_learns_both_tasks_and_serves_parameter_descriptions(tmp_path, tiny_base, pairs_files):
+def test_tiny_run_learns_both_tasks_and_serves_parameter_descriptions(
+    tiny_multitask_run: Path, tiny_multitask_model_dir: Path, pairs_files
+):
     from hoverdoc.core.model_dir import load_manifest
     from hoverdoc.core.runtime import Summarizer
     from hoverdoc.core.summary import polish
     from hoverdoc.export.merge import from_run
     from hoverdoc.export.parity import pytorch_greedy
-    from hoverdoc.export.pipeline import export_model
-    from hoverdoc.training.config import TrainOptions
     from hoverdoc.training.modeling import ModelSettings
-    from hoverdoc.training.train import train
 
-    train_file, eval_file = pairs_files
-    options = TrainOptions(
-        data=str(train_file),
-        eval_data=str(eval_file),
-        param_data=str(_param_file(train_file, tmp_path / "params.jsonl")),
-        base=str(tiny_base),
-        out=str(tmp_path / "run"),
-        method="full",
-        max_steps=60,
-        batch_size=16,
-        learning_rate=3e-3,
-        eval_steps=60,
-        eval_max_samples=8,
-        threads=2,
-    )
-    train(options)
-    assert ModelSettings.load(tmp_path / "run").tasks == ["summary", "param"]
-    manifest = export_model(from_run(tmp_path / "run"), tmp_path / "model", quantize="none", parity_sample=4)
-    assert manifest.tasks == ["summary", "param"]
+    assert ModelSettings.load(tiny_multitask_run).tasks == ["summary", "param"]
+    manifest = load_manifest(tiny_multitask_model_dir)
+    assert manifest.tasks == ["summary", "param"] and manifest.knows("param")
     assert manifest.parity["sample"] == 8  # four summaries and four parameter inputs, all identical
-    assert load_manifest(tmp_path / "model").knows("param")
 
-    summarizer = Summarizer(tmp_path / "model")
-    source = from_run(tmp_path / "run")
-    for line in train_file.read_text().splitlines()[:3]:
+    summarizer = Summarizer(tiny_multitask_model_dir)
+    source = from_run(tiny_multitask_run)
+    for line in pairs_files[0].read_text().splitlines()[:3]:
         code = json.loads(line)["code"]
         names = [p.name for p in extract(code)[0].params if p.name not in ("self", "cls")]
         described = summarizer.describe(code, [*names, RETURN_KEY])
@@ -100,6 +68,46 @@ def test_tiny_run_learns_both_tasks_and_serves_parameter_descriptions(tmp_path, 
         assert list(described) == [*names, RETURN_KEY]  # the same as PyTorch, in the runtime's polish
         assert list(described.values()) == [polish(summarizer.decode(ids), code) for ids in expected]
         assert all(text.lower().startswith("the ") for text in described.values())  # the house style
+
+
+@pytest.mark.slow
+def test_eval_params_uses_the_model_where_the_workspace_has_nothing(
+    tiny_multitask_model_dir, tmp_path, pairs_files
+):
+    import subprocess
+    import sys
+
+    from hoverdoc.core.runtime import Summarizer
+
+    code = json.loads(pairs_files[0].read_text().splitlines()[0])["code"]
+    name = next(p.name for p in extract(code)[0].params if p.name not in ("self", "cls"))
+    record = {"code": code, "param": name, "description": f"the {name.replace('_', ' ')} to use"}
+    data = tmp_path / "params.jsonl"
+    data.write_text(json.dumps(record) + "\n")
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "hoverdoc.core.cli",
+        "eval",
+        "--task",
+        "params",
+        "--data",
+        str(data),
+    ]
+    scores, predicted = {}, {}
+    for label, extra in {
+        "model": ["--model", str(tiny_multitask_model_dir)],
+        "name": ["--baseline", "name"],
+    }.items():
+        outputs = [*extra, "--json", str(tmp_path / f"{label}.json"), "--predictions", str(tmp_path / label)]
+        done = subprocess.run([*command, *outputs], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        scores[label] = json.loads((tmp_path / f"{label}.json").read_text())
+        predicted[label] = (tmp_path / label).read_text().strip()
+    assert scores["model"]["from_model"] == 1 and scores["name"]["from_placeholder"] == 1
+    assert predicted["model"] == Summarizer(tiny_multitask_model_dir).describe(code, [name])[name]
+    assert predicted["name"] == f"The {name.replace('_', ' ')}."
 
 
 def test_a_summary_only_model_describes_nothing(tiny_model_dir):
