@@ -147,6 +147,33 @@ async def test_generate_docstring_sends_tab_stops_to_a_client_that_takes_snippet
     compile(apply_text_edits(path.read_text(), [types.TextEdit(edit.range, plain)]), "accounts.py", "exec")
 
 
+async def test_generate_docstring_writes_the_models_parameter_descriptions(
+    client: LanguageClient, workspace: Path, tiny_multitask_model_dir: Path
+):
+    from hoverdoc.core.extract import extract
+    from hoverdoc.core.runtime import Summarizer
+
+    await start_session(client, workspace, {"modelPath": str(tiny_multitask_model_dir)})
+    await wait_for_state(client)
+    path = workspace / "pkg" / "accounts.py"
+    uri = open_document(client, path)
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+        )
+    )
+    assert result["applied"] and not result["fallback"]
+    edited = apply_text_edits(path.read_text(), client.applied_edits[-1].changes[uri])
+    definition = next(d for d in extract(path.read_text()) if d.name == "fetch_account_balance")
+    expected = Summarizer(tiny_multitask_model_dir).describe(
+        definition.code, ["account_id", "registry", "return"]
+    )
+    assert set(expected) == {"account_id", "registry", "return"}  # the workspace documents none of them
+    assert f"        account_id: {expected['account_id']}\n" in edited
+    assert f"        registry: {expected['registry']}\n" in edited
+    assert f"    Returns:\n        {expected['return']}\n" in edited
+
+
 async def test_document_file_and_style_change(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
     await start_session(client, workspace, {"modelPath": str(tiny_model_dir), "docstringStyle": "numpy"})
     await wait_for_state(client)
