@@ -55,6 +55,9 @@ STATUS = "hoverdoc/status"
 ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
 DIAGNOSTICS_DEBOUNCE_SECONDS = 0.5
+# How long a hover or a docstring waits for a model that is still loading before the fallback answers
+# (the bundled model loads in about 1.5 s on two cores).
+MODEL_WAIT_SECONDS = 5.0
 
 
 ModelState = Literal["loading", "ready", "fallback"]
@@ -88,6 +91,8 @@ class HoverdocServer(LanguageServer):
         self._initialization_options: Any = None
         self._announced: str | None = None
         self._load_started = False
+        self._index_started = False
+        self._model_settled = asyncio.Event()  # set while no model load is in flight
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio with hoverdoc's framing; ``exit`` without ``shutdown`` exits with status 1."""
@@ -323,7 +328,7 @@ class HoverdocServer(LanguageServer):
         if changed and self._load_started:
             self.start_model_load()
         workspace = (self.settings.workspace_enabled, self.settings.workspace_exclude)
-        if workspace != (previous.workspace_enabled, previous.workspace_exclude) and self._load_started:
+        if workspace != (previous.workspace_enabled, previous.workspace_exclude) and self._index_started:
             asyncio.ensure_future(self.build_workspace_index())
 
     async def fetch_configuration(self) -> None:
@@ -376,7 +381,19 @@ class HoverdocServer(LanguageServer):
         """Load (or reload) the model in the background; hovers use the fallback until it is ready."""
         self._load_started = True
         self._load_generation += 1
+        self._model_settled.clear()
         return asyncio.ensure_future(self._load_model(self._load_generation))
+
+    async def model_settled(self, timeout: float = MODEL_WAIT_SECONDS) -> bool:
+        """Wait (at most ``timeout`` seconds) for a model load in flight, so that a request made while
+        the model is coming is answered by it rather than by the fallback; whether it settled."""
+        if self._model_settled.is_set() or not self._load_started:
+            return True
+        try:
+            await asyncio.wait_for(self._model_settled.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
 
     async def _load_model(self, generation: int) -> None:
         self.model_state = "loading"
@@ -406,6 +423,7 @@ class HoverdocServer(LanguageServer):
             self._announce(model)
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
+        self._model_settled.set()
         if loaded.summarizer is None and self._warned != loaded.error:
             self._warned = loaded.error
             self.window_show_message(
@@ -502,6 +520,7 @@ class HoverdocServer(LanguageServer):
             return None
         if definition.docstring is not None and not self.settings_for(document.path).hover_documented:
             return None  # other servers already show the docstring
+        await self.model_settled()
         summary = await self.engine.summarize(
             definition, self.workspace_context(path, definition), self.model_for(path)
         )
@@ -543,7 +562,9 @@ class HoverdocServer(LanguageServer):
     async def docstring_edit(
         self, document: TextDocument, definition: Definition, definitions: list[Definition]
     ) -> tuple[types.WorkspaceEdit | None, Summary]:
-        """The workspace edit that inserts or updates ``definition``'s docstring."""
+        """The workspace edit that inserts or updates ``definition``'s docstring (written by a model
+        that is still loading, when it comes within the wait)."""
+        await self.model_settled()
         summary, described = await asyncio.gather(
             self.engine.summarize(
                 definition, self.workspace_context(document.path, definition), self.model_for(document.path)
@@ -671,6 +692,7 @@ class HoverdocServer(LanguageServer):
         targets = [d for d in definitions if d.docstring is None]
         if not targets:
             return {"applied": False, "documented": 0, "reason": "every definition already has a docstring"}
+        await self.model_settled()
         token = await self.begin_progress(
             types.WorkDoneProgressBegin(title="hoverdoc: documenting file", percentage=0, cancellable=False)
         )
@@ -800,8 +822,9 @@ def _register_lifecycle(server: HoverdocServer) -> None:
 
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: HoverdocServer, params: types.InitializedParams) -> None:
-        await ls.fetch_configuration()
-        ls.start_model_load()
+        ls.start_model_load()  # at once, with the initialization options' settings
+        await ls.fetch_configuration()  # a different model path or thread count there reloads
+        ls._index_started = True
         asyncio.ensure_future(ls.build_workspace_index())
         await _watch_workspace_model(ls)
 

@@ -83,6 +83,16 @@ async def test_hover_on_definition_method_and_call_site(
     assert await hover(client, accounts, 16, 10) == ""  # documented: other servers show its docstring
 
 
+async def test_a_hover_sent_while_the_model_loads_waits_for_it(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
+    accounts = open_document(client, workspace / "pkg" / "accounts.py")
+    first = await hover(client, accounts, 3, 8)  # no wait for the model: it is still loading
+    assert "generated summary · tiny-model" in first and "fallback" not in first
+    assert [s["state"] for s in client.statuses][:1] == ["loading"]
+
+
 async def test_hover_in_file_with_syntax_error(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
     await start_session(client, workspace, {"modelPath": str(tiny_model_dir)})
     await wait_for_state(client)
