@@ -5,6 +5,7 @@ import { onInterpreterChange } from "./pythonExtension";
 import { retrainWorkspace } from "./retrain";
 import { ServerManager } from "./server";
 import { needsRestart } from "./settings";
+import { PrivateEnvironment } from "./setup";
 import { StatusItem } from "./status";
 
 let manager: ServerManager | undefined;
@@ -12,7 +13,7 @@ let manager: ServerManager | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("hoverdoc", { log: true });
   const status = new StatusItem();
-  manager = new ServerManager(output, status);
+  manager = new ServerManager(output, status, new PrivateEnvironment(context, output));
   const server = manager;
   context.subscriptions.push(output, status, server);
 
@@ -47,9 +48,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       server.executeServerCommand("hoverdoc.reloadModel", []),
     ),
     vscode.commands.registerCommand("hoverdoc.restartServer", () => server.restart()),
+    vscode.commands.registerCommand("hoverdoc.setUpEnvironment", () => server.setUpAndStart()),
     vscode.commands.registerCommand("hoverdoc.showOutput", () => output.show()),
     vscode.commands.registerCommand("hoverdoc.retrainWorkspace", async () => {
-      const python = server.interpreter?.path;
+      const python = server.serverPython;
       if (python && (await retrainWorkspace(python, output))) {
         await server.executeServerCommand("hoverdoc.reloadModel", []);
       }

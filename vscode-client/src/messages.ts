@@ -1,28 +1,27 @@
-// What the user reads when the chosen interpreter has no hoverdoc.
+// What the user reads when hoverdoc cannot run from an interpreter, and the way out it offers.
 
-export interface MissingPackage {
-  message: string;
-  installCommand: string;
-}
+export const SET_UP = "Set up hoverdoc";
+export const SHOW_OUTPUT = "Show Output";
 
-function quoted(path: string): string {
-  return /[\s"'$`]/.test(path) ? `"${path.replace(/(["$`])/g, "\\$1")}"` : path;
-}
-
-export function installCommand(python: string): string {
-  return `${quoted(python)} -m pip install hoverdoc`;
-}
-
-/** The notification for an interpreter that cannot import hoverdoc.server. */
-export function missingPackageMessage(python: string, detail: string): MissingPackage {
+/** The notification for an interpreter that cannot import hoverdoc.server (importStrategy fromEnvironment). */
+export function missingPackageMessage(python: string, detail: string): string {
   const reason = /No module named|ModuleNotFoundError/.test(detail)
     ? "hoverdoc is not installed"
     : /ENOENT|not found|No such file/.test(detail)
       ? "the interpreter was not found"
       : "hoverdoc could not be imported";
-  const command = installCommand(python);
-  return {
-    message: `hoverdoc: ${reason} in ${python}. Install it with: ${command}`,
-    installCommand: command,
-  };
+  return (
+    `hoverdoc: ${reason} in ${python}. "${SET_UP}" installs it into a private environment of the ` +
+    "extension's own (or install it there yourself: see the README)."
+  );
+}
+
+/** The notification when the private environment (importStrategy useBundled) does not exist yet. */
+export function setupNeededMessage(): string {
+  return `hoverdoc runs from a private Python environment that is not set up yet. "${SET_UP}" creates it (a minute or two).`;
+}
+
+/** The notification when the private environment exists but cannot run the server. */
+export function brokenEnvironmentMessage(folder: string): string {
+  return `hoverdoc: its private environment ${folder} is broken. "${SET_UP}" recreates it.`;
 }

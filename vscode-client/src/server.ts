@@ -10,11 +10,13 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 
+import { importStrategy } from "./environment";
 import { chooseInterpreter, InterpreterChoice } from "./interpreter";
-import { missingPackageMessage } from "./messages";
+import { brokenEnvironmentMessage, missingPackageMessage, SET_UP, setupNeededMessage, SHOW_OUTPUT } from "./messages";
 import { activeInterpreter } from "./pythonExtension";
 import { importCheckCommand, NEUTRAL_CWD, safePathCheckCommand, serverCommand } from "./serverCommand";
 import { toServerSettings } from "./settings";
+import { PrivateEnvironment } from "./setup";
 import { ServerStatus, StatusItem } from "./status";
 
 /** Whether `python -P` works (3.11+): then the server starts with the current folder off sys.path. */
@@ -29,26 +31,31 @@ export class ServerManager implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private warnedFor: string | undefined;
+  private settingUp: Promise<string | undefined> | undefined;
   interpreter: InterpreterChoice | undefined;
+  /** The interpreter the server runs with (the private environment's, or the chosen one). */
+  serverPython: string | undefined;
 
   constructor(
     private readonly output: vscode.LogOutputChannel,
     private readonly status: StatusItem,
+    private readonly environment: PrivateEnvironment,
   ) {}
 
   async start(): Promise<void> {
+    if (this.settingUp) {
+      return; // the set-up starts the server when it is done
+    }
     const config = vscode.workspace.getConfiguration("hoverdoc");
     this.interpreter = await chooseInterpreter({
       configured: config.get<string>("interpreter"),
       pythonExtension: () => activeInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri),
       platform: process.platform,
     });
-    const python = this.interpreter.path;
-    this.output.info(`Using ${python} (from ${this.interpreter.source})`);
-    const problem = await this.checkInstalled(python);
-    if (problem) {
-      this.status.show({ state: "missing", reason: problem });
-      return; // no server, no crash loop: the notification says what to do
+    const python = await this.pythonToRun(config);
+    this.serverPython = python;
+    if (!python) {
+      return; // no server, no crash loop: the status item and a notification say what to do
     }
     const command = serverCommand(python, await supportsSafePath(python));
     const serverOptions: ServerOptions = {
@@ -84,30 +91,102 @@ export class ServerManager implements vscode.Disposable {
     }
   }
 
-  /** The reason the interpreter cannot run the server, or undefined when it can. */
-  private checkInstalled(python: string): Promise<string | undefined> {
+  /**
+   * The interpreter to run the server with: under "useBundled" the private environment (upgraded
+   * when another version of the extension set it up), under "fromEnvironment" the chosen one;
+   * undefined, with the way out offered, when neither can run it.
+   */
+  private async pythonToRun(config: vscode.WorkspaceConfiguration): Promise<string | undefined> {
+    const chosen = this.interpreter!;
+    if (importStrategy(config.get("importStrategy")) === "fromEnvironment") {
+      this.output.info(`Using ${chosen.path} (from ${chosen.source})`);
+      const problem = await this.importProblem(chosen.path);
+      return problem ? this.offerSetUp(missingPackageMessage(chosen.path, problem), chosen.path) : chosen.path;
+    }
+    const state = this.environment.state();
+    if (state === "missing") {
+      return this.offerSetUp(setupNeededMessage(), "setup");
+    }
+    if (state === "outdated") {
+      this.output.info("The private environment was set up by another version of the extension: upgrading it.");
+      return this.setUp();
+    }
+    const problem = await this.importProblem(this.environment.python);
+    if (problem) {
+      this.output.warn(problem);
+      return this.offerSetUp(brokenEnvironmentMessage(this.environment.folder), "broken");
+    }
+    this.output.info(`Using the private environment ${this.environment.folder}`);
+    return this.environment.python;
+  }
+
+  /** Show why the server cannot start, once per reason, with "Set up hoverdoc" as the way out. */
+  private offerSetUp(message: string, key: string): undefined {
+    this.output.warn(message);
+    this.status.show({ state: "missing", reason: message });
+    if (this.warnedFor !== key) {
+      this.warnedFor = key; // one notification per reason, not one per restart
+      void vscode.window.showWarningMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => {
+        if (choice === SET_UP) {
+          void this.setUpAndStart();
+        } else if (choice === SHOW_OUTPUT) {
+          this.output.show();
+        }
+      });
+    }
+    return undefined;
+  }
+
+  /** Set up the private environment (one set-up at a time); its interpreter, or undefined on failure. */
+  setUp(): Promise<string | undefined> {
+    if (!this.settingUp) {
+      this.settingUp = this.runSetUp().finally(() => (this.settingUp = undefined));
+    }
+    return this.settingUp;
+  }
+
+  private async runSetUp(): Promise<string | undefined> {
+    const config = vscode.workspace.getConfiguration("hoverdoc");
+    const wheelhouse = config.get<string>("wheelhouse")?.trim() || undefined;
+    this.status.show({ state: "setup" });
+    try {
+      return await this.environment.setUp(this.interpreter?.path, wheelhouse);
+    } catch (error) {
+      const message = `hoverdoc: the set-up failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.output.error(message);
+      this.status.show({ state: "stopped", reason: message });
+      void vscode.window.showErrorMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => {
+        if (choice === SET_UP) {
+          void this.setUpAndStart();
+        } else if (choice === SHOW_OUTPUT) {
+          this.output.show();
+        }
+      });
+      return undefined;
+    }
+  }
+
+  /** The "Set up hoverdoc" button and the hoverdoc: Set Up Environment command. */
+  async setUpAndStart(): Promise<void> {
+    const config = vscode.workspace.getConfiguration("hoverdoc");
+    if (importStrategy(config.get("importStrategy")) === "fromEnvironment") {
+      // asking for the set-up is asking to use it
+      await config.update("importStrategy", "useBundled", vscode.ConfigurationTarget.Global);
+    }
+    await this.stop();
+    this.warnedFor = undefined;
+    if (await this.setUp()) {
+      await this.start();
+    }
+  }
+
+  /** Why the interpreter cannot import the server package, or undefined when it can. */
+  private importProblem(python: string): Promise<string | undefined> {
     const check = importCheckCommand(python);
     return new Promise((resolve) => {
-      execFile(check.command, check.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error, _stdout, stderr) => {
-        if (!error) {
-          resolve(undefined);
-          return;
-        }
-        const detail = `${stderr || ""} ${error.message}`;
-        const { message, installCommand } = missingPackageMessage(python, detail);
-        this.output.warn(message);
-        if (this.warnedFor !== python) {
-          this.warnedFor = python; // one notification per interpreter, not one per restart
-          void vscode.window.showErrorMessage(message, "Copy Command", "Show Output").then((choice) => {
-            if (choice === "Copy Command") {
-              void vscode.env.clipboard.writeText(installCommand);
-            } else if (choice === "Show Output") {
-              this.output.show();
-            }
-          });
-        }
-        resolve(message);
-      });
+      execFile(check.command, check.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error, _stdout, stderr) =>
+        resolve(error ? `${stderr || ""} ${error.message}`.trim() : undefined),
+      );
     });
   }
 

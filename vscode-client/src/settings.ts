@@ -48,7 +48,7 @@ export function toServerSettings(get: Getter): ServerSettings {
 }
 
 /** Settings whose change needs a new server process (the rest are applied live by the server). */
-export const RESTART_SETTINGS = ["hoverdoc.interpreter"];
+export const RESTART_SETTINGS = ["hoverdoc.interpreter", "hoverdoc.importStrategy"];
 
 export function needsRestart(affects: (section: string) => boolean): boolean {
   return RESTART_SETTINGS.some((section) => affects(section));

@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 
 export interface ServerStatus {
-  state: "loading" | "ready" | "fallback" | "stopped" | "missing";
+  state: "setup" | "loading" | "ready" | "fallback" | "stopped" | "missing";
   model?: string | null;
   reason?: string | null;
 }
@@ -27,8 +27,12 @@ export class StatusItem implements vscode.Disposable {
         this.item.tooltip = `No usable model (${status.reason ?? "unknown reason"}); summaries come from names.`;
         break;
       case "missing":
-        this.item.text = "$(error) hoverdoc: not installed";
-        this.item.tooltip = status.reason ?? "hoverdoc is not installed in the selected interpreter";
+        this.item.text = "$(error) hoverdoc: not set up";
+        this.item.tooltip = status.reason ?? "hoverdoc is not installed where it would run";
+        break;
+      case "setup":
+        this.item.text = "$(sync~spin) hoverdoc: setting up";
+        this.item.tooltip = "Creating hoverdoc's private Python environment (progress in the notification)";
         break;
       case "stopped":
         this.item.text = "$(circle-slash) hoverdoc: stopped";

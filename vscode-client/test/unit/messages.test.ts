@@ -1,22 +1,21 @@
 import * as assert from "node:assert/strict";
 
-import { installCommand, missingPackageMessage } from "../../src/messages";
+import { brokenEnvironmentMessage, missingPackageMessage, SET_UP, setupNeededMessage } from "../../src/messages";
 
-describe("missing package message", () => {
-  it("names the interpreter and the exact pip command", () => {
-    const missing = missingPackageMessage("/usr/bin/python3", "ModuleNotFoundError: No module named 'hoverdoc'");
-    assert.equal(
-      missing.message,
-      "hoverdoc: hoverdoc is not installed in /usr/bin/python3. Install it with: /usr/bin/python3 -m pip install hoverdoc",
-    );
-    assert.equal(missing.installCommand, "/usr/bin/python3 -m pip install hoverdoc");
+describe("messages", () => {
+  it("names the interpreter and offers the set-up, never a pip command that cannot work", () => {
+    const message = missingPackageMessage("/usr/bin/python3", "ModuleNotFoundError: No module named 'hoverdoc'");
+    assert.match(message, /^hoverdoc: hoverdoc is not installed in \/usr\/bin\/python3\./);
+    assert.ok(message.includes(`"${SET_UP}"`));
+    assert.ok(!message.includes("pip install hoverdoc"));
   });
 
   it("says when the interpreter itself is missing", () => {
-    assert.match(missingPackageMessage("/nope/python", "spawn /nope/python ENOENT").message, /interpreter was not found/);
+    assert.match(missingPackageMessage("/nope/python", "spawn /nope/python ENOENT"), /interpreter was not found/);
   });
 
-  it("quotes paths with spaces", () => {
-    assert.equal(installCommand("C:\\Program Files\\Python\\python.exe"), '"C:\\Program Files\\Python\\python.exe" -m pip install hoverdoc');
+  it("offers the set-up when the private environment is missing or broken", () => {
+    assert.ok(setupNeededMessage().includes(SET_UP));
+    assert.match(brokenEnvironmentMessage("/home/u/env"), /\/home\/u\/env is broken\. "Set up hoverdoc" recreates it/);
   });
 });

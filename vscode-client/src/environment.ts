@@ -1,0 +1,88 @@
+// The private environment hoverdoc runs from under importStrategy "useBundled": where it lives, the
+// command lines that create it from the wheel the extension carries, and whether it is current. Pure:
+// no vscode and no processes, so it is unit-tested.
+import * as path from "node:path";
+
+import { CommandLine } from "./serverCommand";
+
+export type ImportStrategy = "useBundled" | "fromEnvironment";
+
+export const MIN_PYTHON: [number, number] = [3, 10];
+/** Written into the environment once hoverdoc is installed in it: which extension installed what. */
+export const STAMP_FILE = "hoverdoc-environment.json";
+
+export interface Stamp {
+  extension: string;
+  wheel: string;
+}
+
+export function importStrategy(value: unknown): ImportStrategy {
+  return value === "fromEnvironment" ? "fromEnvironment" : "useBundled";
+}
+
+/** The environment's interpreter inside its folder. */
+export function environmentPython(folder: string, platform: NodeJS.Platform): string {
+  return platform === "win32" ? path.join(folder, "Scripts", "python.exe") : path.join(folder, "bin", "python");
+}
+
+/** Pythons to try for creating the environment, best first, without repeats. */
+export function pythonCandidates(chosen: string | undefined, platform: NodeJS.Platform): string[] {
+  const found = platform === "win32" ? ["py", "python"] : ["python3", "python3.13", "python3.12", "python3.11", "python3.10", "python"];
+  return [...new Set([...(chosen ? [chosen] : []), ...found])];
+}
+
+/** Prints `major.minor` of an interpreter. */
+export function versionCommand(python: string): CommandLine {
+  return { command: python, args: ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"] };
+}
+
+/** Whether `major.minor` output is at least MIN_PYTHON. */
+export function isSupportedVersion(output: string): boolean {
+  const match = /^(\d+)\.(\d+)\s*$/.exec(output.trim());
+  if (!match) {
+    return false;
+  }
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1]);
+}
+
+/** `<python> -m venv <folder>`. */
+export function venvCommand(python: string, folder: string): CommandLine {
+  return { command: python, args: ["-m", "venv", folder] };
+}
+
+/**
+ * `<env python> -m pip install <wheel>`: its dependencies from the index pip is configured for, or
+ * only from `wheelhouse` (offline) when one is given.
+ */
+export function installCommand(envPython: string, wheel: string, wheelhouse?: string): CommandLine {
+  const offline = wheelhouse ? ["--no-index", "--find-links", wheelhouse] : [];
+  return {
+    command: envPython,
+    args: ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", ...offline, wheel],
+  };
+}
+
+/** The bundled wheel among a folder's file names (the newest version if several). */
+export function bundledWheel(names: string[]): string | undefined {
+  return names
+    .filter((name) => /^hoverdoc-.+\.whl$/.test(name))
+    .sort()
+    .at(-1);
+}
+
+/** Whether an environment stamped `stamp` holds what this extension carries. */
+export function isCurrent(stamp: Stamp | undefined, extension: string, wheel: string): boolean {
+  return stamp !== undefined && stamp.extension === extension && stamp.wheel === wheel;
+}
+
+export function parseStamp(text: string): Stamp | undefined {
+  try {
+    const data = JSON.parse(text) as Partial<Stamp>;
+    return typeof data.extension === "string" && typeof data.wheel === "string"
+      ? { extension: data.extension, wheel: data.wheel }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,164 @@
+// Setting up the private environment (importStrategy "useBundled"): find a Python 3.10 or later,
+// create a virtual environment in the extension's global storage and install the hoverdoc wheel the
+// extension carries, with progress in a notification and every line of pip in the output channel.
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+
+import {
+  bundledWheel,
+  environmentPython,
+  installCommand,
+  isCurrent,
+  isSupportedVersion,
+  MIN_PYTHON,
+  parseStamp,
+  pythonCandidates,
+  STAMP_FILE,
+  venvCommand,
+  versionCommand,
+} from "./environment";
+import { CommandLine, NEUTRAL_CWD } from "./serverCommand";
+
+export type EnvironmentState = "missing" | "outdated" | "current";
+
+/** A set-up that failed, with the one line the user reads. */
+export class SetupError extends Error {}
+
+export class PrivateEnvironment {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {}
+
+  get folder(): string {
+    return path.join(this.context.globalStorageUri.fsPath, "env");
+  }
+
+  get python(): string {
+    return environmentPython(this.folder, process.platform);
+  }
+
+  private get extensionVersion(): string {
+    return String(this.context.extension.packageJSON.version ?? "");
+  }
+
+  /** The wheel in the extension's bundled/ folder, if this build carries one. */
+  get wheel(): string | undefined {
+    const folder = path.join(this.context.extensionPath, "bundled");
+    const names = fs.existsSync(folder) ? fs.readdirSync(folder) : [];
+    const name = bundledWheel(names);
+    return name ? path.join(folder, name) : undefined;
+  }
+
+  /** Missing (never set up, or broken), outdated (set up by another version) or current. */
+  state(): EnvironmentState {
+    if (!fs.existsSync(this.python)) {
+      return "missing";
+    }
+    const stampFile = path.join(this.folder, STAMP_FILE);
+    const stamp = fs.existsSync(stampFile) ? parseStamp(fs.readFileSync(stampFile, "utf8")) : undefined;
+    const wheel = this.wheel;
+    if (stamp === undefined) {
+      return "missing"; // an interrupted set-up: recreate it
+    }
+    return wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel)) ? "current" : "outdated";
+  }
+
+  /** Create the environment afresh and install hoverdoc into it; returns its interpreter. */
+  async setUp(chosen: string | undefined, wheelhouse: string | undefined): Promise<string> {
+    const wheel = this.wheel;
+    if (!wheel) {
+      throw new SetupError(
+        "this build of the extension carries no hoverdoc wheel; set hoverdoc.importStrategy to fromEnvironment",
+      );
+    }
+    return vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: "hoverdoc: setting up its Python environment",
+        cancellable: true,
+      },
+      async (progress, token) => {
+        const started = Date.now();
+        const base = await this.findPython(chosen);
+        progress.report({ message: `creating it with ${base}` });
+        fs.rmSync(this.folder, { recursive: true, force: true }); // a broken or older one is replaced
+        fs.mkdirSync(path.dirname(this.folder), { recursive: true });
+        try {
+          await this.run(venvCommand(base, this.folder), "creating the environment", token);
+          progress.report({ message: "installing hoverdoc and its dependencies" });
+          await this.run(installCommand(this.python, wheel, wheelhouse), "pip install", token, (line) =>
+            progress.report({ message: line.slice(0, 80) }),
+          );
+        } catch (error) {
+          fs.rmSync(this.folder, { recursive: true, force: true });
+          throw error;
+        }
+        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel) };
+        fs.writeFileSync(path.join(this.folder, STAMP_FILE), JSON.stringify(stamp) + "\n");
+        this.output.info(`Set up ${this.folder} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return this.python;
+      },
+    );
+  }
+
+  /** The first candidate that runs and is Python 3.10 or later. */
+  private async findPython(chosen: string | undefined): Promise<string> {
+    const tried: string[] = [];
+    for (const candidate of pythonCandidates(chosen, process.platform)) {
+      const version = await this.version(candidate);
+      tried.push(version ? `${candidate} (${version})` : candidate);
+      if (version && isSupportedVersion(version)) {
+        return candidate;
+      }
+    }
+    throw new SetupError(
+      `no Python ${MIN_PYTHON.join(".")} or later was found (tried ${tried.join(", ")}); ` +
+        "install one, or name it in hoverdoc.interpreter",
+    );
+  }
+
+  private version(python: string): Promise<string | undefined> {
+    const command = versionCommand(python);
+    return new Promise((resolve) => {
+      execFile(command.command, command.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error, stdout) =>
+        resolve(error ? undefined : stdout.trim()),
+      );
+    });
+  }
+
+  /** Run one step, its output in the output channel; a failure or a cancel is a SetupError. */
+  private run(
+    command: CommandLine,
+    step: string,
+    token: vscode.CancellationToken,
+    onLine?: (line: string) => void,
+  ): Promise<void> {
+    this.output.info(`$ ${command.command} ${command.args.join(" ")}`);
+    return new Promise((resolve, reject) => {
+      const child = spawn(command.command, command.args, { cwd: NEUTRAL_CWD });
+      const cancel = token.onCancellationRequested(() => child.kill());
+      const log = (chunk: Buffer) => {
+        for (const line of chunk.toString().split(/\r?\n/).filter((l) => l.trim())) {
+          this.output.info(line);
+          onLine?.(line.trim());
+        }
+      };
+      child.stdout.on("data", log);
+      child.stderr.on("data", log);
+      child.on("error", (error) => reject(new SetupError(`${step} could not start: ${error.message}`)));
+      child.on("close", (code) => {
+        cancel.dispose();
+        if (token.isCancellationRequested) {
+          reject(new SetupError("the set-up was cancelled"));
+        } else if (code === 0) {
+          resolve();
+        } else {
+          reject(new SetupError(`${step} failed (exit ${code}); its log is in the hoverdoc output`));
+        }
+      });
+    });
+  }
+}

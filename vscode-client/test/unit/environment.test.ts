@@ -1,0 +1,57 @@
+import * as assert from "node:assert/strict";
+
+import {
+  bundledWheel,
+  environmentPython,
+  importStrategy,
+  installCommand,
+  isCurrent,
+  isSupportedVersion,
+  parseStamp,
+  pythonCandidates,
+  venvCommand,
+} from "../../src/environment";
+
+describe("private environment", () => {
+  it("defaults to the bundled strategy", () => {
+    assert.equal(importStrategy(undefined), "useBundled");
+    assert.equal(importStrategy("nonsense"), "useBundled");
+    assert.equal(importStrategy("fromEnvironment"), "fromEnvironment");
+  });
+
+  it("lives in its folder with the platform's layout", () => {
+    assert.equal(environmentPython("/s/env", "linux"), "/s/env/bin/python");
+    assert.match(environmentPython("C:\\s\\env", "win32"), /Scripts[\\/]python\.exe$/);
+  });
+
+  it("tries the chosen Python first, then the usual names, once each", () => {
+    const candidates = pythonCandidates("python3", "linux");
+    assert.equal(candidates[0], "python3");
+    assert.equal(new Set(candidates).size, candidates.length);
+    assert.ok(candidates.includes("python3.10"));
+    assert.deepEqual(pythonCandidates(undefined, "win32"), ["py", "python"]);
+  });
+
+  it("needs Python 3.10 or later", () => {
+    assert.ok(isSupportedVersion("3.10\n") && isSupportedVersion("3.13") && isSupportedVersion("4.0"));
+    assert.ok(!isSupportedVersion("3.9") && !isSupportedVersion("2.7") && !isSupportedVersion("garbage"));
+  });
+
+  it("installs the wheel from the index, or only from a wheelhouse", () => {
+    assert.deepEqual(venvCommand("python3", "/s/env").args, ["-m", "venv", "/s/env"]);
+    const online = installCommand("/s/env/bin/python", "/x/hoverdoc-0.1.0-py3-none-any.whl");
+    assert.deepEqual(online.args.slice(-1), ["/x/hoverdoc-0.1.0-py3-none-any.whl"]);
+    assert.ok(!online.args.includes("--no-index"));
+    const offline = installCommand("/s/env/bin/python", "/x/h.whl", "/wheels");
+    assert.deepEqual(offline.args.slice(-4), ["--no-index", "--find-links", "/wheels", "/x/h.whl"]);
+  });
+
+  it("finds the bundled wheel and knows when an upgrade must reinstall it", () => {
+    assert.equal(bundledWheel(["README.md", "hoverdoc-0.1.0-py3-none-any.whl"]), "hoverdoc-0.1.0-py3-none-any.whl");
+    assert.equal(bundledWheel(["other-1.0-py3-none-any.whl"]), undefined);
+    const stamp = parseStamp('{"extension": "0.1.0", "wheel": "hoverdoc-0.1.0-py3-none-any.whl"}');
+    assert.ok(isCurrent(stamp, "0.1.0", "hoverdoc-0.1.0-py3-none-any.whl"));
+    assert.ok(!isCurrent(stamp, "0.2.0", "hoverdoc-0.2.0-py3-none-any.whl"));
+    assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", "hoverdoc-0.1.0-py3-none-any.whl"));
+  });
+});
