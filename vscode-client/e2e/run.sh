@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium.
+# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium, twice with the
+# same clean profile: first the user clicks "Set up hoverdoc" (the private environment is created from
+# the wheel the .vsix carries, with an interpreter that has no hoverdoc), then a second start reuses it.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CLIENT="$(dirname "$HERE")"
 PYTHON="${HOVERDOC_PYTHON:-python3}"
+# the interpreter the private environment is created with: the base of the project's venv, no hoverdoc
+BASE_PYTHON="$("$PYTHON" -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))')"
+if "$BASE_PYTHON" -c "import hoverdoc.server" 2>/dev/null; then
+  echo "e2e: $BASE_PYTHON can import hoverdoc; the set-up test needs an interpreter without it" >&2
+  exit 1
+fi
 PORT="${E2E_PORT:-18423}"
 ARTIFACTS="$HERE/artifacts"
 bash "$HERE/install-code-server.sh"
@@ -24,7 +32,7 @@ result = count_order_total([], 1)
 PY
 cat > "$WORK/data/User/settings.json" <<JSON
 {
-  "hoverdoc.interpreter": "$PYTHON",
+  "hoverdoc.interpreter": "$BASE_PYTHON",
   "files.autoSave": "off",
   "workbench.startupEditor": "none",
   "security.workspace.trust.enabled": false,
@@ -36,17 +44,28 @@ cat > "$WORK/data/User/settings.json" <<JSON
 JSON
 node "$CS" --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
   --install-extension "$CLIENT/hoverdoc-0.1.0.vsix" >/dev/null
-HOVERDOC_CACHE_DIR="$WORK/cache" node "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
-  --disable-update-check --disable-workspace-trust --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
-  "$WORK/project" > "$WORK/code-server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 120); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
-  sleep 0.5
-done
+start_code_server() {
+  HOVERDOC_CACHE_DIR="$WORK/cache" node "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
+    --disable-update-check --disable-workspace-trust --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
+    "$WORK/project" >> "$WORK/code-server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
+    sleep 0.5
+  done
+}
 status=0
-node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS" || status=$?
-if [ "$status" != 0 ]; then
+for mode in setup reuse; do
+  start_code_server
+  node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" || status=$?
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  [ "$status" = 0 ] || break
+done
+ENV_DIR="$(find "$WORK/data" -type d -path '*globalStorage/hoverdoc.hoverdoc/env' | head -1)"
+if [ "$status" = 0 ]; then
+  echo "e2e: private environment $(du -sh "$ENV_DIR" | cut -f1); .vsix $(du -h "$CLIENT/hoverdoc-0.1.0.vsix" | cut -f1)"
+else
   echo "--- code-server log ---"; tail -50 "$WORK/code-server.log"
 fi
 exit "$status"
