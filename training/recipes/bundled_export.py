@@ -25,19 +25,25 @@ def _decoding(manifest: Manifest) -> str:
 
 
 def _run_dir(work: Path) -> Path:
-    """The run whose weights are exported: the newest phase that ran (exemplars, refine, then the
-    first run)."""
-    for phase in ("exemplars", "refine"):
+    """The run whose weights are exported: the newest phase that ran (multitask, exemplars, refine,
+    then the first run)."""
+    for phase in ("multitask", "exemplars", "refine"):
         if (work / phase / "run.json").is_file():
             return work / phase
     return work / "run"
 
 
 def stage_export(
-    work: Path, models_dir: Path, name: str, repetition_penalty: float | None = None, beams: int | None = None
+    work: Path,
+    models_dir: Path,
+    name: str,
+    repetition_penalty: float | None = None,
+    beams: int | None = None,
+    target: Path | None = None,
 ) -> None:
-    """Export the run's best weights (or best checkpoint so far) as int8 ONNX plus fp16 safetensors,
-    with the decoding settings chosen on the dev split."""
+    """Export the run's best weights (or best checkpoint so far) as int8 ONNX plus fp16 safetensors
+    into ``target`` (default: installed under ``models_dir``), with the decoding settings chosen on the
+    dev split (and, for a v2 model, its copy threshold)."""
     from hoverdoc.export.merge import from_run
     from hoverdoc.export.pipeline import export_model
 
@@ -45,20 +51,24 @@ def stage_export(
     finished = (run_dir / "model" / "model.safetensors").is_file()
     source = from_run(run_dir, None if finished else "best")
     source.settings.override_decoding(beams, repetition_penalty)
+    target = target or models_dir / name
     manifest = export_model(
         source,
-        models_dir / name,
+        target,
         quantize="int8",
         parity_sample=64,
         parity_data=str(work / "dev.jsonl"),
         name=name,
         weights="fp16",
     )
-    size = sum(p.stat().st_size for p in (models_dir / name).rglob("*") if p.is_file()) / 1e6
+    size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 1e6
     print(
-        f"exported {name} ({'final' if finished else 'best checkpoint'}): {size:.1f} MB; parity {manifest.parity}",
+        f"exported {name} ({'final' if finished else 'best checkpoint'}) to {target}: {size:.1f} MB; "
+        f"parity {manifest.parity}",
         file=sys.stderr,
     )
+    if manifest.input_format_version >= 2:
+        set_copy_similarity(target, work / "dev.jsonl")
 
 
 def stage_export_gpu(work: Path, target: Path, name: str) -> None:

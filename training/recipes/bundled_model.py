@@ -372,7 +372,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-source-tokens", type=int, default=64)
     parser.add_argument("--decoder-layers", type=int, default=2)
     parser.add_argument("--returned", default="work/gpu-returned", help="what a GPU run returned (unpack)")
-    parser.add_argument("--export-to", default="", help="gpu-export: folder to export to (default: install)")
+    parser.add_argument(
+        "--export-to", default="", help="export, gpu-export: folder to export to (default: install)"
+    )
     parser.add_argument("--pack-source-tokens", type=int, default=192, help="v2 source length (pack stage)")
     parser.add_argument("--set", action="append", default=[], help="training option override KEY=VALUE")
     parser.add_argument("--models-dir", default="models", help="where the serving model is installed")
@@ -413,7 +415,8 @@ def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
     elif stage == "export":
         from .bundled_export import stage_export
 
-        stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams)
+        target = Path(args.export_to) if args.export_to else None
+        stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams, target)
     elif stage == "pack":
         from .gpu_pack import stage_pack
 
