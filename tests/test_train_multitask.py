@@ -116,3 +116,36 @@ def test_a_summary_only_model_describes_nothing(tiny_model_dir):
     summarizer = Summarizer(tiny_model_dir)
     assert summarizer.manifest.tasks == ["summary"] and not summarizer.describes_params
     assert summarizer.describe("def f(x):\n    return x", ["x"]) == {}
+
+
+@pytest.mark.slow
+def test_summarize_docstring_fills_what_the_workspace_lacks_from_the_model(
+    tiny_multitask_model_dir, tmp_path
+):
+    import subprocess
+    import sys
+
+    from hoverdoc.core.runtime import Summarizer
+
+    (tmp_path / "docs.py").write_text(
+        'def load(path):\n    """Load it.\n\n    Args:\n        path: The JSON file the rows are read from.\n    """\n'
+        "    return open(path)\n"
+    )
+    code = "def save(path, rows):\n    with open(path, 'w') as handle:\n        handle.write(rows)\n"
+    (tmp_path / "target.py").write_text(code)
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "hoverdoc.core.cli",
+        "summarize",
+        str(tmp_path / "target.py"),
+        "--docstring",
+    ]
+    done = subprocess.run(
+        [*command, "--model", str(tiny_multitask_model_dir)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    expected = Summarizer(tiny_multitask_model_dir).describe(code.rstrip("\n"), ["rows"])["rows"]
+    assert "        path: The JSON file the rows are read from.\n" in done.stdout  # the workspace first
+    assert f"        rows: {expected}\n" in done.stdout  # then the model
