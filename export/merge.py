@@ -9,6 +9,7 @@ from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.training.checkpoints import pick_checkpoint
+from hoverdoc.training.config import ADAPTER_METHODS
 from hoverdoc.training.modeling import (
     ModelSettings,
     RunInfo,
@@ -36,7 +37,7 @@ class ExportSource:
 
 
 def from_run(run_dir: str | Path, checkpoint: str | None = None) -> ExportSource:
-    """Load a run directory (final weights, or a checkpoint) and merge any LoRA adapter."""
+    """Load a run directory (final weights, or a checkpoint) and merge any adapter (LoRA, IA3)."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise HoverdocError(f"{run_dir}: run directory not found")
@@ -53,7 +54,7 @@ def from_run(run_dir: str | Path, checkpoint: str | None = None) -> ExportSource
         if tokenizer_dir is None:
             raise HoverdocError(f"{run_dir}: missing tokenizer/tokenizer.json (did training finish?)")
     tokenizer = load_tokenizer(tokenizer_dir)
-    if info.method == "lora":
+    if info.method in ADAPTER_METHODS:
         adapter_dir = chosen or run_dir / "adapter"
         weights = adapter_dir / "adapter_model.safetensors"
         if not weights.is_file():

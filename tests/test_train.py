@@ -44,14 +44,14 @@ def test_default_lora_is_a_small_share_of_a_realistically_shaped_model():
 
     from hoverdoc.training.config import TrainOptions
     from hoverdoc.training.modeling import count_parameters
-    from hoverdoc.training.train import _apply_lora
+    from hoverdoc.training.train import _apply_adapter
 
     model = T5ForConditionalGeneration(
         T5Config(
             vocab_size=8000, d_model=256, d_kv=32, d_ff=1024, num_layers=2, num_decoder_layers=2, num_heads=8
         )
     )
-    adapted = _apply_lora(model, TrainOptions())
+    adapted = _apply_adapter(model, TrainOptions())
     trainable, total = count_parameters(adapted)
     assert 0 < trainable / total < 0.05
     assert get_peft_model  # peft is what applies the adapters

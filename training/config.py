@@ -33,6 +33,23 @@ class LoraOptions:
 
 
 @dataclass
+class Ia3Options:
+    """IA3 settings (peft ``IA3Config``): learned vectors that rescale keys, values and feed-forward
+    activations, about 0.01% of the model's parameters; merged into the weights at export."""
+
+    target_modules: list[str] | None = _opt(
+        None, "modules whose activations are rescaled (default: peft's choice for the architecture)"
+    )
+    feedforward_modules: list[str] | None = _opt(
+        None, "the feed-forward ones among them, rescaled on their input (default: peft's choice)"
+    )
+
+
+ADAPTER_METHODS = ("lora", "ia3")
+METHODS = (*ADAPTER_METHODS, "full")
+
+
+@dataclass
 class TrainOptions:
     """Everything ``hoverdoc train`` needs; defaults suit LoRA on a laptop CPU."""
 
@@ -50,12 +67,18 @@ class TrainOptions:
     )
     base: str | None = _opt(None, "base model: Hugging Face hub id or local directory")
     out: str | None = _opt(None, "run directory")
-    method: str = _opt("lora", "lora (adapters on a frozen base) or full (every weight trains)")
+    method: str = _opt(
+        "lora",
+        "lora (low-rank adapters on a frozen base), ia3 (learned activation scales on a frozen base) or "
+        "full (every weight trains)",
+    )
     epochs: float = _opt(3.0, "passes over the training data")
     max_steps: int = _opt(-1, "stop after this many optimizer steps (overrides epochs when > 0)")
     batch_size: int = _opt(16, "examples per device per step")
     grad_accum: int = _opt(1, "steps to accumulate before each optimizer update")
-    learning_rate: float | None = _opt(None, "peak learning rate (default: 1e-3 for LoRA, 2e-4 for full)")
+    learning_rate: float | None = _opt(
+        None, "peak learning rate (default: 1e-3 for LoRA, 3e-3 for IA3, 2e-4 for full)"
+    )
     lr_scheduler: str = _opt(
         "linear", "learning-rate schedule (transformers name: linear, cosine, constant_with_warmup)"
     )
@@ -97,12 +120,13 @@ class TrainOptions:
     max_train_samples: int | None = _opt(None, "use at most this many training pairs (a fixed random subset)")
     device: str = _opt("auto", "auto, cpu or cuda")
     lora: LoraOptions = field(default_factory=LoraOptions, metadata={"help": "LoRA settings"})
+    ia3: Ia3Options = field(default_factory=Ia3Options, metadata={"help": "IA3 settings"})
 
     def resolved_learning_rate(self) -> float:
         """The learning rate, with the per-method default filled in."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return 1e-3 if self.method == "lora" else 2e-4
+        return {"lora": 1e-3, "ia3": 3e-3}.get(self.method, 2e-4)
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:

@@ -22,7 +22,16 @@ from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.summary import polish
 
 from .checkpoints import CHECKPOINTS, last_complete_checkpoint
-from .config import TrainOptions, apply_overrides, from_dict, load_toml, parse_assignments, to_dict
+from .config import (
+    ADAPTER_METHODS,
+    METHODS,
+    TrainOptions,
+    apply_overrides,
+    from_dict,
+    load_toml,
+    parse_assignments,
+    to_dict,
+)
 from .data import (
     PARAM_FIELDS,
     PairRecord,
@@ -92,8 +101,8 @@ def validate(options: TrainOptions, resume: bool) -> None:
     for name in ("data", "base", "out"):
         if not getattr(options, name):
             raise HoverdocError(f"--{name} is required")
-    if options.method not in ("lora", "full"):
-        raise HoverdocError(f"--method must be lora or full, not {options.method!r}")
+    if options.method not in METHODS:
+        raise HoverdocError(f"--method must be one of {', '.join(METHODS)}, not {options.method!r}")
     if options.metric_for_best not in ("bleu", "rougeL", "loss"):
         raise HoverdocError("metric_for_best must be bleu, rougeL or loss")
     out = Path(options.out)
@@ -128,22 +137,31 @@ def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSett
     return settings
 
 
-def _apply_lora(model, options: TrainOptions):
-    from peft import LoraConfig, TaskType, get_peft_model
+def _apply_adapter(model, options: TrainOptions):
+    """The base wrapped in the method's peft adapter (LoRA or IA3), the base frozen."""
+    from peft import IA3Config, LoraConfig, TaskType, get_peft_model
 
-    targets = options.lora.target_modules
-    config = LoraConfig(
-        task_type=TaskType.SEQ_2_SEQ_LM,
-        r=options.lora.r,
-        lora_alpha=options.lora.alpha,
-        lora_dropout=options.lora.dropout,
-        target_modules=targets if isinstance(targets, str) else list(targets),
-        bias=options.lora.bias,
-    )
+    if options.method == "ia3":
+        ia3 = options.ia3
+        config = IA3Config(
+            task_type=TaskType.SEQ_2_SEQ_LM,
+            target_modules=list(ia3.target_modules) if ia3.target_modules else None,
+            feedforward_modules=list(ia3.feedforward_modules) if ia3.feedforward_modules else None,
+        )
+    else:
+        targets = options.lora.target_modules
+        config = LoraConfig(
+            task_type=TaskType.SEQ_2_SEQ_LM,
+            r=options.lora.r,
+            lora_alpha=options.lora.alpha,
+            lora_dropout=options.lora.dropout,
+            target_modules=targets if isinstance(targets, str) else list(targets),
+            bias=options.lora.bias,
+        )
     try:
         return get_peft_model(model, config)
-    except ValueError as error:
-        raise HoverdocError(f"LoRA: {str(error).splitlines()[0]}") from None
+    except (ValueError, KeyError) as error:
+        raise HoverdocError(f"{options.method}: {str(error).splitlines()[0]}") from None
 
 
 def _metrics_function(tokenizer, codes: list[str]):
@@ -381,7 +399,7 @@ def _fit(trainer, run_dir: Path, resume: bool) -> None:
 def _save_outputs(trainer, options: TrainOptions, tokenizer, info: RunInfo, run_dir: Path) -> None:
     """The final (best) weights or adapter, the tokenizer, metrics.json and a finished run.json."""
     state = trainer.state
-    folder = "adapter" if options.method == "lora" else "model"
+    folder = "adapter" if options.method in ADAPTER_METHODS else "model"
     trainer.model.save_pretrained(str(run_dir / folder), safe_serialization=True)
     tokenizer.save_pretrained(str(run_dir / "tokenizer"))
     _write_metrics(run_dir, state.log_history, state.best_metric, state.best_model_checkpoint)
@@ -412,7 +430,7 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
     start_id = decoder_start_id(loaded.model)
     train_set = PairsDataset(records[0], loaded.tokenizer, loaded.settings, start_id)
     eval_set = PairsDataset(records[1], loaded.tokenizer, loaded.settings, start_id) if records[1] else None
-    model = _apply_lora(loaded.model, options) if options.method == "lora" else loaded.model
+    model = _apply_adapter(loaded.model, options) if options.method in ADAPTER_METHODS else loaded.model
     info = _run_info(options, loaded, model, resume)
     arguments = _training_arguments(options, loaded.settings, run_dir, eval_set is not None)
     trainer = _trainer(options, model, loaded.tokenizer, (train_set, eval_set), arguments, run_dir)
