@@ -67,9 +67,13 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", **destination
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
+    from hoverdoc.core.preload import ModelPreload
+
+    model = getattr(args, "model", None)
+    preload = ModelPreload(model)  # the default model loads while the server's modules import
     from .server import create_server
 
-    server = create_server(model=getattr(args, "model", None))
+    server = create_server(model=model, preload=preload)
     if tcp:
         server.start_tcp(args.host, args.port)
     else:
