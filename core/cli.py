@@ -19,6 +19,7 @@ if __name__ == "__main__":  # python -m hoverdoc.core.cli: never import from the
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import threading  # noqa: E402
@@ -87,6 +88,14 @@ def _pairs_out(text: str) -> str:
     if Path(text).expanduser().is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
     return text
+
+
+def _duration(text: str) -> float:
+    """``20m``, ``90s``, ``1h`` or plain seconds, as seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 20m, 90s or 1h")
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
 
 
 def _model_option(parser: argparse.ArgumentParser) -> None:
@@ -223,6 +232,17 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--force", action="store_true", help="install even if it scores worse than the base")
     retrain.add_argument("--json", type=_output_file, help="write the before/after report as JSON here")
     retrain.add_argument("--work-dir", help="keep intermediate files here (default: a temp dir)")
+    retrain.add_argument(
+        "--search",
+        action="store_true",
+        help="search adaptation methods and settings (Optuna) on a validation part of the held-out files",
+    )
+    retrain.add_argument(
+        "--budget",
+        type=_duration,
+        default=20 * 60.0,
+        help="the search's wall-clock budget, e.g. 20m, 90s, 1h (default 20m; export and scoring come after)",
+    )
     retrain.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a training option"
     )

@@ -169,3 +169,34 @@ def test_heldout_pairs_of_a_v2_model_are_scored_with_the_rest_of_the_repository(
     assert "parse_month" not in names[1] and "parse_zone" in names[1]
     _scores(v1, pairs)
     assert v1.seen is None  # a v1 model reads the code alone
+
+
+@pytest.mark.slow
+def test_search_reports_every_trial_scores_on_the_untouched_part_and_resumes(
+    repository: Path, tiny_base: Path, tmp_path, capsys
+):
+    import sqlite3
+
+    work = tmp_path / "work"
+    command = ["retrain", str(repository), "--base", str(tiny_base), "--search", "--budget", "25s"]
+    command += ["--work-dir", str(work), "--force", "--json", str(tmp_path / "first.json")]
+    assert cli(command) == 0, capsys.readouterr().err[-2000:]
+    first = json.loads((tmp_path / "first.json").read_text())
+    trials = first["trials"]
+    assert trials and all(t["method"] in ("lora", "ia3", "full") for t in trials)
+    complete = [t for t in trials if t["state"] == "COMPLETE"]
+    assert complete and all(t["trainable_parameters"] and t["seconds"] is not None for t in complete)
+    assert first["chosen"]["validation_bleu"] == max(t["validation_bleu"] for t in complete)
+    validation = (work / "validation.jsonl").read_text().splitlines()
+    assert first["n_heldout"] > 0 and validation  # the report's test part is not the searched part
+    heldout_paths = {json.loads(line)["path"] for line in validation}
+    assert "trial" in capsys.readouterr().out  # the trials table
+
+    command[command.index(str(tmp_path / "first.json"))] = str(tmp_path / "second.json")
+    assert cli(command) == 0
+    with sqlite3.connect(work / "search.db") as db:
+        (count,) = db.execute("select count(*) from trials").fetchone()
+    assert count > len(trials)  # the second run added trials to the same study
+    assert {
+        json.loads(line)["path"] for line in (work / "validation.jsonl").read_text().splitlines()
+    } == heldout_paths

@@ -47,6 +47,10 @@ class RetrainReport:
     installed: bool
     installed_at: str | None = None
     examples: list[dict] = field(default_factory=list)
+    # --search: every trial (method, settings, trainable parameters, seconds, validation BLEU) and
+    # the chosen one; before/after are then scored on the held-out test part only
+    trials: list[dict] = field(default_factory=list)
+    chosen: dict | None = None
 
 
 def stage(number: int, text: str) -> None:
@@ -256,13 +260,13 @@ def _train_adapter(work: Path, base_id: str, pairs: _Pairs, epochs: float | None
     return train(options)
 
 
-def _export_adapted(work: Path, name: str) -> Path:
-    """The trained run as an int8 ONNX model directory under ``work``."""
+def _export_adapted(work: Path, name: str, run_dir: Path | None = None) -> Path:
+    """The trained run (``work/run`` unless told) as an int8 ONNX model directory under ``work``."""
     from hoverdoc.export.merge import from_run
     from hoverdoc.export.pipeline import export_model
 
     export_model(
-        from_run(work / "run"),
+        from_run(run_dir or work / "run"),
         work / "model",
         quantize="int8",
         parity_sample=16,
@@ -290,8 +294,10 @@ def retrain(
     force: bool = False,
     work_dir: str | Path | None = None,
     overrides: dict | None = None,
+    search_budget: float | None = None,
 ) -> RetrainReport:
-    """Mine, adapt, export, evaluate and (when it is no worse) install a model for ``path``."""
+    """Mine, adapt, export, evaluate and (when it is no worse) install a model for ``path``; with
+    ``search_budget`` (seconds) the adaptation is the best trial of a search (``training.search``)."""
     started = time.perf_counter()
     root = Path(path).expanduser().resolve()
     if not root.is_dir():
@@ -305,15 +311,29 @@ def retrain(
     stage(1, f"mining {root}")
     pairs = _mine_pairs(root, max_train)
     with _work_folder(work_dir) as work:
+        scored = _prepare_search(work, pairs) if search_budget else pairs
         _write_pairs_files(work, pairs)
-        stage(2, f"scoring the base model ({Path(base_id).name}) on {len(pairs.heldout)} held-out functions")
-        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), pairs)
-        stage(3, f"training LoRA adapters on {len(pairs.train)} functions")
-        result = _train_adapter(work, base_id, pairs, epochs, overrides)
+        stage(2, f"scoring the base model ({Path(base_id).name}) on {len(scored.heldout)} held-out functions")
+        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), scored)
+        if search_budget:
+            from .search import run_search
+
+            stage(
+                3, f"searching how to adapt on {len(pairs.train)} functions for {search_budget / 60:.0f} min"
+            )
+            found = run_search(work, base_id, len(pairs.train), search_budget)
+            run_dir, trials, chosen = found.best_run, [t.__dict__ for t in found.trials], found.best.__dict__
+            fraction = (found.best.trainable_parameters or 0) / max(1, _total_parameters(run_dir))
+        else:
+            stage(3, f"training LoRA adapters on {len(pairs.train)} functions")
+            result = _train_adapter(work, base_id, pairs, epochs, overrides)
+            run_dir, trials, chosen, fraction = work / "run", [], None, result.trainable_fraction
         stage(4, "exporting the adapted model to ONNX int8")
-        model_dir = _export_adapted(work, f"{workspace.name}-lora")
+        model_dir = _export_adapted(
+            work, f"{workspace.name}-{chosen['method'] if chosen else 'lora'}", run_dir
+        )
         stage(5, "scoring the adapted model on the held-out functions")
-        after, after_predictions = _scores(Summarizer(model_dir), pairs)
+        after, after_predictions = _scores(Summarizer(model_dir), scored)
         installed = after["bleu"] >= before["bleu"] or force
         stage(6, ("installing" if installed else "not installing") + f" the model ({destination})")
         if installed:
@@ -322,17 +342,57 @@ def retrain(
         before=before,
         after=after,
         n_train=len(pairs.train),
-        n_heldout=len(pairs.heldout),
+        n_heldout=len(scored.heldout),
         seconds=round(time.perf_counter() - started, 1),
-        trainable_fraction=round(result.trainable_fraction, 4),
+        trainable_fraction=round(fraction, 4),
         installed=installed,
         installed_at=str(destination) if installed else None,
-        examples=_changed_examples(pairs.heldout, before_predictions, after_predictions),
+        examples=_changed_examples(scored.heldout, before_predictions, after_predictions),
+        trials=trials,
+        chosen=chosen,
     )
+
+
+def _prepare_search(work: Path, pairs: _Pairs) -> _Pairs:
+    """Split the held-out files into the search's validation part (written for it) and the test
+    part; returns the pairs whose held-out part is the test part, scored once for the report."""
+    from .search import split_validation
+
+    validation, test = split_validation(pairs.heldout)
+    write_pairs(work / "validation.jsonl", validation)
+    print(f"    held-out: {len(validation)} for the search, {len(test)} for the final test", file=sys.stderr)
+    return _Pairs(pairs.all, pairs.train, pairs.dev, test)
+
+
+def _total_parameters(run_dir: Path) -> int:
+    """The model's parameter count, as the run recorded it."""
+    from .modeling import RunInfo
+
+    return RunInfo.load(run_dir).total_parameters or 1
+
+
+def print_trials(report: RetrainReport) -> None:
+    """The search's trials, one line each, the chosen one marked."""
+    print(
+        f"{'trial':>5}  {'method':6} {'state':8} {'val BLEU':>8} {'trainable':>11} {'seconds':>8}  settings"
+    )
+    chosen = (report.chosen or {}).get("number")
+    for trial in report.trials:
+        score = f"{trial['validation_bleu']:.2f}" if trial["validation_bleu"] is not None else "-"
+        trainable = f"{trial['trainable_parameters']:,}" if trial["trainable_parameters"] else "-"
+        seconds = f"{trial['seconds']:.0f}" if trial["seconds"] is not None else "-"
+        mark = "*" if trial["number"] == chosen else " "
+        print(
+            f"{trial['number']:>4}{mark}  {trial['method']:6} {trial['state']:8} {score:>8} {trainable:>11} "
+            f"{seconds:>8}  {trial['settings']}"
+        )
+    print()
 
 
 def print_report(report: RetrainReport) -> None:
     """The before/after table and a few summaries that changed."""
+    if report.trials:
+        print_trials(report)
     print(f"{'':10} {'BLEU-4':>8} {'ROUGE-L':>8}")
     print(f"{'base':10} {report.before['bleu']:8.2f} {report.before['rougeL']:8.2f}")
     print(f"{'retrained':10} {report.after['bleu']:8.2f} {report.after['rougeL']:8.2f}")
@@ -372,6 +432,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         work_dir=args.work_dir,
         overrides=parse_assignments(args.set),
+        search_budget=args.budget if args.search else None,
     )
     print_report(report)
     if args.json:

@@ -347,8 +347,17 @@ def use_bf16(setting: str, use_cpu: bool) -> bool:
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
 
 
-def _trainer(options: TrainOptions, model, tokenizer, datasets: tuple, arguments, run_dir: Path):
-    """The Seq2SeqTrainer, with metrics.json written after each evaluation and early stopping."""
+def _trainer(
+    options: TrainOptions,
+    model,
+    tokenizer,
+    datasets: tuple,
+    arguments,
+    run_dir: Path,
+    extra: list | None = None,
+):
+    """The Seq2SeqTrainer, with metrics.json written after each evaluation, early stopping and the
+    caller's ``extra`` callbacks."""
     from transformers import DataCollatorForSeq2Seq, EarlyStoppingCallback, Seq2SeqTrainer, TrainerCallback
 
     train_set, eval_set = datasets
@@ -358,7 +367,7 @@ def _trainer(options: TrainOptions, model, tokenizer, datasets: tuple, arguments
             if state.is_world_process_zero:
                 _write_metrics(run_dir, state.log_history, state.best_metric, state.best_model_checkpoint)
 
-    callbacks = [MetricsFile()]
+    callbacks = [MetricsFile(), *(extra or [])]
     if eval_set is not None and options.early_stopping_patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=options.early_stopping_patience))
     return Seq2SeqTrainer(
@@ -407,8 +416,9 @@ def _save_outputs(trainer, options: TrainOptions, tokenizer, info: RunInfo, run_
     info.save(run_dir)
 
 
-def train(options: TrainOptions, resume: bool = False) -> TrainResult:
-    """Fine-tune ``options.base`` on ``options.data`` into ``options.out``; resumable."""
+def train(options: TrainOptions, resume: bool = False, callbacks: list | None = None) -> TrainResult:
+    """Fine-tune ``options.base`` on ``options.data`` into ``options.out``; resumable. ``callbacks``
+    (transformers ``TrainerCallback``s) watch the run, e.g. a hyperparameter search's pruning."""
     validate(options, resume)
     started = time.perf_counter()
     raw = _read_records(options)
@@ -433,7 +443,7 @@ def train(options: TrainOptions, resume: bool = False) -> TrainResult:
     model = _apply_adapter(loaded.model, options) if options.method in ADAPTER_METHODS else loaded.model
     info = _run_info(options, loaded, model, resume)
     arguments = _training_arguments(options, loaded.settings, run_dir, eval_set is not None)
-    trainer = _trainer(options, model, loaded.tokenizer, (train_set, eval_set), arguments, run_dir)
+    trainer = _trainer(options, model, loaded.tokenizer, (train_set, eval_set), arguments, run_dir, callbacks)
     if trainer.is_world_process_zero():
         info.save(run_dir)
         loaded.settings.save(run_dir)

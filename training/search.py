@@ -1,0 +1,195 @@
+"""``hoverdoc retrain --search``: an Optuna study of how to adapt the model to one codebase.
+
+Each trial picks an adaptation method (LoRA, IA3 or full fine-tuning) and its settings (LoRA rank and
+target modules, learning rate, epochs, share of the training pairs), trains on the training files and
+is scored, at each evaluation, on a validation part of the held-out files; TPE proposes the next trial
+and a median pruner stops trials that trail the others at the same step. The study lives in SQLite in
+the work folder, so a killed search resumes where it stopped. The held-out files' other part, the test
+part, is scored once at the end for the before/after report, so the reported gain is not tuned on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hoverdoc.core.errors import HoverdocError
+
+STUDY_NAME = "retrain-search"
+TRIALS = "trials"
+# Attention-only LoRA per architecture (the other choice is every linear layer).
+ATTENTION_MODULES = {"bart": ["q_proj", "v_proj"], "t5": ["q", "v"]}
+
+
+@dataclass
+class TrialRecord:
+    """One trial of the report: what it tried, what it cost, how it scored on the validation part."""
+
+    number: int
+    state: str  # COMPLETE, PRUNED, FAIL, RUNNING
+    method: str
+    settings: dict[str, Any]
+    trainable_parameters: int | None = None
+    seconds: float | None = None
+    validation_bleu: float | None = None
+
+
+@dataclass
+class SearchResult:
+    """The best trial's run folder and every trial."""
+
+    best_run: Path
+    best: TrialRecord
+    trials: list[TrialRecord] = field(default_factory=list)
+
+
+def split_validation(heldout: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(validation, test): the held-out pairs split by file, about half each (fixed per path)."""
+    validation, test = [], []
+    for record in heldout:
+        key = f"{record.get('repo', '')}/{record.get('path', '')}"
+        digest = int(hashlib.sha256(f"validation:{key}".encode()).hexdigest()[:8], 16)
+        (validation if digest % 2 == 0 else test).append(record)
+    if not validation or not test:  # one held-out file: split its pairs instead
+        half = len(heldout) // 2
+        validation, test = heldout[:half], heldout[half:]
+    return validation, test
+
+
+def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
+    """A trial's ``hoverdoc train`` settings, drawn from the search space."""
+    method = trial.suggest_categorical("method", ["lora", "ia3", "full"])
+    settings: dict[str, Any] = {"method": method}
+    if method == "lora":
+        settings["lora.r"] = trial.suggest_categorical("lora.r", [4, 8, 16, 32])
+        settings["lora.alpha"] = 2 * settings["lora.r"]
+        targets = trial.suggest_categorical("lora.targets", ["all-linear", "attention"])
+        attention = ATTENTION_MODULES.get(model_type)
+        settings["lora.target_modules"] = attention if targets == "attention" and attention else "all-linear"
+        low, high = 2e-4, 3e-3
+    elif method == "ia3":
+        low, high = 1e-3, 1e-2
+    else:
+        low, high = 2e-5, 3e-4
+    settings["learning_rate"] = trial.suggest_float(f"{method}.learning_rate", low, high, log=True)
+    settings["epochs"] = trial.suggest_float("epochs", 1.0, 4.0, step=0.5)
+    share = trial.suggest_categorical("train_share", [0.5, 1.0])
+    settings["max_train_samples"] = max(16, int(n_train * share))
+    return settings
+
+
+def _callback(trial, deadline: float):
+    """Reports each validation BLEU to the trial, stops a pruned trial and any trial at the deadline."""
+    from transformers import TrainerCallback
+
+    class SearchCallback(TrainerCallback):
+        pruned = False
+
+        def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+            value = (metrics or {}).get("eval_bleu")
+            if value is not None:
+                trial.report(float(value), state.global_step)
+                if trial.should_prune():
+                    self.pruned = True
+                    control.should_training_stop = True
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if time.monotonic() >= deadline:
+                control.should_evaluate = True  # score what it has, then stop
+                control.should_training_stop = True
+
+    return SearchCallback()
+
+
+def _objective(work: Path, base: str, model_type: str, n_train: int, deadline: float):
+    import optuna
+
+    from .config import TrainOptions, apply_overrides
+    from .train import train
+
+    def objective(trial) -> float:
+        settings = suggest(trial, model_type, n_train)
+        run_dir = work / TRIALS / str(trial.number)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        options = TrainOptions(
+            data=str(work / "train.jsonl"),
+            eval_data=str(work / "validation.jsonl"),
+            base=base,
+            out=str(run_dir),
+            batch_size=16,
+            eval_steps=max(10, n_train // 48),
+            early_stopping_patience=3,
+            eval_max_samples=200,
+            seed=trial.number,
+        )
+        apply_overrides(options, settings, "search")
+        callback = _callback(trial, deadline)
+        started = time.perf_counter()
+        result = train(options, callbacks=[callback])
+        trial.set_user_attr("settings", settings)
+        trial.set_user_attr("trainable_parameters", result.trainable_parameters)
+        trial.set_user_attr("seconds", round(time.perf_counter() - started, 1))
+        if callback.pruned:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise optuna.TrialPruned()
+        if result.best_metric is None:
+            raise HoverdocError("the trial was never evaluated")
+        return float(result.best_metric)
+
+    return objective
+
+
+def _record(frozen) -> TrialRecord:
+    settings = frozen.user_attrs.get("settings") or {"method": frozen.params.get("method", "?")}
+    return TrialRecord(
+        number=frozen.number,
+        state=frozen.state.name,
+        method=str(settings.get("method")),
+        settings={k: v for k, v in settings.items() if k != "method"},
+        trainable_parameters=frozen.user_attrs.get("trainable_parameters"),
+        seconds=frozen.user_attrs.get("seconds"),
+        validation_bleu=round(frozen.value, 2) if frozen.value is not None else None,
+    )
+
+
+def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed: int = 0) -> SearchResult:
+    """Search within ``budget_seconds`` of wall clock (a trial running at the end is stopped and
+    scored); ``work`` holds train.jsonl and validation.jsonl, the study and the trials' runs."""
+    import optuna
+
+    from .modeling import check_seq2seq_config
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=f"sqlite:///{work / 'search.db'}",
+        study_name=STUDY_NAME,
+        load_if_exists=True,  # a re-run resumes the study
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=3),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+    )
+    deadline = time.monotonic() + budget_seconds
+
+    def announce(study, frozen) -> None:
+        record = _record(frozen)
+        score = f"{record.validation_bleu:.2f}" if record.validation_bleu is not None else "-"
+        print(
+            f"    trial {record.number}: {record.method} {record.settings} {record.state} {score}",
+            file=sys.stderr,
+        )
+
+    objective = _objective(work, base, check_seq2seq_config(base).model_type, n_train, deadline)
+    study.optimize(
+        objective, timeout=budget_seconds, catch=(HoverdocError,), callbacks=[announce], gc_after_trial=True
+    )
+    trials = [_record(t) for t in study.trials]
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
+    best = study.best_trial
+    return SearchResult(work / TRIALS / str(best.number), _record(best), trials)
