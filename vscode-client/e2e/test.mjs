@@ -119,7 +119,12 @@ try {
   if (!editor.includes('"""') || !/records: \S/.test(editor)) {
     throw new Error(`unexpected editor text after Generate Docstring: ${JSON.stringify(editor)}`);
   }
-  step("docstring inserted");
+  // a snippet: the first tab stop (the summary hoverdoc wrote) is selected, ready to be typed over
+  const selected = await page.locator(".statusbar-item", { hasText: /\(\d+ selected\)/ }).count();
+  if (!selected) {
+    throw new Error("the docstring was not inserted as a snippet (no tab stop is selected)");
+  }
+  step("docstring inserted, its summary the first tab stop");
   console.log(`e2e (${mode}): 2 passed, 0 failed`);
 } catch (error) {
   await page.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => undefined);
