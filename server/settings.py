@@ -41,7 +41,7 @@ SETTING_KEYS = {
 
 
 # settings that only the VS Code extension reads (how to start the server, tracing)
-CLIENT_ONLY_SETTINGS = frozenset({"interpreter", "trace.server"})
+CLIENT_ONLY_SETTINGS = frozenset({"interpreter", "importStrategy", "wheelhouse", "trace.server"})
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
