@@ -67,6 +67,9 @@ class Manifest:
     # what the model was trained to write: "summary" always, "param" when it also describes
     # parameters and return values (see hoverdoc.core.model_input.format_param_input)
     tasks: list[str] = field(default_factory=lambda: [SUMMARY_TASK])
+    # prompt tuning: the learned prompt's vectors are vocabulary rows first_id .. first_id+tokens-1,
+    # which the runtime puts before every encoder input and never generates
+    soft_prompt: dict[str, int] | None = None
     directory: Path | None = None
 
     def knows(self, task: str) -> bool:
@@ -142,6 +145,13 @@ _MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
     "copy_similarity": (
         lambda v: v is None or (_is_number(v) and 0 <= v <= 1),
         "a number from 0 to 1 or null",
+    ),
+    "soft_prompt": (
+        lambda v: (
+            v is None
+            or (isinstance(v, dict) and all(_is_int(v.get(k)) and v[k] >= 0 for k in ("first_id", "tokens")))
+        ),
+        "null or an object with non-negative integers first_id and tokens",
     ),
     "tasks": (
         lambda v: isinstance(v, list) and SUMMARY_TASK in v and all(t in KNOWN_TASKS for t in v),

@@ -29,7 +29,7 @@ from hoverdoc.core.model_input import (
     format_param_input,
 )
 from hoverdoc.core.summary import polish
-from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
+from hoverdoc.core.tokenization import configure_truncation, load_tokenizer, soft_prompt_ids
 from hoverdoc.core.workspace_index import Context, Hit
 
 
@@ -116,7 +116,8 @@ class Summarizer:
         length = (
             self.manifest.max_source_tokens if limit is None else min(limit, self.manifest.max_source_tokens)
         )
-        self.tokenizer = configure_truncation(self._base_tokenizer, length)
+        self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
+        self.tokenizer = configure_truncation(self._base_tokenizer, max(1, length - len(self._prompt)))
         self.max_source_tokens = length
 
     @property
@@ -131,13 +132,13 @@ class Summarizer:
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, padded to the longest text."""
-        encodings = self.tokenizer.encode_batch(list(texts))
-        length = max(1, max(len(e.ids) for e in encodings))
+        rows = [self._prompt + e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        length = max(1, max(len(row) for row in rows))
         ids = np.full((len(texts), length), self.generation.pad_token_id, dtype=np.int64)
         mask = np.zeros((len(texts), length), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1
+        for index, row in enumerate(rows):
+            ids[index, : len(row)] = row
+            mask[index, : len(row)] = 1
         return ids, mask
 
     def _decoder_step(
@@ -164,7 +165,10 @@ class Summarizer:
                 new_past[name] = past[name]  # cross-attention keys/values never change
             else:
                 new_past[name] = result[present]
-        return result["logits"][:, -1, :], new_past
+        logits = result["logits"][:, -1, :]
+        if self._prompt:  # the soft prompt's rows are inputs only
+            logits[:, self._prompt[0] : self._prompt[-1] + 1] = -np.inf
+        return logits, new_past
 
     def generate(self, texts: Sequence[str], num_beams: int | None = None) -> list[list[int]]:
         """Generated token ids (without the start token) for already formatted input texts."""

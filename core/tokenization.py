@@ -29,3 +29,13 @@ def load_tokenizer(path: str | Path, max_length: int | None = None) -> Tokenizer
     if path.is_dir():
         path = path / "tokenizer.json"
     return configure_truncation(Tokenizer.from_file(str(path)), max_length)
+
+
+def soft_prompt_ids(soft_prompt: dict | None) -> list[int]:
+    """The vocabulary ids a learned soft prompt was folded into at export (a manifest's
+    ``soft_prompt``: ``first_id`` and ``tokens``), prepended to every encoder input and never
+    generated; [] for a model without one."""
+    if not soft_prompt:
+        return []
+    first, count = int(soft_prompt["first_id"]), int(soft_prompt["tokens"])
+    return list(range(first, first + count))

@@ -36,6 +36,23 @@ class ExportSource:
     sample_paths: list[str] = field(default_factory=list)  # pairs files to draw parity inputs from
 
 
+def fold_soft_prompt(adapted) -> tuple[Any, dict[str, int]]:
+    """The base model of a prompt-tuning run with its soft prompt folded into the vocabulary: the
+    prompt's vectors become new rows of the input embedding (divided by the model's embedding scale,
+    which the lookup multiplies back), which the runtime puts before every encoder input. Returns the
+    model and the manifest's ``soft_prompt``."""
+    import torch
+
+    prompt = adapted.get_prompt_embedding_to_save(adapter_name="default").detach()
+    model = adapted.get_base_model()
+    first = model.get_input_embeddings().weight.shape[0]
+    scale = float(getattr(model.get_input_embeddings(), "embed_scale", 1.0) or 1.0)
+    model.resize_token_embeddings(first + prompt.shape[0])
+    with torch.no_grad():
+        model.get_input_embeddings().weight[first:] = prompt.to(model.dtype) / scale
+    return model, {"first_id": first, "tokens": int(prompt.shape[0])}
+
+
 def from_run(run_dir: str | Path, checkpoint: str | None = None) -> ExportSource:
     """Load a run directory (final weights, or a checkpoint) and merge any adapter (LoRA, IA3)."""
     run_dir = Path(run_dir)
@@ -62,7 +79,11 @@ def from_run(run_dir: str | Path, checkpoint: str | None = None) -> ExportSource
         from peft import PeftModel
 
         base_model = load_seq2seq(info.base)
-        model = PeftModel.from_pretrained(base_model, str(adapter_dir)).merge_and_unload()
+        adapted = PeftModel.from_pretrained(base_model, str(adapter_dir))
+        if info.method == "prompt-tuning":
+            model, settings.soft_prompt = fold_soft_prompt(adapted)
+        else:
+            model = adapted.merge_and_unload()
         adapter_digest = digest_files([weights])
     else:
         model_dir = chosen or run_dir / "model"

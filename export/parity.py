@@ -53,18 +53,21 @@ def pytorch_greedy(
     texts: list[str],
     generation: Generation,
     max_source_tokens: int,
+    soft_prompt: dict | None = None,
 ) -> list[list[int]]:
     """Greedy ids from transformers' ``generate`` with exactly the runtime's settings, one input at a
-    time (no padding), start/eos/pad stripped."""
+    time (no padding), start/eos/pad stripped; a folded soft prompt's ids lead each input and are
+    never generated, as in the runtime."""
     import torch
 
-    from hoverdoc.core.tokenization import configure_truncation
+    from hoverdoc.core.tokenization import configure_truncation, soft_prompt_ids
 
-    encoder = configure_truncation(tokenizer.backend_tokenizer, max_source_tokens)
+    prompt = soft_prompt_ids(soft_prompt)
+    encoder = configure_truncation(tokenizer.backend_tokenizer, max(1, max_source_tokens - len(prompt)))
     results = []
     with torch.no_grad():
         for text in texts:
-            ids = torch.tensor([encoder.encode(text).ids])
+            ids = torch.tensor([prompt + encoder.encode(text).ids])
             output = model.generate(
                 input_ids=ids,
                 attention_mask=torch.ones_like(ids),
@@ -80,6 +83,7 @@ def pytorch_greedy(
                 forced_eos_token_id=None,
                 repetition_penalty=generation.repetition_penalty,
                 length_penalty=1.0,
+                suppress_tokens=prompt or None,
             )[0].tolist()
             results.append(strip_generated(output, generation))
     return results

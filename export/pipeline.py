@@ -72,6 +72,7 @@ def _manifest(
         metrics=source.metrics,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         tasks=list(source.settings.tasks),
+        soft_prompt=source.settings.soft_prompt,
     )
 
 
@@ -128,7 +129,9 @@ def _check_fp32_parity(
     settings = source.settings
     texts = formatted(sample.codes, settings.input_prefix, settings.input_format_version, settings.tasks)
     print(f"parity check on {len(texts)} inputs ...", file=sys.stderr)
-    torch_ids = pytorch_greedy(source.model, source.tokenizer, texts, generation, settings.max_source_tokens)
+    torch_ids = pytorch_greedy(
+        source.model, source.tokenizer, texts, generation, settings.max_source_tokens, settings.soft_prompt
+    )
     fp32_ids = onnx_greedy(fp32, texts)
     identical = compare(torch_ids, fp32_ids)
     if identical < 1.0:

@@ -183,7 +183,7 @@ def test_search_reports_every_trial_scores_on_the_untouched_part_and_resumes(
     assert cli(command) == 0, capsys.readouterr().err[-2000:]
     first = json.loads((tmp_path / "first.json").read_text())
     trials = first["trials"]
-    assert trials and all(t["method"] in ("lora", "ia3", "full") for t in trials)
+    assert trials and all(t["method"] in ("lora", "ia3", "prompt-tuning", "full") for t in trials)
     complete = [t for t in trials if t["state"] == "COMPLETE"]
     assert complete and all(t["trainable_parameters"] and t["seconds"] is not None for t in complete)
     assert first["chosen"]["validation_bleu"] == max(t["validation_bleu"] for t in complete)

@@ -45,7 +45,15 @@ class Ia3Options:
     )
 
 
-ADAPTER_METHODS = ("lora", "ia3")
+@dataclass
+class PromptTuningOptions:
+    """Prompt tuning settings (peft ``PromptTuningConfig``): a learned soft prompt before the
+    encoder's input, the model frozen; exported as vocabulary rows the runtime prepends."""
+
+    num_virtual_tokens: int = _opt(20, "length of the soft prompt in tokens")
+
+
+ADAPTER_METHODS = ("lora", "ia3", "prompt-tuning")
 METHODS = (*ADAPTER_METHODS, "full")
 
 
@@ -69,15 +77,15 @@ class TrainOptions:
     out: str | None = _opt(None, "run directory")
     method: str = _opt(
         "lora",
-        "lora (low-rank adapters on a frozen base), ia3 (learned activation scales on a frozen base) or "
-        "full (every weight trains)",
+        "lora (low-rank adapters on a frozen base), ia3 (learned activation scales on a frozen base), "
+        "prompt-tuning (a learned soft prompt before the encoder input) or full (every weight trains)",
     )
     epochs: float = _opt(3.0, "passes over the training data")
     max_steps: int = _opt(-1, "stop after this many optimizer steps (overrides epochs when > 0)")
     batch_size: int = _opt(16, "examples per device per step")
     grad_accum: int = _opt(1, "steps to accumulate before each optimizer update")
     learning_rate: float | None = _opt(
-        None, "peak learning rate (default: 1e-3 for LoRA, 3e-3 for IA3, 2e-4 for full)"
+        None, "peak learning rate (default: 1e-3 LoRA, 3e-3 IA3, 1e-2 prompt tuning, 2e-4 full)"
     )
     lr_scheduler: str = _opt(
         "linear", "learning-rate schedule (transformers name: linear, cosine, constant_with_warmup)"
@@ -121,12 +129,15 @@ class TrainOptions:
     device: str = _opt("auto", "auto, cpu or cuda")
     lora: LoraOptions = field(default_factory=LoraOptions, metadata={"help": "LoRA settings"})
     ia3: Ia3Options = field(default_factory=Ia3Options, metadata={"help": "IA3 settings"})
+    prompt: PromptTuningOptions = field(
+        default_factory=PromptTuningOptions, metadata={"help": "prompt tuning settings"}
+    )
 
     def resolved_learning_rate(self) -> float:
         """The learning rate, with the per-method default filled in."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return {"lora": 1e-3, "ia3": 3e-3}.get(self.method, 2e-4)
+        return {"lora": 1e-3, "ia3": 3e-3, "prompt-tuning": 1e-2}.get(self.method, 2e-4)
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:

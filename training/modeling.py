@@ -39,6 +39,7 @@ class ModelSettings:
     no_repeat_ngram_size: int = 3
     repetition_penalty: float = 1.0
     tasks: list[str] = field(default_factory=lambda: [SUMMARY_TASK])
+    soft_prompt: dict[str, int] | None = None  # set at export when a prompt-tuning run is folded in
     extra: dict[str, Any] = field(default_factory=dict)
 
     def override_decoding(

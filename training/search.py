@@ -1,7 +1,7 @@
 """``hoverdoc retrain --search``: an Optuna study of how to adapt the model to one codebase.
 
-Each trial picks an adaptation method (LoRA, IA3 or full fine-tuning) and its settings (LoRA rank and
-target modules, learning rate, epochs, share of the training pairs), trains on the training files and
+Each trial picks an adaptation method (LoRA, IA3, prompt tuning or full fine-tuning) and its settings
+(LoRA rank and target modules, soft prompt length, learning rate, epochs, share of the training pairs), trains on the training files and
 is scored, at each evaluation, on a validation part of the held-out files; TPE proposes the next trial
 and a median pruner stops trials that trail the others at the same step. The study lives in SQLite in
 the work folder, so a killed search resumes where it stopped. The held-out files' other part, the test
@@ -63,7 +63,7 @@ def split_validation(heldout: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
     """A trial's ``hoverdoc train`` settings, drawn from the search space."""
-    method = trial.suggest_categorical("method", ["lora", "ia3", "full"])
+    method = trial.suggest_categorical("method", ["lora", "ia3", "prompt-tuning", "full"])
     settings: dict[str, Any] = {"method": method}
     if method == "lora":
         settings["lora.r"] = trial.suggest_categorical("lora.r", [4, 8, 16, 32])
@@ -74,6 +74,9 @@ def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
         low, high = 2e-4, 3e-3
     elif method == "ia3":
         low, high = 1e-3, 1e-2
+    elif method == "prompt-tuning":
+        settings["prompt.num_virtual_tokens"] = trial.suggest_categorical("prompt.tokens", [10, 20, 40])
+        low, high = 3e-3, 3e-2
     else:
         low, high = 2e-5, 3e-4
     settings["learning_rate"] = trial.suggest_float(f"{method}.learning_rate", low, high, log=True)

@@ -138,10 +138,17 @@ def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSett
 
 
 def _apply_adapter(model, options: TrainOptions):
-    """The base wrapped in the method's peft adapter (LoRA or IA3), the base frozen."""
-    from peft import IA3Config, LoraConfig, TaskType, get_peft_model
+    """The base wrapped in the method's peft adapter (LoRA, IA3 or a soft prompt), the base frozen."""
+    from peft import IA3Config, LoraConfig, PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 
-    if options.method == "ia3":
+    if options.method == "prompt-tuning":
+        config = PromptTuningConfig(
+            task_type=TaskType.SEQ_2_SEQ_LM,
+            num_virtual_tokens=options.prompt.num_virtual_tokens,
+            num_transformer_submodules=1,  # the encoder's input only
+            prompt_tuning_init=PromptTuningInit.SAMPLE_VOCAB,  # start from real token vectors
+        )
+    elif options.method == "ia3":
         ia3 = options.ia3
         config = IA3Config(
             task_type=TaskType.SEQ_2_SEQ_LM,
@@ -297,7 +304,9 @@ def _training_arguments(options: TrainOptions, settings: ModelSettings, run_dir:
         lr_scheduler_type=options.lr_scheduler,
         warmup_ratio=options.warmup_ratio,
         weight_decay=options.weight_decay,
-        label_smoothing_factor=options.label_smoothing,
+        # transformers 4.57's label smoother cannot name a peft prompt-learning model (it looks for
+        # base_model.model): prompt tuning takes the model's own loss, unsmoothed
+        label_smoothing_factor=0.0 if options.method == "prompt-tuning" else options.label_smoothing,
         logging_steps=options.logging_steps,
         eval_strategy="steps" if has_eval else "no",
         eval_steps=options.eval_steps if has_eval else None,
