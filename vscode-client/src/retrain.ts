@@ -18,6 +18,24 @@ async function chooseFolder(): Promise<string | undefined> {
   return picked?.uri.fsPath;
 }
 
+const SEARCH_BUDGET = "20m";
+
+/** Fixed settings (minutes), or a search of methods and settings within SEARCH_BUDGET; undefined: dismissed. */
+async function chooseMode(): Promise<string | null | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: "Retrain", description: "LoRA with the default settings", budget: null },
+      {
+        label: "Search and retrain",
+        description: `try methods and settings for ${SEARCH_BUDGET}, keep the best (Optuna)`,
+        budget: SEARCH_BUDGET,
+      },
+    ],
+    { placeHolder: "hoverdoc: how to retrain?" },
+  );
+  return picked ? picked.budget : undefined;
+}
+
 export async function retrainWorkspace(python: string, output: vscode.LogOutputChannel): Promise<boolean> {
   const folder = await chooseFolder();
   if (!folder && (vscode.workspace.workspaceFolders?.length ?? 0) > 1) {
@@ -31,8 +49,12 @@ export async function retrainWorkspace(python: string, output: vscode.LogOutputC
     void vscode.window.showWarningMessage("hoverdoc: trust this workspace to retrain on it (its model is ignored until then).");
     return false;
   }
+  const budget = await chooseMode();
+  if (budget === undefined) {
+    return false;
+  }
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-")), "retrain.json");
-  const command = retrainCommand(python, folder, report, await supportsSafePath(python));
+  const command = retrainCommand(python, folder, report, await supportsSafePath(python), budget ?? undefined);
   output.show(true);
   output.info(`$ ${command.command} ${command.args.join(" ")}`);
   return vscode.window.withProgress(
@@ -47,8 +69,9 @@ export async function retrainWorkspace(python: string, output: vscode.LogOutputC
             if (line.trim()) {
               output.info(line);
               const stage = /^\[(\d+)\/(\d+)\]\s*(.*)$/.exec(line.trim());
-              if (stage) {
-                progress.report({ message: stage[3] });
+              const trial = /^trial \d+: .*/.exec(line.trim());
+              if (stage || trial) {
+                progress.report({ message: stage ? stage[3] : trial![0].slice(0, 100) });
               }
             }
           }

@@ -37,10 +37,17 @@ export function importCheckCommand(python: string): CommandLine {
   };
 }
 
-/** `<python> [-P] -m hoverdoc.core.cli retrain <folder> --json <file>`. */
-export function retrainCommand(python: string, folder: string, reportFile: string, safePath = false): CommandLine {
+/** `<python> [-P] -m hoverdoc.core.cli retrain <folder> --json <file> [--search --budget <budget>]`. */
+export function retrainCommand(
+  python: string,
+  folder: string,
+  reportFile: string,
+  safePath = false,
+  searchBudget?: string,
+): CommandLine {
+  const search = searchBudget ? ["--search", "--budget", searchBudget] : [];
   return {
     command: python,
-    args: [...pythonFlags(safePath), "-m", "hoverdoc.core.cli", "retrain", folder, "--json", reportFile],
+    args: [...pythonFlags(safePath), "-m", "hoverdoc.core.cli", "retrain", folder, "--json", reportFile, ...search],
   };
 }

@@ -19,5 +19,7 @@ describe("command lines", () => {
       command: "py",
       args: ["-m", "hoverdoc.core.cli", "retrain", "/ws", "--json", "/tmp/r.json"],
     });
+    assert.deepEqual(retrainCommand("py", "/ws", "/tmp/r.json", true, "20m").args.slice(0, 1), ["-P"]);
+    assert.deepEqual(retrainCommand("py", "/ws", "/tmp/r.json", false, "20m").args.slice(-3), ["--search", "--budget", "20m"]);
   });
 });
