@@ -260,3 +260,29 @@ def test_property_updating_a_docstring_never_loses_human_text(old, added, data, 
     documented = documented_params(extract(out)[0].docstring or "")
     assert documented == new
     assert document_all(out, "google") == out
+
+
+def _without_tab_stops(snippet: str) -> str:
+    """An LSP snippet's text with every ``${n:placeholder}`` replaced by its placeholder, unescaped."""
+    import re
+
+    plain = re.sub(r"\$\{\d+:((?:[^}\\]|\\.)*)\}", r"\1", snippet)
+    return re.sub(r"\\([\\$}])", r"\1", plain)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet='ab \\$}{"\'\tr', min_size=1, max_size=20),
+    st.text(alphabet='ab \\$}{"\'d', min_size=1, max_size=20),
+    st.sampled_from(["google", "numpy", "sphinx", "epytext"]),
+    st.booleans(),
+)
+def test_property_the_snippet_is_the_plain_edit_with_tab_stops(summary, description, style, raw_existing):
+    existing = '    r"""Read C:\\\\temp.\n\n    Args:\n        a: By hand.\n    """\n' if raw_existing else ""
+    source = f"def target(a, b):\n{existing}    return a\n"
+    definition = extract(source)[0]
+    result = compose_docstring(source, definition, summary, style, extract(source), {"b": description})
+    if result.edit is None:
+        return
+    assert _without_tab_stops(result.edit.snippet) == result.edit.new_text
+    compile(apply_edit(source, result.edit), "target.py", "exec")

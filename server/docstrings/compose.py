@@ -539,7 +539,7 @@ def compose_docstring(
             return DocstringResult(literal, None, "none", chosen, indent)
         edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
         literal_form = _LiteralForm(chosen, indent, quote, newline, "r" in prefix.lower())
-        edit.snippet = snippet_literal(model, not parsed.short_description, literal_form)
+        edit.snippet = snippet_literal(model, not parsed.short_description, literal_form, literal)
         return DocstringResult(literal, edit, "update", chosen, indent)
 
     model = DocModel(summary.strip() or fallback_summary(definition), "", fresh)
@@ -559,7 +559,7 @@ def compose_docstring(
         start = (colon.end_pos[0] - 1, colon.end_pos[1])
         end = (first.start_pos[0] - 1, first.start_pos[1])
         edit = TextEdit(start[0], start[1], end[0], end[1], newline + indent + literal + newline + indent)
-    snippet = snippet_literal(model, True, _LiteralForm(style, indent, quote, newline, False))
+    snippet = snippet_literal(model, True, _LiteralForm(style, indent, quote, newline, False), literal)
     edit.snippet = edit.new_text.replace(literal, snippet, 1)  # the rest is whitespace: no escaping
     return DocstringResult(literal, edit, "insert", style, indent)
 
@@ -587,34 +587,36 @@ def _snippet_escape(text: str) -> str:
     return re.sub(r"([\\$}])", r"\\\1", text)
 
 
-def snippet_literal(model: DocModel, summary_written: bool, form: _LiteralForm) -> str:
-    """The docstring literal as an LSP snippet in which every text hoverdoc wrote (the summary
-    when it is not a person's, the descriptions it derived or found) is a tab stop, in order, with
-    the text as its placeholder; what a person wrote is plain text."""
-    texts: list[str] = []
+def snippet_literal(model: DocModel, summary_written: bool, form: _LiteralForm, literal: str) -> str:
+    """``literal`` (the docstring as the plain edit writes it) as an LSP snippet in which every text
+    hoverdoc wrote (the summary when it is not a person's, the descriptions it derived or found) is a
+    tab stop, in order, with the text as its placeholder; what a person wrote is plain text. The
+    stops are marked around the real text before the literal is made, so escaping and the raw prefix
+    are decided on the very same text; if the marked literal is not the plain one once the marks are
+    dropped, the snippet has no tab stops rather than different text."""
+    marked = copy.deepcopy(model)
 
     def stop(text: str) -> str:
-        if not text.strip():
-            return text
-        texts.append(text)
-        return f"{_STOP_OPEN}{len(texts)}{_STOP_CLOSE}"
+        return f"{_STOP_OPEN}{text}{_STOP_CLOSE}" if text.strip() else text
 
-    marked = copy.deepcopy(model)
     if summary_written:
         marked.summary = stop(marked.summary)
     facts = marked.facts
     for entry in [*facts.params, facts.returns, facts.yields, *facts.raises, *facts.attributes]:
         if entry is not None and entry.written:
             entry.description = stop(entry.description)
-    literal = make_literal(render(marked, form.style), form.indent, form.quote, form.newline, form.raw)
-
-    def placeholder(match: re.Match) -> str:
-        text = texts[int(match.group(1)) - 1]
-        shown = text if form.raw else escape_docstring(text, form.quote)
-        return "${" + match.group(1) + ":" + _snippet_escape(shown) + "}"
-
-    pattern = f"{_STOP_OPEN}(\\d+){_STOP_CLOSE}"
-    return re.sub(pattern, placeholder, _snippet_escape(literal))
+    with_stops = make_literal(render(marked, form.style), form.indent, form.quote, form.newline, form.raw)
+    if with_stops.replace(_STOP_OPEN, "").replace(_STOP_CLOSE, "") != literal:
+        return _snippet_escape(literal)
+    parts = re.split(f"{_STOP_OPEN}(.*?){_STOP_CLOSE}", with_stops, flags=re.DOTALL)
+    out, number = [], 0
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            out.append(_snippet_escape(part))
+        else:
+            number += 1
+            out.append("${" + str(number) + ":" + _snippet_escape(part) + "}")
+    return "".join(out)
 
 
 def _span_text(lines: list[str], span, newline: str) -> str:
