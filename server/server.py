@@ -180,6 +180,13 @@ class HoverdocServer(LanguageServer):
         """Parsed definitions of a document, parsed off the event loop."""
         return await asyncio.to_thread(self.index.definitions, document.uri, document.source)
 
+    async def snapshot(self, document: TextDocument) -> tuple[str, int | None, list[Definition]]:
+        """The document's source and version now, and the definitions parsed from exactly that source:
+        an edit computed across awaits is built on them and refused if the document moved on."""
+        source, version = document.source, document.version
+        definitions = await asyncio.to_thread(self.index.definitions, document.uri, source)
+        return source, version, definitions
+
     def lines(self, document: TextDocument) -> list[str]:
         """The document's lines (parso's split, without line ends), kept per open document until it
         changes, so concurrent requests don't each hold a copy."""
@@ -228,7 +235,9 @@ class HoverdocServer(LanguageServer):
         edit = workspace.workspace_edit if workspace else None
         return bool(edit and edit.snippet_edit_support and edit.document_changes)
 
-    def workspace_edit(self, document: TextDocument, edits: list[TextEdit]) -> types.WorkspaceEdit:
+    def workspace_edit(
+        self, document: TextDocument, edits: list[TextEdit], version: int | None = None
+    ) -> types.WorkspaceEdit:
         """Composer edits as one workspace edit: snippet edits (what hoverdoc wrote, tab stops) where
         the client supports them, plain text edits otherwise."""
         plain = [self.to_lsp_edit(document, edit) for edit in edits]
@@ -240,7 +249,9 @@ class HoverdocServer(LanguageServer):
             else lsp
             for edit, lsp in zip(edits, plain)
         ]
-        identifier = types.OptionalVersionedTextDocumentIdentifier(uri=document.uri, version=document.version)
+        identifier = types.OptionalVersionedTextDocumentIdentifier(
+            uri=document.uri, version=document.version if version is None else version
+        )
         return types.WorkspaceEdit(
             document_changes=[types.TextDocumentEdit(text_document=identifier, edits=changes)]
         )
@@ -387,10 +398,11 @@ class HoverdocServer(LanguageServer):
         return asyncio.ensure_future(self._load_model(self._load_generation))
 
     async def model_settled(self, timeout: float = MODEL_WAIT_SECONDS) -> bool:
-        """Wait (at most ``timeout`` seconds) for a model load in flight, so that a request made while
-        the model is coming is answered by it rather than by the fallback; whether it settled."""
-        if self._model_settled.is_set() or not self._load_started:
-            return True
+        """Wait (at most ``timeout`` seconds) for the first model load, so that a request made while the
+        model is coming is answered by it rather than by the fallback; whether it settled. A reload
+        does not wait: the model in use answers until the new one is in."""
+        if self._model_settled.is_set() or not self._load_started or self.engine.summarizer is not None:
+            return True  # nothing loading, or a model still serves while another loads
         try:
             await asyncio.wait_for(self._model_settled.wait(), timeout)
         except asyncio.TimeoutError:
@@ -563,10 +575,15 @@ class HoverdocServer(LanguageServer):
         return definition_by_name_position(definitions, target_line, target_col), path
 
     async def docstring_edit(
-        self, document: TextDocument, definition: Definition, definitions: list[Definition]
-    ) -> tuple[types.WorkspaceEdit | None, Summary]:
-        """The workspace edit that inserts or updates ``definition``'s docstring (written by a model
-        that is still loading, when it comes within the wait)."""
+        self,
+        document: TextDocument,
+        definition: Definition,
+        snapshot: tuple[str, int | None, list[Definition]],
+    ) -> tuple[types.WorkspaceEdit | None, Summary | None]:
+        """The workspace edit that inserts or updates ``definition``'s docstring in the ``snapshot`` it
+        was parsed from (written by a model that is still loading, when it comes within the wait);
+        (None, None) when the document changed meanwhile, so no edit lands at stale positions."""
+        source, version, definitions = snapshot
         await self.model_settled()
         summary, described = await asyncio.gather(
             self.engine.summarize(
@@ -574,15 +591,11 @@ class HoverdocServer(LanguageServer):
             ),
             self.descriptions(document.path, definition, definitions),
         )
-        result = compose_docstring(
-            document.source,
-            definition,
-            summary.text,
-            self.settings_for(document.path).docstring_style,
-            definitions,
-            described,
-        )
-        return (self.workspace_edit(document, [result.edit]) if result.edit else None), summary
+        if document.version != version or document.source != source:
+            return None, None
+        style = self.settings_for(document.path).docstring_style
+        result = compose_docstring(source, definition, summary.text, style, definitions, described)
+        return (self.workspace_edit(document, [result.edit], version) if result.edit else None), summary
 
     @staticmethod
     def header_contains(definition: Definition, line: int) -> bool:
@@ -636,11 +649,11 @@ class HoverdocServer(LanguageServer):
         document = self.document(data.get("uri", ""))
         if document is None:
             return action
-        definitions = await self.definitions(document)
-        definition = definition_named_at(definitions, data.get("line", -1), data.get("col", -1))
+        snapshot = await self.snapshot(document)
+        definition = definition_named_at(snapshot[2], data.get("line", -1), data.get("col", -1))
         if definition is None:
             return action
-        action.edit, _ = await self.docstring_edit(document, definition, definitions)
+        action.edit, _ = await self.docstring_edit(document, definition, snapshot)
         return action
 
     async def generate_docstring(self, uri: str, position: types.Position) -> dict:
@@ -651,7 +664,8 @@ class HoverdocServer(LanguageServer):
         converted = self.to_server(document, position)
         if converted is None:
             return {"applied": False, "reason": "position outside the document"}
-        definitions = await self.definitions(document)
+        snapshot = await self.snapshot(document)
+        definitions = snapshot[2]
         line, col = converted
         definition = (
             definition_named_at(definitions, line, col)
@@ -674,7 +688,12 @@ class HoverdocServer(LanguageServer):
         )
         if definition is None:
             return {"applied": False, "reason": "no function or class at the position"}
-        edit, summary = await self.docstring_edit(document, definition, definitions)
+        edit, summary = await self.docstring_edit(document, definition, snapshot)
+        if summary is None:
+            return {
+                "applied": False,
+                "reason": "the document changed while the docstring was written; try again",
+            }
         if edit is None:
             return {"applied": False, "reason": "the docstring is already up to date"}
         applied = await self.workspace_apply_edit_async(
@@ -691,7 +710,7 @@ class HoverdocServer(LanguageServer):
         document = self.document(uri)
         if document is None:
             return {"applied": False, "reason": f"unknown document {uri}"}
-        definitions = await self.definitions(document)
+        source, version, definitions = await self.snapshot(document)
         targets = [d for d in definitions if d.docstring is None]
         if not targets:
             return {"applied": False, "documented": 0, "reason": "every definition already has a docstring"}
@@ -711,7 +730,7 @@ class HoverdocServer(LanguageServer):
         summaries: dict[str, Summary] = {}
         try:
             for number, finished in enumerate(asyncio.as_completed(tasks), start=1):
-                summary = await finished
+                await finished
                 if token is not None and (number == len(targets) or number % 8 == 0):
                     self.work_done_progress.report(
                         token,
@@ -725,22 +744,16 @@ class HoverdocServer(LanguageServer):
         for task, definition in tasks.items():
             summaries[definition.qualname] = task.result()
         described = await asyncio.gather(*(self.descriptions(document.path, d, definitions) for d in targets))
-        edits: list[types.TextEdit] = []  # plain text: a whole file of tab stops would be a chore
-        source = document.source
-        for definition, descriptions in zip(targets, described):
-            summary = summaries[definition.qualname]
-            result = compose_docstring(
-                source,
-                definition,
-                summary.text,
-                self.settings_for(document.path).docstring_style,
-                definitions,
-                descriptions,
-            )
-            if result.edit is not None:
-                edits.append(self.to_lsp_edit(document, result.edit))
+        changed = document.version != version or document.source != source
+        edits = (
+            []
+            if changed
+            else self._file_edits(document, (source, definitions), targets, summaries, described)
+        )
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=f"{len(edits)} docstrings"))
+        if changed:
+            return {"applied": False, "documented": 0, "reason": "the document changed meanwhile; try again"}
         if not edits:
             return {"applied": False, "documented": 0}
         applied = await self.workspace_apply_edit_async(
@@ -749,6 +762,26 @@ class HoverdocServer(LanguageServer):
             )
         )
         return {"applied": bool(applied.applied), "documented": len(edits)}
+
+    def _file_edits(
+        self,
+        document: TextDocument,
+        parsed: tuple[str, list[Definition]],
+        targets: list[Definition],
+        summaries: dict[str, Summary],
+        described: list[dict[str, str]],
+    ) -> list[types.TextEdit]:
+        """Document file's edits, all against the same source (plain text: a whole file of tab stops
+        would be a chore)."""
+        source, definitions = parsed
+        style = self.settings_for(document.path).docstring_style
+        edits = []
+        for definition, descriptions in zip(targets, described):
+            summary = summaries[definition.qualname].text
+            result = compose_docstring(source, definition, summary, style, definitions, descriptions)
+            if result.edit is not None:
+                edits.append(self.to_lsp_edit(document, result.edit))
+        return edits
 
 
 def load_model_safely(
