@@ -26,6 +26,7 @@ from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import WorkspaceIndex, describe_parameters
 from hoverdoc.core.workspace_scan import index_folder
 
+from .docstrings.evidence import lacking_descriptions
 from .docstrings.facts import facts_for
 
 if TYPE_CHECKING:
@@ -49,11 +50,20 @@ def placeholder(record: dict) -> str:
     return ""
 
 
+def _model_asked(record: dict) -> bool:
+    """Whether Generate docstring would ask the model for this record's description (as the server
+    does: not for boolean switches, variadic parameters, classes, or a return value the code lacks)."""
+    definitions = extract(record["code"])
+    if not definitions:
+        return False
+    return record["param"] in lacking_descriptions(definitions[0], definitions)
+
+
 def predict(
     records: list[dict], index: WorkspaceIndex | None, summarizer: Summarizer | None = None
 ) -> tuple[list[str], Counter]:
-    """Predictions, best evidence first, and how many came from each source (workspace, model,
-    placeholder)."""
+    """Predictions, best evidence first, as Generate docstring writes them, and how many came from
+    each source (workspace, model, placeholder)."""
     predictions: list[str | None] = []
     sources: Counter = Counter()
     for record in records:
@@ -63,13 +73,13 @@ def predict(
                 index, [record["param"]], str(record.get("path", "")), str(record.get("name", ""))
             )
         predictions.append(found.get(record["param"]))
-    asked = [i for i, text in enumerate(predictions) if not text]
+    sources["workspace"] = sum(text is not None for text in predictions)
+    asked = [i for i, text in enumerate(predictions) if not text and _model_asked(records[i])]
     if summarizer is not None and summarizer.describes_params and asked:
         texts = summarizer.describe_batch([(records[i]["code"], records[i]["param"]) for i in asked])
         for i, text in zip(asked, texts):
             predictions[i] = text or None
             sources["model"] += bool(text)
-    sources["workspace"] = len(records) - len(asked)
     final = [text or placeholder(record) for text, record in zip(predictions, records)]
     sources["placeholder"] = len(records) - sources["workspace"] - sources["model"]
     return final, sources
@@ -81,7 +91,10 @@ def _summarizer(args: argparse.Namespace) -> Summarizer | None:
         return None
     loaded = load_model(args.model, workspace_root=".", threads=getattr(args, "threads", 0))
     if loaded.summarizer is None:
-        raise HoverdocError(f"no usable model: {loaded.error}")
+        if args.model:  # asked for by name: never a silent fallback
+            raise HoverdocError(f"no usable model: {loaded.error}")
+        print(f"hoverdoc eval: no usable model ({loaded.error}); scoring without it", file=sys.stderr)
+        return None
     if not loaded.summarizer.describes_params:
         print(
             f"hoverdoc eval: {loaded.summarizer.name} only knows summaries; descriptions come from "

@@ -170,6 +170,11 @@ def _words(name: str) -> str:
     return " ".join(w.lower() if not w.isupper() else w for w in split_name(name)) or name
 
 
+def is_flag(entry: Entry) -> bool:
+    """Whether a parameter is a boolean switch (annotated ``bool`` or defaulting to True/False)."""
+    return entry.type == "bool" or entry.default in ("True", "False")
+
+
 def param_description(entry: Entry) -> str:
     """A short, honest description of a parameter derived from its name and type."""
     if entry.star == "*":
@@ -177,8 +182,7 @@ def param_description(entry: Entry) -> str:
     if entry.star == "**":
         return "Additional keyword arguments."
     words = split_name(entry.name)
-    is_flag = entry.type == "bool" or entry.default in ("True", "False")
-    if is_flag and words:
+    if is_flag(entry) and words:
         if words[0] in _PREDICATE_WORDS and len(words) > 1:
             return f"Whether it {words[0]} {' '.join(words[1:])}."
         if words[0] in _FLAG_VERBS:
