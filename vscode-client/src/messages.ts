@@ -25,3 +25,24 @@ export function setupNeededMessage(): string {
 export function brokenEnvironmentMessage(folder: string): string {
   return `hoverdoc: its private environment ${folder} is broken. "${SET_UP}" recreates it.`;
 }
+
+function quoted(path: string): string {
+  return /[\s"'$`]/.test(path) ? `"${path.replace(/(["$`])/g, "\\$1")}"` : path;
+}
+
+/** The commands that add hoverdoc's training extras (torch as a CPU build first) to an interpreter. */
+export function trainingExtrasCommand(python: string): string {
+  const py = quoted(python);
+  return (
+    `${py} -m pip install torch --index-url https://download.pytorch.org/whl/cpu && ` +
+    `${py} -m pip install "hoverdoc[train]"`
+  );
+}
+
+/** The notification when the server's interpreter cannot train (retrain needs torch, peft, ...). */
+export function trainingExtrasMessage(python: string): string {
+  return (
+    `hoverdoc: retraining needs hoverdoc's training extras (torch, transformers, peft, optimum, about 1 GB) ` +
+    `in ${python}, which has only what serving needs. Install them with: ${trainingExtrasCommand(python)}`
+  );
+}

@@ -1,12 +1,22 @@
 // "hoverdoc: Retrain on This Workspace": runs `hoverdoc retrain` with progress, then reloads the model.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 
+import { trainingExtrasCommand, trainingExtrasMessage } from "./messages";
 import { supportsSafePath } from "./server";
 import { NEUTRAL_CWD, retrainCommand } from "./serverCommand";
+
+/** Whether the interpreter has what training needs (the private environment has only serving's). */
+function canTrain(python: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(python, ["-c", "import torch, transformers, peft, optimum"], { timeout: 60_000, cwd: NEUTRAL_CWD }, (error) =>
+      resolve(!error),
+    );
+  });
+}
 
 /** The folder to retrain on: the only one, or the one the user picks in a multi-root workspace. */
 async function chooseFolder(): Promise<string | undefined> {
@@ -47,6 +57,15 @@ export async function retrainWorkspace(python: string, output: vscode.LogOutputC
   }
   if (!vscode.workspace.isTrusted) {
     void vscode.window.showWarningMessage("hoverdoc: trust this workspace to retrain on it (its model is ignored until then).");
+    return false;
+  }
+  if (!(await canTrain(python))) {
+    const message = trainingExtrasMessage(python);
+    output.warn(message);
+    const choice = await vscode.window.showWarningMessage(message, "Copy Command");
+    if (choice === "Copy Command") {
+      await vscode.env.clipboard.writeText(trainingExtrasCommand(python));
+    }
     return false;
   }
   const budget = await chooseMode();

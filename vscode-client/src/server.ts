@@ -32,6 +32,7 @@ export class ServerManager implements vscode.Disposable {
   private restartTimer: NodeJS.Timeout | undefined;
   private warnedFor: string | undefined;
   private settingUp: Promise<string | undefined> | undefined;
+  private starting: Promise<void> = Promise.resolve();
   interpreter: InterpreterChoice | undefined;
   /** The interpreter the server runs with (the private environment's, or the chosen one). */
   serverPython: string | undefined;
@@ -42,9 +43,20 @@ export class ServerManager implements vscode.Disposable {
     private readonly environment: PrivateEnvironment,
   ) {}
 
-  async start(): Promise<void> {
+  /** Start the server; starts run one after another, and a start replaces a running client. */
+  start(): Promise<void> {
+    this.starting = this.starting.then(() => this.startOnce()).catch((error) => {
+      this.output.error(`starting the server: ${error}`);
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     if (this.settingUp) {
       return; // the set-up starts the server when it is done
+    }
+    if (this.client) {
+      await this.stop();
     }
     const config = vscode.workspace.getConfiguration("hoverdoc");
     this.interpreter = await chooseInterpreter({
@@ -126,15 +138,18 @@ export class ServerManager implements vscode.Disposable {
     this.status.show({ state: "missing", reason: message });
     if (this.warnedFor !== key) {
       this.warnedFor = key; // one notification per reason, not one per restart
-      void vscode.window.showWarningMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => {
-        if (choice === SET_UP) {
-          void this.setUpAndStart();
-        } else if (choice === SHOW_OUTPUT) {
-          this.output.show();
-        }
-      });
+      void vscode.window.showWarningMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => this.onChoice(choice));
     }
     return undefined;
+  }
+
+  /** The buttons of the set-up notifications. */
+  private onChoice(choice: string | undefined): void {
+    if (choice === SET_UP) {
+      void this.setUpAndStart();
+    } else if (choice === SHOW_OUTPUT) {
+      this.output.show();
+    }
   }
 
   /** Set up the private environment (one set-up at a time); its interpreter, or undefined on failure. */
@@ -155,13 +170,7 @@ export class ServerManager implements vscode.Disposable {
       const message = `hoverdoc: the set-up failed: ${error instanceof Error ? error.message : String(error)}`;
       this.output.error(message);
       this.status.show({ state: "stopped", reason: message });
-      void vscode.window.showErrorMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => {
-        if (choice === SET_UP) {
-          void this.setUpAndStart();
-        } else if (choice === SHOW_OUTPUT) {
-          this.output.show();
-        }
-      });
+      void vscode.window.showErrorMessage(message, SET_UP, SHOW_OUTPUT).then((choice) => this.onChoice(choice));
       return undefined;
     }
   }
@@ -170,8 +179,15 @@ export class ServerManager implements vscode.Disposable {
   async setUpAndStart(): Promise<void> {
     const config = vscode.workspace.getConfiguration("hoverdoc");
     if (importStrategy(config.get("importStrategy")) === "fromEnvironment") {
-      // asking for the set-up is asking to use it
-      await config.update("importStrategy", "useBundled", vscode.ConfigurationTarget.Global);
+      // asking for the set-up is asking to use it: change the value where it is set
+      const where = config.inspect("importStrategy");
+      const target =
+        where?.workspaceFolderValue !== undefined
+          ? vscode.ConfigurationTarget.WorkspaceFolder
+          : where?.workspaceValue !== undefined
+            ? vscode.ConfigurationTarget.Workspace
+            : vscode.ConfigurationTarget.Global;
+      await config.update("importStrategy", "useBundled", target);
     }
     await this.stop();
     this.warnedFor = undefined;

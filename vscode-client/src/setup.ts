@@ -23,6 +23,9 @@ import { CommandLine, NEUTRAL_CWD } from "./serverCommand";
 
 export type EnvironmentState = "missing" | "outdated" | "current";
 
+const LOCK_WAIT_MS = 15 * 60_000;
+const LOCK_STALE_MS = 20 * 60_000;
+
 /** A set-up that failed, with the one line the user reads. */
 export class SetupError extends Error {}
 
@@ -66,8 +69,58 @@ export class PrivateEnvironment {
     return wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel)) ? "current" : "outdated";
   }
 
-  /** Create the environment afresh and install hoverdoc into it; returns its interpreter. */
+  /**
+   * Create the environment afresh and install hoverdoc into it; returns its interpreter. The folder
+   * is shared by every window: a lock keeps a second window from rebuilding it meanwhile (it waits,
+   * then uses what the first one built).
+   */
   async setUp(chosen: string | undefined, wheelhouse: string | undefined): Promise<string> {
+    const lock = `${this.folder}.lock`;
+    if (!(await this.acquire(lock))) {
+      if (this.state() === "current") {
+        return this.python; // another window has just set it up
+      }
+      throw new SetupError("another window's set-up did not finish; try again");
+    }
+    try {
+      return await this.build(chosen, wheelhouse);
+    } finally {
+      fs.rmSync(lock, { recursive: true, force: true });
+    }
+  }
+
+  /** Take the lock folder (true), or wait for another window to release it (false). */
+  private async acquire(lock: string): Promise<boolean> {
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    let waited = false;
+    for (;;) {
+      try {
+        fs.mkdirSync(lock);
+        if (waited) {
+          fs.rmSync(lock, { recursive: true, force: true }); // the other window is done: use its result
+          return false;
+        }
+        return true;
+      } catch {
+        const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > LOCK_STALE_MS) {
+          fs.rmSync(lock, { recursive: true, force: true }); // a window that died mid-set-up
+          continue;
+        }
+        if (Date.now() > deadline) {
+          return false;
+        }
+        if (!waited) {
+          this.output.info("Another window is setting up hoverdoc's environment; waiting for it.");
+        }
+        waited = true;
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
+  }
+
+  private async build(chosen: string | undefined, wheelhouse: string | undefined): Promise<string> {
     const wheel = this.wheel;
     if (!wheel) {
       throw new SetupError(

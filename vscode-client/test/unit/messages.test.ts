@@ -1,6 +1,13 @@
 import * as assert from "node:assert/strict";
 
-import { brokenEnvironmentMessage, missingPackageMessage, SET_UP, setupNeededMessage } from "../../src/messages";
+import {
+  brokenEnvironmentMessage,
+  missingPackageMessage,
+  SET_UP,
+  setupNeededMessage,
+  trainingExtrasCommand,
+  trainingExtrasMessage,
+} from "../../src/messages";
 
 describe("messages", () => {
   it("names the interpreter and offers the set-up, never a pip command that cannot work", () => {
@@ -17,5 +24,12 @@ describe("messages", () => {
   it("offers the set-up when the private environment is missing or broken", () => {
     assert.ok(setupNeededMessage().includes(SET_UP));
     assert.match(brokenEnvironmentMessage("/home/u/env"), /\/home\/u\/env is broken\. "Set up hoverdoc" recreates it/);
+  });
+
+  it("says how to add the training extras, torch as a CPU build", () => {
+    const command = trainingExtrasCommand("/home/u/My Env/bin/python");
+    assert.ok(command.startsWith('"/home/u/My Env/bin/python" -m pip install torch --index-url https://download.pytorch.org/whl/cpu'));
+    assert.ok(command.endsWith('-m pip install "hoverdoc[train]"'));
+    assert.ok(trainingExtrasMessage("/e/bin/python").includes(trainingExtrasCommand("/e/bin/python")));
   });
 });
