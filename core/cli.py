@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="summarize the function alone (default: with its workspace, the file's git work tree or folder)",
     )
+    summarize.add_argument(
+        "--model-descriptions",
+        action="store_true",
+        help="with --docstring: let the model describe parameters the workspace does not (experimental)",
+    )
     summarize.add_argument("--threads", type=_int_at_least(0), default=0)
 
     serve = sub.add_parser("serve", help="run the language server")

@@ -24,8 +24,11 @@ class ModelPreload:
     """The default model, loading in a background thread from construction."""
 
     def __init__(self, explicit: str | None = None, threads: int = 0):
+        from .paths import resolve_model_dir  # light: no numpy or onnxruntime in this thread
+
         self.explicit = explicit
         self.threads = threads
+        self.directory = resolve_model_dir(explicit, None, allow_workspace=False)[0].resolve()
         self._result: LoadedModel | None = None
         self._done = threading.Event()
         self._taken = False
@@ -43,14 +46,23 @@ class ModelPreload:
 
     def take(self, directory: str | Path, threads: int) -> LoadedModel | None:
         """The preloaded model if it is the one wanted (same directory and thread count) and loaded
-        fine, waiting for it; else None. Either way it is given out once, then forgotten."""
+        fine, waiting for it; else None at once. Either way it is given out once, then dropped."""
         if self._taken:
             return None
         self._taken = True
-        if threads != self.threads:
+        if threads != self.threads or Path(directory).resolve() != self.directory:
+            self._discard()
             return None
         self._done.wait()
         result, self._result = self._result, None
-        if result is None or result.summarizer is None:
-            return None
-        return result if result.directory.resolve() == Path(directory).resolve() else None
+        return result if result is not None and result.summarizer is not None else None
+
+    def _discard(self) -> None:
+        """Drop the preloaded model (now, or as soon as its thread is done)."""
+        self._result = None
+        if not self._done.is_set():
+            threading.Thread(target=self._drop_when_done, name="hoverdoc-preload-drop", daemon=True).start()
+
+    def _drop_when_done(self) -> None:
+        self._done.wait()
+        self._result = None

@@ -117,6 +117,11 @@ class Summarizer:
             self.manifest.max_source_tokens if limit is None else min(limit, self.manifest.max_source_tokens)
         )
         self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
+        if len(self._prompt) >= length:
+            raise ModelDirError(
+                f"{self.manifest.directory}: its soft prompt ({len(self._prompt)} tokens) leaves no room "
+                f"for code in {length} source tokens"
+            )
         self.tokenizer = configure_truncation(self._base_tokenizer, max(1, length - len(self._prompt)))
         self.max_source_tokens = length
 

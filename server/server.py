@@ -131,13 +131,15 @@ class HoverdocServer(LanguageServer):
         self, path: str | Path | None, definition: Definition, definitions: list[Definition]
     ) -> dict[str, str]:
         """The parameter and return descriptions for ``definition``'s docstring, best evidence first:
-        the workspace's wording of same-named parameters, then the model (when it knows the task)."""
+        the workspace's wording of same-named parameters, then (``docstring.modelDescriptions``) the
+        model, when it knows the task."""
         workspace = (
             self.workspace_indexes.parameter_descriptions(path, definition)
             if self.settings.workspace_enabled and self.settings_for(path).workspace_enabled
             else {}
         )
-        lacking = lacking_descriptions(definition, definitions, workspace)
+        wanted = self.settings_for(path).model_descriptions
+        lacking = lacking_descriptions(definition, definitions, workspace) if wanted else []
         model = await self.engine.describe(definition, lacking, self.model_for(path)) if lacking else {}
         return merged_descriptions(workspace, model)
 

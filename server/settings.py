@@ -23,6 +23,9 @@ class Settings:
     workspace_enabled: bool = True  # hoverdoc.workspace.enabled: learn from the workspace's documented code
     workspace_exclude: tuple[str, ...] = ()
     diagnostics_enabled: bool = True  # hoverdoc.diagnostics.enabled: flag stale docstrings  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
+    # hoverdoc.docstring.modelDescriptions: let a model that knows the task describe parameters the
+    # workspace does not; off by default (on the test split it scores below the name's placeholder)
+    model_descriptions: bool = False
 
 
 # client key (dotted, as VS Code sends nested objects) -> field name; the VS Code extension's
@@ -37,6 +40,7 @@ SETTING_KEYS = {
     "workspace.enabled": "workspace_enabled",
     "workspace.exclude": "workspace_exclude",
     "diagnostics.enabled": "diagnostics_enabled",
+    "docstring.modelDescriptions": "model_descriptions",
 }
 
 
@@ -73,7 +77,13 @@ def _valid(name: str, value: Any) -> Any:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(v for v in value if v.strip())
         raise ValueError("must be a list of glob patterns")
-    if name in ("hover_enabled", "hover_documented", "workspace_enabled", "diagnostics_enabled"):
+    if name in (
+        "hover_enabled",
+        "hover_documented",
+        "workspace_enabled",
+        "diagnostics_enabled",
+        "model_descriptions",
+    ):
         if isinstance(value, bool):
             return value
         raise ValueError("must be true or false")

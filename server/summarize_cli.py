@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
         for definition, summary, marker in zip(definitions, summaries, markers):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
-            described = _descriptions(index, relative, summarizer, definition, definitions)
+            model = summarizer if getattr(args, "model_descriptions", False) else None
+            described = _descriptions(index, relative, model, definition, definitions)
             print(
                 compose_docstring(
                     text, definition, summary, args.style, param_descriptions=described

@@ -272,8 +272,8 @@ def _without_tab_stops(snippet: str) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.text(alphabet='ab \\$}{"\'\tr', min_size=1, max_size=20),
-    st.text(alphabet='ab \\$}{"\'d', min_size=1, max_size=20),
+    st.text(alphabet="ab \\$}{\"'\tr", min_size=1, max_size=20),
+    st.text(alphabet="ab \\$}{\"'d", min_size=1, max_size=20),
     st.sampled_from(["google", "numpy", "sphinx", "epytext"]),
     st.booleans(),
 )

@@ -12,7 +12,9 @@ def lacking(source: str, known: dict | None = None) -> list[str]:
 
 
 def test_switches_variadics_and_known_names_are_not_asked():
-    source = "def fetch(account_id, registry, verbose=False, *args, strict: bool = True, **kw):\n    return 1\n"
+    source = (
+        "def fetch(account_id, registry, verbose=False, *args, strict: bool = True, **kw):\n    return 1\n"
+    )
     assert lacking(source) == ["account_id", "registry"]
     assert lacking(source, {"registry": "The registry to look in."}) == ["account_id"]
 
@@ -24,4 +26,7 @@ def test_a_documented_parameter_counts_only_with_words():
 
 def test_classes_are_never_asked_and_the_workspace_wins():
     assert lacking("class Store:\n    def __init__(self, root):\n        self.root = root\n") == []
-    assert merged_descriptions({"a": "workspace"}, {"a": "model", "b": "model"}) == {"a": "workspace", "b": "model"}
+    assert merged_descriptions({"a": "workspace"}, {"a": "model", "b": "model"}) == {
+        "a": "workspace",
+        "b": "model",
+    }

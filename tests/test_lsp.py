@@ -163,7 +163,8 @@ async def test_generate_docstring_writes_the_models_parameter_descriptions(
     from hoverdoc.core.extract import extract
     from hoverdoc.core.runtime import Summarizer
 
-    await start_session(client, workspace, {"modelPath": str(tiny_multitask_model_dir)})
+    settings = {"modelPath": str(tiny_multitask_model_dir), "docstring": {"modelDescriptions": True}}
+    await start_session(client, workspace, settings)
     await wait_for_state(client)
     path = workspace / "pkg" / "accounts.py"
     uri = open_document(client, path)

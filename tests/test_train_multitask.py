@@ -141,6 +141,7 @@ def test_summarize_docstring_fills_what_the_workspace_lacks_from_the_model(
         "summarize",
         str(tmp_path / "target.py"),
         "--docstring",
+        "--model-descriptions",
     ]
     done = subprocess.run(
         [*command, "--model", str(tiny_multitask_model_dir)], capture_output=True, text=True

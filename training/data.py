@@ -122,12 +122,17 @@ def encode_labels(tokenizer, summaries: list[str], max_target: int, decoder_star
 class PairsDataset:
     """(code, summary) pairs encoded for a seq2seq model; a torch map-style dataset."""
 
-    def __init__(self, records: list[PairRecord], tokenizer, settings, decoder_start: int):
+    def __init__(
+        self, records: list[PairRecord], tokenizer, settings, decoder_start: int, reserved_tokens: int = 0
+    ):
+        """``reserved_tokens`` of the source length are left for what goes before the text (a soft
+        prompt's tokens), so that the model sees as much code in training as when served."""
         self.records = records
         self.codes = [r["code"] for r in records]
         self.summaries = [r["summary"] for r in records]
         self.sources = model_inputs(records, settings)
-        source_encoder = configure_truncation(tokenizer.backend_tokenizer, settings.max_source_tokens)
+        length = max(1, settings.max_source_tokens - reserved_tokens)
+        source_encoder = configure_truncation(tokenizer.backend_tokenizer, length)
         self.input_ids = [e.ids for e in source_encoder.encode_batch(self.sources)]
         self.labels = encode_labels(
             tokenizer.backend_tokenizer, self.summaries, settings.max_target_tokens, decoder_start

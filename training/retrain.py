@@ -304,6 +304,8 @@ def retrain(
         raise HoverdocError(f"{path}: not a folder")
     workspace = git_toplevel(root) or root
     destination = _destination(out, workspace)  # checked before anything slow happens
+    if search_budget and (overrides or epochs is not None):
+        raise HoverdocError("--search chooses the training settings itself; drop --set and --epochs")
     base_id = str(base) if base else str(default_base())
 
     from hoverdoc.core.runtime import Summarizer

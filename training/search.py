@@ -21,6 +21,9 @@ from typing import Any
 from hoverdoc.core.errors import HoverdocError
 
 STUDY_NAME = "retrain-search"
+BATCH_SIZE = 16
+MIN_PART = 5
+EVALUATIONS_PER_TRIAL = 4
 TRIALS = "trials"
 # Attention-only LoRA per architecture (the other choice is every linear layer).
 ATTENTION_MODULES = {"bart": ["q_proj", "v_proj"], "t5": ["q", "v"]}
@@ -58,7 +61,19 @@ def split_validation(heldout: list[dict]) -> tuple[list[dict], list[dict]]:
     if not validation or not test:  # one held-out file: split its pairs instead
         half = len(heldout) // 2
         validation, test = heldout[:half], heldout[half:]
+    if len(validation) < MIN_PART or len(test) < MIN_PART:
+        raise HoverdocError(
+            f"{len(heldout)} held-out functions are too few to split into a search part and a test "
+            f"part of at least {MIN_PART} each; retrain without --search"
+        )
     return validation, test
+
+
+def evaluation_interval(pairs: int, epochs: float) -> int:
+    """Steps between evaluations: about EVALUATIONS_PER_TRIAL per trial, so that even a small
+    codebase's short trials are scored (and pruned) several times."""
+    steps = max(1, int(-(-pairs // BATCH_SIZE) * epochs))
+    return max(1, steps // EVALUATIONS_PER_TRIAL)
 
 
 def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
@@ -103,7 +118,8 @@ def _callback(trial, deadline: float):
 
         def on_step_end(self, args, state, control, **kwargs):
             if time.monotonic() >= deadline:
-                control.should_evaluate = True  # score what it has, then stop
+                control.should_evaluate = True  # score what it has, keep it, then stop
+                control.should_save = True
                 control.should_training_stop = True
 
     return SearchCallback()
@@ -124,13 +140,13 @@ def _objective(work: Path, base: str, model_type: str, n_train: int, deadline: f
             eval_data=str(work / "validation.jsonl"),
             base=base,
             out=str(run_dir),
-            batch_size=16,
-            eval_steps=max(10, n_train // 48),
+            batch_size=BATCH_SIZE,
             early_stopping_patience=3,
             eval_max_samples=200,
             seed=trial.number,
         )
         apply_overrides(options, settings, "search")
+        options.eval_steps = evaluation_interval(settings["max_train_samples"], options.epochs)
         callback = _callback(trial, deadline)
         started = time.perf_counter()
         result = train(options, callbacks=[callback])
@@ -160,6 +176,14 @@ def _record(frozen) -> TrialRecord:
     )
 
 
+def study_name(work: Path, base: str) -> str:
+    """The study's name: a re-run resumes it only for the same training and validation data and base."""
+    hasher = hashlib.sha256(base.encode())
+    for name in ("train.jsonl", "validation.jsonl"):
+        hasher.update((work / name).read_bytes())
+    return f"{STUDY_NAME}-{hasher.hexdigest()[:12]}"
+
+
 def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed: int = 0) -> SearchResult:
     """Search within ``budget_seconds`` of wall clock (a trial running at the end is stopped and
     scored); ``work`` holds train.jsonl and validation.jsonl, the study and the trials' runs."""
@@ -170,7 +194,7 @@ def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         storage=f"sqlite:///{work / 'search.db'}",
-        study_name=STUDY_NAME,
+        study_name=study_name(work, base),
         load_if_exists=True,  # a re-run resumes the study
         direction="maximize",
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=3),
@@ -191,8 +215,13 @@ def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed:
         objective, timeout=budget_seconds, catch=(HoverdocError,), callbacks=[announce], gc_after_trial=True
     )
     trials = [_record(t) for t in study.trials]
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    complete = [
+        t
+        for t in study.trials
+        if t.state == optuna.trial.TrialState.COMPLETE
+        and (work / TRIALS / str(t.number) / "run.json").is_file()
+    ]
     if not complete:
         raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
-    best = study.best_trial
+    best = max(complete, key=lambda t: t.value)
     return SearchResult(work / TRIALS / str(best.number), _record(best), trials)

@@ -119,6 +119,11 @@ def validate(options: TrainOptions, resume: bool) -> None:
 def _resolve_settings(options: TrainOptions, base_dir: Path | None) -> ModelSettings:
     """The base's settings (its ``hoverdoc.json``), with what the options set on top."""
     settings = (ModelSettings.load(base_dir) if base_dir else None) or ModelSettings()
+    if settings.soft_prompt:
+        raise HoverdocError(
+            f"{options.base}: its soft prompt is folded into the vocabulary (a prompt-tuned export); "
+            "train from the model it was tuned from"
+        )
     if options.max_source_tokens is not None:
         settings.max_source_tokens = options.max_source_tokens
     if options.max_target_tokens is not None:
@@ -447,8 +452,13 @@ def train(options: TrainOptions, resume: bool = False, callbacks: list | None = 
         loaded.settings.tasks = [*loaded.settings.tasks, PARAM_TASK]
     records = _prepare_records(raw, options, loaded.settings)
     start_id = decoder_start_id(loaded.model)
-    train_set = PairsDataset(records[0], loaded.tokenizer, loaded.settings, start_id)
-    eval_set = PairsDataset(records[1], loaded.tokenizer, loaded.settings, start_id) if records[1] else None
+    reserved = options.prompt.num_virtual_tokens if options.method == "prompt-tuning" else 0
+    train_set = PairsDataset(records[0], loaded.tokenizer, loaded.settings, start_id, reserved)
+    eval_set = (
+        PairsDataset(records[1], loaded.tokenizer, loaded.settings, start_id, reserved)
+        if records[1]
+        else None
+    )
     model = _apply_adapter(loaded.model, options) if options.method in ADAPTER_METHODS else loaded.model
     info = _run_info(options, loaded, model, resume)
     arguments = _training_arguments(options, loaded.settings, run_dir, eval_set is not None)

@@ -11,6 +11,7 @@ export interface ServerSettings {
   threads: number;
   workspace: { enabled: boolean; exclude: string[] };
   diagnostics: { enabled: boolean };
+  docstring: { modelDescriptions: boolean };
 }
 
 const STYLES = ["google", "numpy", "sphinx", "epytext", "pep257"];
@@ -44,6 +45,7 @@ export function toServerSettings(get: Getter): ServerSettings {
       exclude: asGlobs(get("workspace.exclude")),
     },
     diagnostics: { enabled: asBoolean(get("diagnostics.enabled"), true) },
+    docstring: { modelDescriptions: asBoolean(get("docstring.modelDescriptions"), false) },
   };
 }
 

@@ -16,6 +16,7 @@ describe("toServerSettings", () => {
         threads: 2,
         "workspace.enabled": false,
         "workspace.exclude": ["generated/", 3],
+        "docstring.modelDescriptions": true,
       }),
     );
     assert.deepEqual(settings, {
@@ -26,6 +27,7 @@ describe("toServerSettings", () => {
       threads: 2,
       workspace: { enabled: false, exclude: ["generated/"] },
       diagnostics: { enabled: true },
+      docstring: { modelDescriptions: true },
     });
   });
 
@@ -47,6 +49,7 @@ describe("toServerSettings", () => {
       threads: 0,
       workspace: { enabled: true, exclude: [] },
       diagnostics: { enabled: true },
+      docstring: { modelDescriptions: false },
     });
   });
 
