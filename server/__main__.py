@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from hoverdoc.core.preload import ModelPreload
 
     model = getattr(args, "model", None)
-    preload = ModelPreload(model)  # the default model loads while the server's modules import
+    # the default model loads while the server's modules import (HOVERDOC_PRELOAD=0: not, to measure)
+    preload = ModelPreload(model) if os.environ.get("HOVERDOC_PRELOAD", "1") != "0" else None
     from .server import create_server
 
     server = create_server(model=model, preload=preload)
