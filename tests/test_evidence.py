@@ -30,3 +30,17 @@ def test_classes_are_never_asked_and_the_workspace_wins():
         "a": "workspace",
         "b": "model",
     }
+
+
+def test_keyword_arguments_documented_in_their_own_section_stay_there():
+    from hoverdoc.server.docstrings import apply_edit, compose_docstring
+
+    source = (
+        'def f(a, *, colour="red", size=1):\n    """Do it.\n\n    Args:\n        a: The a, by hand.\n\n'
+        '    Keyword Args:\n        colour (str): Paint colour, by hand.\n    """\n    return a\n'
+    )
+    assert lacking(source) == ["size"]
+    definitions = extract(source)
+    edited = apply_edit(source, compose_docstring(source, definitions[0], "X", "google", definitions).edit)
+    assert edited.count("colour (str):") == 1  # its one entry, under Keyword Args
+    assert "        colour (str): Paint colour, by hand.\n" in edited and "        size (int): The size." in edited

@@ -299,6 +299,20 @@ def documented_params(docstring: str) -> list[str] | None:
     return names
 
 
+_PARAMETER_TEXT_SECTIONS = ("Keyword Args", "Keyword Arguments", "Other Parameters")
+_ENTRY_NAME = re.compile(r"^\s*\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:", re.MULTILINE)
+
+
+def documented_in_text_sections(extra: list[tuple[str, str]]) -> set[str]:
+    """Parameter names that the kept "Keyword Args:" (Napoleon) sections document, one per entry."""
+    return {
+        match.group(1)
+        for title, text in extra
+        if title in _PARAMETER_TEXT_SECTIONS
+        for match in _ENTRY_NAME.finditer(text)
+    }
+
+
 def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, list[tuple[str, str]]]:
     """Code facts merged with a parsed docstring: human text wins, the signature decides the params."""
     documented: dict[str, docstring_parser.DocstringParam] = {}
@@ -321,7 +335,10 @@ def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, lis
         elif key not in ("type", "rtype", "vartype", "ytype") and meta.description:
             extra.append((key.replace("_", " ").title(), meta.description))
     merged = Facts()
+    elsewhere = documented_in_text_sections(extra)
     for entry in fresh.params:
+        if entry.name in elsewhere and entry.name not in documented:
+            continue  # a person documented it under "Keyword Args:" (or the like): kept there
         old = documented.get(entry.name)
         if old is not None:
             human = (old.description or "").strip()

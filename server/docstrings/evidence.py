@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from hoverdoc.core.extract import Definition
 from hoverdoc.core.model_input import RETURN_KEY
 
-from .compose import parse_existing
+from .compose import documented_in_text_sections, parse_existing
 from .facts import facts_for, is_flag
 
 # Return values are described from the name and type, not by the model: on the dev split the model's
@@ -36,6 +36,8 @@ def lacking_descriptions(
         documented = {
             p.arg_name.lstrip("*") for p in parsed.params if p.arg_name and (p.description or "").strip()
         }
+        sections = [(m.args[0].replace("_", " ").title(), m.description or "") for m in parsed.meta if m.args]
+        documented |= documented_in_text_sections(sections)
         has_returns = parsed.returns is not None and bool((parsed.returns.description or "").strip())
     names = [
         entry.name
