@@ -317,19 +317,7 @@ def retrain(
         _write_pairs_files(work, pairs)
         stage(2, f"scoring the base model ({Path(base_id).name}) on {len(scored.heldout)} held-out functions")
         before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), scored)
-        if search_budget:
-            from .search import run_search
-
-            stage(
-                3, f"searching how to adapt on {len(pairs.train)} functions for {search_budget / 60:.0f} min"
-            )
-            found = run_search(work, base_id, len(pairs.train), search_budget)
-            run_dir, trials, chosen = found.best_run, [t.__dict__ for t in found.trials], found.best.__dict__
-            fraction = (found.best.trainable_parameters or 0) / max(1, _total_parameters(run_dir))
-        else:
-            stage(3, f"training LoRA adapters on {len(pairs.train)} functions")
-            result = _train_adapter(work, base_id, pairs, epochs, overrides)
-            run_dir, trials, chosen, fraction = work / "run", [], None, result.trainable_fraction
+        run_dir, trials, chosen, fraction = _adapt(work, base_id, pairs, (epochs, overrides), search_budget)
         stage(4, "exporting the adapted model to ONNX int8")
         model_dir = _export_adapted(
             work, f"{workspace.name}-{chosen['method'] if chosen else 'lora'}", run_dir
@@ -353,6 +341,24 @@ def retrain(
         trials=trials,
         chosen=chosen,
     )
+
+
+def _adapt(
+    work: Path, base_id: str, pairs: _Pairs, settings: tuple[float | None, dict | None], budget: float | None
+) -> tuple[Path, list[dict], dict | None, float]:
+    """Train the adapted model: the best trial of a search within ``budget`` seconds, else LoRA with
+    the fixed ``settings`` (epochs, overrides). Returns its run folder, the trials, the chosen trial
+    and the share of parameters trained."""
+    if budget:
+        from .search import run_search
+
+        stage(3, f"searching how to adapt on {len(pairs.train)} functions for {budget / 60:.0f} min")
+        found = run_search(work, base_id, len(pairs.train), budget)
+        fraction = (found.best.trainable_parameters or 0) / max(1, _total_parameters(found.best_run))
+        return found.best_run, [t.__dict__ for t in found.trials], found.best.__dict__, fraction
+    stage(3, f"training LoRA adapters on {len(pairs.train)} functions")
+    result = _train_adapter(work, base_id, pairs, *settings)
+    return work / "run", [], None, result.trainable_fraction
 
 
 def _prepare_search(work: Path, pairs: _Pairs) -> _Pairs:
