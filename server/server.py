@@ -84,6 +84,7 @@ class HoverdocServer(LanguageServer):
         self.workspace_indexes = WorkspaceIndexes()
         self.model_state: ModelState = "loading"
         self.model_error: str | None = None
+        self.model_origin: str | None = None  # where the model in use came from (bundled, workspace, ...)
         self._warned: str | None = None
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
@@ -440,6 +441,7 @@ class HoverdocServer(LanguageServer):
             self._announce(model)
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
+        self.model_origin = loaded.origin
         self._model_settled.set()
         if loaded.summarizer is None and self._warned != loaded.error:
             self._warned = loaded.error
@@ -505,7 +507,7 @@ class HoverdocServer(LanguageServer):
             {
                 "state": self.model_state,
                 "model": summarizer.name if summarizer is not None and self.model_state == "ready" else None,
-                "origin": loaded.origin if loaded is not None else None,
+                "origin": loaded.origin if loaded is not None else self.model_origin,
                 "reason": self.model_error if self.model_state == "fallback" else None,
                 "index": self.workspace_indexes.describe(),
             },
