@@ -528,38 +528,67 @@ def compose_docstring(
         raise ValueError(f"unknown docstring style {style!r}; choose one of {', '.join(STYLES)}")
     definitions = definitions if definitions is not None else extract(source)
     source_lines = _lines(source)
-    newline = newline_of(source)
-    unit = indent_unit(source)
     fresh = facts_for(definition, definitions)
     _describe(fresh, param_descriptions or {})
-    indent = _body_indent(source_lines, definition, unit)
-
+    indent = _body_indent(source_lines, definition, indent_unit(source))
     if definition.docstring is not None and definition.docstring_span is not None:
-        parsed, existing_style = parse_existing(definition.docstring)
-        chosen = existing_style or style
-        facts, extra = _merge(fresh, parsed)
-        summary_text = (parsed.short_description or "").strip() or summary
-        description = (parsed.long_description or "").strip()
-        if chosen == "pep257":
-            return DocstringResult(
-                _span_text(source_lines, definition.docstring_span, newline), None, "none", chosen
-            )
-        model = DocModel(summary_text, description, facts, extra)
-        content = render(model, chosen)
-        span = definition.docstring_span
-        raw_text = _span_text(source_lines, span, newline)
-        prefix = re.match(r"[a-zA-Z]*", raw_text).group(0)
-        opening = raw_text[len(prefix) : len(prefix) + 3]
-        quote = opening if opening in ('"""', "'''") else '"""'
-        literal = make_literal(content, indent, quote, newline, raw="r" in prefix.lower())
-        if literal == raw_text:
-            return DocstringResult(literal, None, "none", chosen, indent)
-        edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
-        literal_form = _LiteralForm(chosen, indent, quote, newline, "r" in prefix.lower())
-        edit.snippet = snippet_literal(model, not parsed.short_description, literal_form, literal)
-        return DocstringResult(literal, edit, "update", chosen, indent)
+        return _update(source_lines, newline_of(source), definition, fresh, summary, style, indent)
+    return _insert(
+        source,
+        source_lines,
+        definition,
+        definitions,
+        DocModel(summary.strip() or fallback_summary(definition), "", fresh),
+        style,
+        indent,
+    )
 
-    model = DocModel(summary.strip() or fallback_summary(definition), "", fresh)
+
+def _update(
+    source_lines: list[str],
+    newline: str,
+    definition: Definition,
+    fresh: Facts,
+    summary: str,
+    style: str,
+    indent: str,
+) -> DocstringResult:
+    """The edit that brings an existing docstring up to date, in its own style, keeping what a
+    person wrote."""
+    assert definition.docstring is not None and definition.docstring_span is not None
+    parsed, existing_style = parse_existing(definition.docstring)
+    chosen = existing_style or style
+    span = definition.docstring_span
+    raw_text = _span_text(source_lines, span, newline)
+    if chosen == "pep257":
+        return DocstringResult(raw_text, None, "none", chosen)
+    facts, extra = _merge(fresh, parsed)
+    summary_text = (parsed.short_description or "").strip() or summary
+    model = DocModel(summary_text, (parsed.long_description or "").strip(), facts, extra)
+    prefix = re.match(r"[a-zA-Z]*", raw_text).group(0)
+    opening = raw_text[len(prefix) : len(prefix) + 3]
+    form = _LiteralForm(
+        chosen, indent, opening if opening in ('"""', "'''") else '"""', newline, "r" in prefix.lower()
+    )
+    literal = make_literal(render(model, chosen), indent, form.quote, newline, raw=form.raw)
+    if literal == raw_text:
+        return DocstringResult(literal, None, "none", chosen, indent)
+    edit = TextEdit(span.start_line, span.start_col, span.end_line, span.end_col, literal)
+    edit.snippet = snippet_literal(model, not parsed.short_description, form, literal)
+    return DocstringResult(literal, edit, "update", chosen, indent)
+
+
+def _insert(
+    source: str,
+    source_lines: list[str],
+    definition: Definition,
+    definitions: list[Definition],
+    model: DocModel,
+    style: str,
+    indent: str,
+) -> DocstringResult:
+    """The edit that inserts a new docstring after the definition's colon."""
+    newline = newline_of(source)
     quote = quote_of(source, definitions)
     literal = make_literal(render(model, style), indent, quote, newline)
     node = definition.node
