@@ -43,4 +43,7 @@ def test_keyword_arguments_documented_in_their_own_section_stay_there():
     definitions = extract(source)
     edited = apply_edit(source, compose_docstring(source, definitions[0], "X", "google", definitions).edit)
     assert edited.count("colour (str):") == 1  # its one entry, under Keyword Args
-    assert "        colour (str): Paint colour, by hand.\n" in edited and "        size (int): The size." in edited
+    assert (
+        "        colour (str): Paint colour, by hand.\n" in edited
+        and "        size (int): The size." in edited
+    )

@@ -180,7 +180,9 @@ async def test_generate_docstring_writes_the_models_parameter_descriptions(
     assert set(expected) == {"account_id", "registry"}  # the workspace documents none of them
     assert f"        account_id: {expected['account_id']}\n" in edited
     assert f"        registry: {expected['registry']}\n" in edited
-    assert "    Returns:\n        The account balance.\n" in edited  # return values: from the name (dev-measured)
+    assert (
+        "    Returns:\n        The account balance.\n" in edited
+    )  # return values: from the name (dev-measured)
 
 
 async def test_document_file_and_style_change(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
