@@ -37,7 +37,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-async def run(model: str | None, files: list[Path], count: int, preload: bool = True) -> dict:
+async def run(model: str | None, files: list[Path], count: int) -> dict:
     cache = tempfile.mkdtemp(prefix="hoverdoc-lsp-bench-")
     settings = {"hover": {"documented": True}, **({"modelPath": model} if model else {})}
     client = LanguageClient("bench", "0")
@@ -75,7 +75,7 @@ async def run(model: str | None, files: list[Path], count: int, preload: bool = 
     targets = targets[:count]
 
     started = time.perf_counter()
-    environment = {**os.environ, "HOVERDOC_CACHE_DIR": cache, "HOVERDOC_PRELOAD": "1" if preload else "0"}
+    environment = {**os.environ, "HOVERDOC_CACHE_DIR": cache}
     await client.start_io(sys.executable, "-m", "hoverdoc.server", env=environment)
     root = files[0].parent
     await client.initialize_async(
@@ -159,12 +159,7 @@ def main() -> int:
     args = parser.parse_args()
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [Path(f).resolve() for f in args.files] if args.files else [stdlib / f for f in DEFAULT_FILES]
-    results = {
-        "model preloaded at process start (default)": asyncio.run(run(args.model, files, args.n)),
-        "baseline: loaded after initialize (HOVERDOC_PRELOAD=0)": asyncio.run(
-            run(args.model, files, args.n, preload=False)
-        ),
-    }
+    results = {"value": asyncio.run(run(args.model, files, args.n))}
     first = next(iter(results.values()))
     print(f"model: {first['model']}; {first['hovers']} distinct functions; {os.cpu_count()} CPU cores\n")
     print(f"| measure | {' | '.join(results)} | target |")

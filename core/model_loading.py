@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.model_dir import ModelDirError, load_manifest
@@ -90,27 +90,14 @@ def model_dir_for(
     return _choose(explicit, workspace_root, allow_workspace)[0]
 
 
-class Preloaded(Protocol):
-    """A model loaded ahead of time (``hoverdoc.core.preload.ModelPreload``)."""
-
-    def take(self, directory: str | Path, threads: int) -> LoadedModel | None:
-        """The preloaded model if it is ``directory``'s with ``threads`` threads, else None."""
-        ...
-
-
 def load_model(
     explicit: str | Path | None = None,
     workspace_root: str | Path | None = None,
     threads: int = 0,
     allow_workspace: bool = True,
-    preload: Preloaded | None = None,
 ) -> LoadedModel:
-    """Resolve and load a model (the ``preload``'s, when it loaded this one); never raises for a
-    missing or broken model directory."""
+    """Resolve and load a model; never raises for a missing or broken model directory."""
     directory, origin, ignored = _choose(explicit, workspace_root, allow_workspace)
-    taken = preload.take(directory, threads) if preload is not None else None
-    if taken is not None:
-        return LoadedModel(taken.summarizer, directory, origin, ignored=ignored)
     try:
         return LoadedModel(Summarizer(directory, threads=threads), directory, origin, ignored=ignored)
     except HoverdocError as error:

@@ -67,14 +67,9 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", **destination
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
-    from hoverdoc.core.preload import ModelPreload
-
-    model = getattr(args, "model", None)
-    # the default model loads while the server's modules import (HOVERDOC_PRELOAD=0: not, to measure)
-    preload = ModelPreload(model) if os.environ.get("HOVERDOC_PRELOAD", "1") != "0" else None
     from .server import create_server
 
-    server = create_server(model=model, preload=preload)
+    server = create_server(model=getattr(args, "model", None))
     if tcp:
         server.start_tcp(args.host, args.port)
     else:

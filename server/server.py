@@ -19,7 +19,6 @@ from pygls.workspace.position_codec import ServerTextPosition
 from hoverdoc.core.extract import Definition, definition_named_at, innermost
 from hoverdoc.core.model_loading import LoadedModel, load_model, model_dir_for, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL, innermost_folder
-from hoverdoc.core.preload import ModelPreload
 from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
 
@@ -75,7 +74,6 @@ class HoverdocServer(LanguageServer):
             protocol_cls=HoverdocProtocol,
         )
         self.cli_model = model
-        self.preload: ModelPreload | None = None  # the default model, loading since the process started
         self.settings = Settings()
         self.folder_settings: dict[Path, Settings] = {}  # per workspace folder (multi-root)
         self.folder_models: dict[Path, LoadedModel] = {}  # folders whose model is not the default one
@@ -424,7 +422,6 @@ class HoverdocServer(LanguageServer):
                 self.root(),
                 self.settings,
                 workspace_models_allowed(self._initialization_options),
-                self.preload,
             )
         finally:  # the progress always ends, whatever happened
             if token is not None:
@@ -793,12 +790,11 @@ def load_model_safely(
     root: str | None,
     settings: Settings,
     allow_workspace: bool = True,
-    preload: ModelPreload | None = None,
 ) -> LoadedModel:
     """``load_model``, with any failure (a malformed manifest, a broken graph) turned into the
     fallback and a one-line reason; ``allow_workspace`` is false in an untrusted workspace."""
     try:
-        loaded = load_model(choice, root, settings.threads, allow_workspace, preload)
+        loaded = load_model(choice, root, settings.threads, allow_workspace=allow_workspace)
         if loaded.summarizer is not None:
             loaded.summarizer.limit_source_tokens(settings.max_source_tokens)
         return loaded
@@ -844,10 +840,9 @@ def _uri_argument(value: Any) -> str:
     return value
 
 
-def create_server(model: str | None = None, preload: ModelPreload | None = None) -> HoverdocServer:
-    """A server with every feature registered (serving the ``preload``'s model if it is the one wanted)."""
+def create_server(model: str | None = None) -> HoverdocServer:
+    """A server with every feature registered."""
     server = HoverdocServer(model=model)
-    server.preload = preload
     _register_lifecycle(server)
     _register_documents(server)
     _register_features(server)
