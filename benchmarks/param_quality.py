@@ -66,9 +66,10 @@ def main() -> None:
         rows["workspace, else model (served)"], _ = _by_project(params, indexes, summarizer)
     _table(f"{args.pairs}: {len(params)} documented parameters", [r["description"] for r in params], rows)
     print(f"{reused} of {len(params)} ({100 * reused / max(1, len(params)):.0f}%) found in their project\n")
-    rows = {"placeholder from the name and type": [placeholder(r) for r in returns]}
-    if summarizer is not None:
-        rows["model"], _ = predict(returns, None, summarizer)
+    rows = {"placeholder from the name and type (served)": [placeholder(r) for r in returns]}
+    if summarizer is not None:  # the model's own return descriptions, which the server does not use
+        written = summarizer.describe_batch([(r["code"], r["param"]) for r in returns])
+        rows["model"] = [text or placeholder(r) for text, r in zip(written, returns)]
     _table(f"{len(returns)} documented return values", [r["description"] for r in returns], rows)
 
 

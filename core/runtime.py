@@ -301,12 +301,18 @@ class Summarizer:
         exemplars: Sequence[Sequence[Exemplar]] | None = None,
     ) -> list[str]:
         """One polished summary sentence per definition ``code``, each with its own ``exemplars``."""
+        shown = exemplars or [()] * len(codes)
+        texts = [self.format(code, found) for code, found in zip(codes, shown)]
+        return self._written(texts, codes, batch_size, num_beams)
+
+    def _written(
+        self, texts: Sequence[str], codes: Sequence[str], batch_size: int, num_beams: int | None = None
+    ) -> list[str]:
+        """The polished output for each formatted input, generated ``batch_size`` at a time."""
         results: list[str] = []
-        for start in range(0, len(codes), batch_size):
-            chunk = list(codes[start : start + batch_size])
-            shown = list(exemplars[start : start + batch_size]) if exemplars else [()] * len(chunk)
-            texts = [self.format(code, found) for code, found in zip(chunk, shown)]
-            for code, ids in zip(chunk, self.generate(texts, num_beams)):
+        for start in range(0, len(texts), batch_size):
+            outputs = self.generate(texts[start : start + batch_size], num_beams)
+            for code, ids in zip(codes[start : start + batch_size], outputs):
                 results.append(polish(self.decode(ids), code))
         return results
 
@@ -324,13 +330,8 @@ class Summarizer:
         """The description of each (code, parameter) item; all "" when the model only knows summaries."""
         if not self.describes_params:
             return [""] * len(items)
-        results: list[str] = []
-        for start in range(0, len(items), batch_size):
-            chunk = items[start : start + batch_size]
-            texts = [self.format_param(code, param) for code, param in chunk]
-            for (code, _), ids in zip(chunk, self.generate(texts)):
-                results.append(polish(self.decode(ids), code))
-        return results
+        texts = [self.format_param(code, param) for code, param in items]
+        return self._written(texts, [code for code, _ in items], batch_size)
 
     def describe(self, code: str, params: Sequence[str]) -> dict[str, str]:
         """The model's description of each of ``params`` of the definition ``code`` (``RETURN_KEY``
