@@ -60,16 +60,24 @@ class ScanReport:
         return text
 
 
-def parameter_descriptions(docstring: str) -> tuple[tuple[str, str], ...]:
-    """(name, description) of each documented parameter (Google, NumPy, reST or Epytext docstrings)."""
+def _parsed(docstring: str):
+    """The parsed docstring (``hoverdoc.core.docstring_parse``, imported only when a workspace is
+    indexed), or None when it cannot be parsed."""
     import docstring_parser
 
+    from .docstring_parse import parse_docstring
+
     try:
-        parsed = docstring_parser.parse(docstring)
+        return parse_docstring(docstring)
     except (docstring_parser.ParseError, ValueError, AttributeError):
-        return ()
+        return None
+
+
+def parameter_descriptions(docstring: str) -> tuple[tuple[str, str], ...]:
+    """(name, description) of each documented parameter (Google, NumPy, reST or Epytext docstrings)."""
+    parsed = _parsed(docstring)
     found = []
-    for param in parsed.params:
+    for param in parsed.params if parsed is not None else ():
         description = " ".join((param.description or "").split())
         if param.arg_name and description:
             found.append((param.arg_name.lstrip("*"), description))
@@ -78,11 +86,8 @@ def parameter_descriptions(docstring: str) -> tuple[tuple[str, str], ...]:
 
 def return_description(docstring: str) -> str:
     """The description of what a docstring says its function returns (or yields), "" when none."""
-    import docstring_parser
-
-    try:
-        parsed = docstring_parser.parse(docstring)
-    except (docstring_parser.ParseError, ValueError, AttributeError):
+    parsed = _parsed(docstring)
+    if parsed is None:
         return ""
     for returns in parsed.many_returns or ([parsed.returns] if parsed.returns else []):
         description = " ".join((returns.description or "").split())

@@ -18,9 +18,8 @@ from typing import Literal
 
 import docstring_parser
 from docstring_parser import DocstringStyle
-from docstring_parser.google import DEFAULT_SECTIONS as GOOGLE_SECTIONS
-from docstring_parser.google import GoogleParser, Section, SectionType
 
+from hoverdoc.core.docstring_parse import documented_in_text_sections, parse_docstring, section_title
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.model_input import RETURN_KEY
@@ -34,23 +33,6 @@ _FROM_PARSER = {
     DocstringStyle.REST: "sphinx",
     DocstringStyle.EPYDOC: "epytext",
 }
-# Napoleon's Google-style sections that docstring_parser does not know: without them a "Note:" or
-# "Keyword Args:" section is swallowed by the section before it, and an update would drop it. Kept
-# verbatim as text sections.
-_GOOGLE_TEXT_SECTIONS = (
-    "Attention", "Caution", "Danger", "Error", "Hint", "Important", "Keyword Args", "Keyword Arguments",
-    "Methods", "Note", "Notes", "Other Parameters", "References", "See Also", "Tip", "Todo", "Warning",
-    "Warnings", "Warns",
-)  # fmt: skip
-_GOOGLE_PARSER = GoogleParser(
-    sections=[
-        *GOOGLE_SECTIONS,
-        *(
-            Section(title, title.lower().replace(" ", "_"), SectionType.SINGULAR)
-            for title in _GOOGLE_TEXT_SECTIONS
-        ),
-    ]
-)
 _PARAM_KEYS = {"param", "parameter", "arg", "argument", "key", "keyword", "other"}
 _ATTRIBUTE_KEYS = {"attribute", "attributes", "ivar", "var", "cvar"}
 
@@ -256,33 +238,10 @@ def _bare(name: str) -> str:
     return name.replace("\\", "").lstrip("*")
 
 
-def _parse_any_style(docstring: str) -> docstring_parser.Docstring:
-    """``docstring_parser.parse`` with the style found automatically (the parse with the most
-    sections wins), its Google parser knowing every Napoleon section."""
-    parsers = {
-        DocstringStyle.REST: docstring_parser.rest.parse,
-        DocstringStyle.GOOGLE: _GOOGLE_PARSER.parse,
-        DocstringStyle.NUMPYDOC: docstring_parser.numpydoc.parse,
-        DocstringStyle.EPYDOC: docstring_parser.epydoc.parse,
-    }
-    found, error = [], None
-    for style, parse in parsers.items():
-        try:
-            parsed = parse(docstring)
-        except docstring_parser.ParseError as failure:
-            error = failure
-            continue
-        parsed.style = style
-        found.append(parsed)
-    if not found:
-        raise error or docstring_parser.ParseError("unparseable docstring")
-    return sorted(found, key=lambda d: len(d.meta), reverse=True)[0]
-
-
 def parse_existing(docstring: str) -> tuple[docstring_parser.Docstring, str | None]:
     """The parsed docstring and its style (None when it has no recognisable sections)."""
     try:
-        parsed = _parse_any_style(docstring)
+        parsed = parse_docstring(docstring)
     except docstring_parser.ParseError:
         parsed = docstring_parser.parse(docstring.split("\n\n")[0], style=DocstringStyle.GOOGLE)
         return parsed, None
@@ -297,20 +256,6 @@ def documented_params(docstring: str) -> list[str] | None:
         return None
     names = [_bare(m.arg_name) for m in parsed.params if m.args and m.args[0] in _PARAM_KEYS]
     return names
-
-
-_PARAMETER_TEXT_SECTIONS = ("Keyword Args", "Keyword Arguments", "Other Parameters")
-_ENTRY_NAME = re.compile(r"^\s*\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:", re.MULTILINE)
-
-
-def documented_in_text_sections(extra: list[tuple[str, str]]) -> set[str]:
-    """Parameter names that the kept "Keyword Args:" (Napoleon) sections document, one per entry."""
-    return {
-        match.group(1)
-        for title, text in extra
-        if title in _PARAMETER_TEXT_SECTIONS
-        for match in _ENTRY_NAME.finditer(text)
-    }
 
 
 def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, list[tuple[str, str]]]:
@@ -333,7 +278,7 @@ def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, lis
         elif isinstance(meta, (docstring_parser.DocstringReturns, docstring_parser.DocstringRaises)):
             continue
         elif key not in ("type", "rtype", "vartype", "ytype") and meta.description:
-            extra.append((key.replace("_", " ").title(), meta.description))
+            extra.append((section_title(meta), meta.description))
     merged = Facts()
     elsewhere = documented_in_text_sections(extra)
     for entry in fresh.params:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from hoverdoc.core.docstring_parse import documented_in_text_sections, section_title
 from hoverdoc.core.extract import Definition
 
-from .compose import documented_in_text_sections, parse_existing
+from .compose import parse_existing
 from .facts import facts_for, is_flag
 
 
@@ -30,7 +31,7 @@ def lacking_descriptions(
         documented = {
             p.arg_name.lstrip("*") for p in parsed.params if p.arg_name and (p.description or "").strip()
         }
-        sections = [(m.args[0].replace("_", " ").title(), m.description or "") for m in parsed.meta if m.args]
+        sections = [(section_title(m), m.description or "") for m in parsed.meta]
         documented |= documented_in_text_sections(sections)
     return [
         entry.name
