@@ -179,7 +179,7 @@ class HoverdocServer(LanguageServer):
 
     async def definitions(self, document: TextDocument) -> list[Definition]:
         """Parsed definitions of a document, parsed off the event loop."""
-        return await asyncio.to_thread(self.index.definitions, document.uri, document.source)
+        return (await self.snapshot(document))[2]
 
     async def snapshot(self, document: TextDocument) -> tuple[str, int | None, list[Definition]]:
         """The document's source and version now, and the definitions parsed from exactly that source:
@@ -592,7 +592,7 @@ class HoverdocServer(LanguageServer):
             ),
             self.descriptions(document.path, definition, definitions),
         )
-        if document.version != version or document.source != source:
+        if moved_on(document, source, version):
             return None, None
         style = self.settings_for(document.path).docstring_style
         result = compose_docstring(source, definition, summary.text, style, definitions, described)
@@ -745,7 +745,7 @@ class HoverdocServer(LanguageServer):
         for task, definition in tasks.items():
             summaries[definition.qualname] = task.result()
         described = await asyncio.gather(*(self.descriptions(document.path, d, definitions) for d in targets))
-        changed = document.version != version or document.source != source
+        changed = moved_on(document, source, version)
         edits = (
             []
             if changed
@@ -783,6 +783,11 @@ class HoverdocServer(LanguageServer):
             if result.edit is not None:
                 edits.append(self.to_lsp_edit(document, result.edit))
         return edits
+
+
+def moved_on(document: TextDocument, source: str, version: int | None) -> bool:
+    """Whether ``document`` changed since ``source`` (at ``version``) was read from it."""
+    return document.version != version or document.source != source
 
 
 def load_model_safely(
