@@ -30,7 +30,7 @@ from hoverdoc.core.model_dir import (
 from hoverdoc.training.modeling import decoder_start_id
 
 from .merge import ExportSource
-from .onnx_export import assemble, export_graphs
+from .onnx_export import GRAPH_OPTIMIZATION, assemble, export_graphs
 from .parity import Sample, bleu_change, compare, draw_sample, formatted, onnx_greedy, pytorch_greedy
 
 
@@ -73,6 +73,7 @@ def _manifest(
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         tasks=list(source.settings.tasks),
         soft_prompt=source.settings.soft_prompt,
+        graph_optimization=GRAPH_OPTIMIZATION,
     )
 
 

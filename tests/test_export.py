@@ -87,6 +87,23 @@ def test_manifest_records_parity_digests_and_settings(tiny_model_dir: Path):
     assert set(manifest.files) == {"encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json"}
 
 
+def test_graphs_are_saved_optimized_and_serve_as_if_optimized_at_load(
+    tiny_model_dir: Path, corpus_records, tmp_path
+):
+    import onnx
+
+    assert load_manifest(tiny_model_dir).graph_optimization == "extended"
+    encoder = onnx.load(str(tiny_model_dir / "encoder_model.onnx"), load_external_data=False)
+    assert any(node.domain == "com.microsoft" for node in encoder.graph.node)  # onnxruntime's fused ops
+    plain = tmp_path / "plain"
+    shutil.copytree(tiny_model_dir, plain)
+    manifest = json.loads((plain / "manifest.json").read_text())
+    manifest["graph_optimization"] = "none"  # the runtime then optimizes fully at load, as before
+    (plain / "manifest.json").write_text(json.dumps(manifest))
+    codes = [r["code"] for r in corpus_records[:12]]
+    assert Summarizer(tiny_model_dir).summarize(codes) == Summarizer(plain).summarize(codes)
+
+
 def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path):
     # fp32: batching with padding must not change greedy output (int8's dynamic activation scales,
     # computed over the whole batch, can move near-tied logits, so it is measured, not asserted)
@@ -198,8 +215,14 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
         manifest["input_format_version"] = 7
         (d / "manifest.json").write_text(json.dumps(manifest))
 
+    def unknown_optimization(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["graph_optimization"] = "all"  # hardware-specific layouts: never saved
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
     cases = [
         (truncate, "truncated or corrupt"),
+        (unknown_optimization, "'graph_optimization' must be one of none, extended"),
         (garble, "not a loadable ONNX graph"),
         (future, "manifest format version 99"),
         (unknown_input, "input format version 7"),
@@ -213,7 +236,7 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
         assert cli(["eval", "--model", str(broken), "--data", str(eval_file)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
-    garbled = tmp_path / "m1"
+    garbled = tmp_path / "m2"
     with pytest.raises(ModelDirError, match="checksum mismatch"):
         load_manifest(garbled, verify="sha256")
 
