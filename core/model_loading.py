@@ -8,6 +8,7 @@ one-line ``notice`` naming the model in use and where it came from, for the user
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,60 @@ def model_dir_for(
     return _choose(explicit, workspace_root, allow_workspace)[0]
 
 
+WARM_UP_CODE = "def warm_up(model):\n    return model\n"
+
+
+class _Preload:
+    """One model directory being loaded in a thread since process start, for the first load_model
+    that asks for the same directory and threads: the server's start-up imports (about 0.9 s) and
+    the model load then overlap instead of following each other."""
+
+    def __init__(self, directory: Path, threads: int):
+        self.key = (directory.resolve(), threads)
+        self.summarizer: Summarizer | None = None
+        self.error: HoverdocError | None = None
+        self.thread = threading.Thread(target=self._run, name="hoverdoc-model-preload", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            summarizer = Summarizer(self.key[0], threads=self.key[1])
+            summarizer.summarize([WARM_UP_CODE])  # onnxruntime's first run sets up its buffers (30-40 ms)
+            self.summarizer = summarizer
+        except HoverdocError as error:
+            self.error = error
+        except Exception:  # noqa: BLE001 - the regular load reports whatever this was
+            pass
+
+    def take(self, directory: Path, threads: int) -> Summarizer | None:
+        """The preloaded summarizer when it is the one asked for (waiting for it); raises its error."""
+        if (directory.resolve(), threads) != self.key:
+            return None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.summarizer
+
+
+_preload: _Preload | None = None
+
+
+def preload_model(explicit: str | Path | None = None, threads: int = 0) -> None:
+    """Start loading the model that ``load_model`` chooses when no workspace supplies one, in the
+    background; the first ``load_model`` of that directory uses it, others ignore it."""
+    global _preload
+    directory, _ = resolve_model_dir(explicit, None, allow_workspace=False)
+    _preload = _Preload(directory, threads)
+
+
+def _summarizer(directory: Path, threads: int) -> Summarizer:
+    """The preloaded summarizer when it is this one (once), else a fresh load."""
+    global _preload
+    preload, _preload = _preload, None
+    preloaded = preload.take(directory, threads) if preload is not None else None
+    return preloaded if preloaded is not None else Summarizer(directory, threads=threads)
+
+
 def load_model(
     explicit: str | Path | None = None,
     workspace_root: str | Path | None = None,
@@ -99,6 +154,6 @@ def load_model(
     """Resolve and load a model; never raises for a missing or broken model directory."""
     directory, origin, ignored = _choose(explicit, workspace_root, allow_workspace)
     try:
-        return LoadedModel(Summarizer(directory, threads=threads), directory, origin, ignored=ignored)
+        return LoadedModel(_summarizer(directory, threads), directory, origin, ignored=ignored)
     except HoverdocError as error:
         return LoadedModel(None, directory, origin, str(error), ignored=ignored)

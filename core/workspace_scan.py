@@ -194,9 +194,11 @@ def build_index(
     max_files: int = DEFAULT_MAX_FILES,
     store=None,
     progress: Callable[[int, str], None] | None = None,
+    pause: Callable[[], None] | None = None,
 ) -> tuple[WorkspaceIndex, ScanReport]:
     """Index the documented definitions under ``root``; ``store`` (a ``WorkspaceStore``) reuses the
-    entries of unchanged files and saves the rest; ``progress(files_done, path)`` is told as it goes."""
+    entries of unchanged files and saves the rest; ``progress(files_done, path)`` is told as it goes
+    and ``pause()`` called before each file (it may block to let more urgent work run)."""
     started = time.perf_counter()
     root = Path(root).resolve()
     report = ScanReport()
@@ -207,6 +209,8 @@ def build_index(
         if report.files_seen >= max_files:
             report.capped = True
             break
+        if pause is not None:
+            pause()
         report.files_seen += 1
         relative = path.relative_to(root).as_posix()
         seen.add(relative)

@@ -33,6 +33,7 @@ from .docstrings import (
 )
 from .engine import Summary, SummaryEngine
 from .presentation import hover_markdown
+from .priority import ForegroundGate
 from .protocol import HoverdocProtocol, run_stdio, run_tcp
 from .settings import Settings, parse_settings
 from .symbols import (
@@ -87,8 +88,9 @@ class HoverdocServer(LanguageServer):
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
         self._diagnostic_tasks: dict[str, asyncio.Task] = {}
-        self._too_large: set[str] = set()
-        self._lines: dict[str, tuple[str, list[str]]] = {}  # URIs already reported as too large to parse
+        self._too_large: set[str] = set()  # URIs already reported as too large to parse
+        self._lines: dict[str, tuple[str, list[str]]] = {}
+        self.foreground = ForegroundGate()  # background work waits while a hover or action runs
         self._initialization_options: Any = None
         self._announced: str | None = None
         self._load_started = False
@@ -152,6 +154,8 @@ class HoverdocServer(LanguageServer):
         if not self.settings.workspace_enabled:
             self.workspace_indexes.turn_off()
             return
+        self.workspace_indexes.expect(self.roots())
+        await self.background_turn()
         token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: indexing workspace"))
         loop = asyncio.get_running_loop()
 
@@ -161,7 +165,9 @@ class HoverdocServer(LanguageServer):
                 loop.call_soon_threadsafe(self.work_done_progress.report, token, report)
 
         try:
-            await self.workspace_indexes.build(self.roots(), list(self.settings.workspace_exclude), progress)
+            await self.workspace_indexes.build(
+                self.roots(), list(self.settings.workspace_exclude), progress, self.foreground.wait_idle
+            )
         finally:
             if token is not None:
                 end = types.WorkDoneProgressEnd(message=self.workspace_indexes.describe())
@@ -269,6 +275,7 @@ class HoverdocServer(LanguageServer):
 
         async def later() -> None:
             await asyncio.sleep(DEBOUNCE_SECONDS)
+            await self.background_turn()
             document = self.document(uri)
             if document is not None:
                 await self.definitions(document)
@@ -284,6 +291,7 @@ class HoverdocServer(LanguageServer):
 
     async def _publish_diagnostics(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
+        await self.background_turn()
         document = self.document(uri)
         if document is None:
             return
@@ -398,6 +406,12 @@ class HoverdocServer(LanguageServer):
         self._model_settled.clear()
         return asyncio.ensure_future(self._load_model(self._load_generation))
 
+    async def background_turn(self) -> None:
+        """Wait until background work may use the CPU: the first model load has settled and no
+        hover, code action or command is in flight (they would otherwise wait behind it)."""
+        await self.model_settled()
+        await self.foreground.idle()
+
     async def model_settled(self, timeout: float = MODEL_WAIT_SECONDS) -> bool:
         """Wait (at most ``timeout`` seconds) for the first model load, so that a request made while the
         model is coming is answered by it rather than by the fallback; whether it settled. A reload
@@ -413,16 +427,19 @@ class HoverdocServer(LanguageServer):
     async def _load_model(self, generation: int) -> None:
         self.model_state = "loading"
         self.notify_status()
-        token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: loading model"))
-        loaded = LoadedModel(None, Path(), "unknown", "the model load was interrupted")
-        try:
-            loaded = await asyncio.to_thread(
+        loading = asyncio.ensure_future(
+            asyncio.to_thread(
                 load_model_safely,
                 self.model_choice(),
                 self.root(),
                 self.settings,
                 workspace_models_allowed(self._initialization_options),
             )
+        )  # before the progress round trip, which a busy start can make slow
+        token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: loading model"))
+        loaded = LoadedModel(None, Path(), "unknown", "the model load was interrupted")
+        try:
+            loaded = await loading
         finally:  # the progress always ends, whatever happened
             if token is not None:
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
@@ -934,7 +951,8 @@ def _register_features(server: HoverdocServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def on_hover(ls: HoverdocServer, params: types.HoverParams) -> types.Hover | None:
-        return await ls.hover_at(params.text_document.uri, params.position)
+        with ls.foreground.busy():
+            return await ls.hover_at(params.text_document.uri, params.position)
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
@@ -943,11 +961,13 @@ def _register_features(server: HoverdocServer) -> None:
         ),
     )
     async def on_code_action(ls: HoverdocServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        return await ls.code_actions(params)
+        with ls.foreground.busy():
+            return await ls.code_actions(params)
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def on_resolve(ls: HoverdocServer, action: types.CodeAction) -> types.CodeAction:
-        return await ls.resolve_action(action)
+        with ls.foreground.busy():
+            return await ls.resolve_action(action)
 
 
 def _register_commands(server: HoverdocServer) -> None:
@@ -959,7 +979,8 @@ def _register_commands(server: HoverdocServer) -> None:
             args = (args[0], args[0]["position"])
         if len(args) != 2:
             raise ValueError(f"{GENERATE} takes (uri, position)")
-        return await ls.generate_docstring(_uri_argument(args[0]), _position_argument(args[1]))
+        with ls.foreground.busy():
+            return await ls.generate_docstring(_uri_argument(args[0]), _position_argument(args[1]))
 
     @server.command(DOCUMENT_FILE)
     async def cmd_document_file(ls: HoverdocServer, *args: Any) -> dict:

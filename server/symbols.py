@@ -28,6 +28,9 @@ _IDENTIFIER_CHAR = re.compile(r"[\w]")
 
 MAX_PARSE_CHARS = 2_000_000  # larger files are not parsed at all
 LARGE_LINES = 5_000  # larger files are parsed whole only on demand; hovers parse one statement
+# a hover on a longer file not parsed yet parses only the statement around it (parsing a 2,600-line
+# file whole takes 0.3 s, which a first hover would wait for); the whole parse follows in the background
+HOVER_BLOCK_LINES = 400
 MAX_BLOCK_LINES = 2_000  # a longer top-level statement is parsed with its whole file
 CHARS_TO_BYTES = 64  # a parsed file's memory (tree and definitions), estimated from its length
 INDEX_BUDGET = 128 * 1024 * 1024
@@ -73,7 +76,7 @@ class DefinitionIndex:
         return self._definitions(key, source, _digest(source))
 
     def definitions_near(self, key: str, source: str, line: int) -> list[Definition]:
-        """Enough definitions for a hover at ``line``: the file's when parsed or small, else those of
+        """Enough definitions for a hover at ``line``: the file's when parsed or short, else those of
         the top-level statement around the line."""
         if too_large(source) or "\0" in source:
             return []
@@ -82,7 +85,7 @@ class DefinitionIndex:
             entry = self._cache.get(key)
             if entry is not None and entry.digest == digest:
                 return entry.definitions
-        if is_large(source):
+        if is_large(source) or source.count("\n") > HOVER_BLOCK_LINES:
             found = _block_definitions(split_lines(source, keepends=True), line)
             if found is not None:
                 return found

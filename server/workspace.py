@@ -91,23 +91,33 @@ class WorkspaceIndexes:
             parts.append(f"{folder.root.name}: {detail}")
         return "; ".join(parts)
 
+    def expect(self, roots: list[Path]) -> None:
+        """Say that the folders in ``roots`` are (about to be) built; others are dropped."""
+        self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in roots}
+        for folder in self.folders.values():
+            folder.state = "building"
+
     async def build(
-        self, roots: list[Path], exclude: list[str], progress: Callable[[str], None] | None = None
+        self,
+        roots: list[Path],
+        exclude: list[str],
+        progress: Callable[[str], None] | None = None,
+        pause: Callable[[], None] | None = None,
     ) -> None:
         """(Re)build the index of every folder in ``roots`` in a thread, one after another; a newer
-        build of a folder supersedes an older one still running."""
-        self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in roots}
+        build of a folder supersedes an older one still running. ``pause`` is called between files
+        (it blocks while requests the user waits for are in flight)."""
+        self.expect(roots)
         for folder in list(self.folders.values()):
-            folder.state = "building"
             folder.exclude = tuple(exclude)
             folder.generation += 1
             try:
-                await asyncio.to_thread(self._build_one, folder, folder.generation, progress)
+                await asyncio.to_thread(self._build_one, folder, folder.generation, progress, pause)
             except Exception:  # noqa: BLE001 - a broken workspace must not take the server down
                 logger.exception("indexing %s failed", folder.root)
                 folder.state = "failed"
 
-    def _build_one(self, folder: FolderIndex, generation: int, progress) -> None:
+    def _build_one(self, folder: FolderIndex, generation: int, progress, pause) -> None:
         if folder.store is None:
             folder.store = WorkspaceStore(folder.root)
 
@@ -115,7 +125,7 @@ class WorkspaceIndexes:
             if progress is not None:
                 progress(f"{folder.root.name}: {done} files")
 
-        index, report = build_index(folder.root, folder.exclude, self.max_files, folder.store, tell)
+        index, report = build_index(folder.root, folder.exclude, self.max_files, folder.store, tell, pause)
         with folder.lock:
             if generation != folder.generation:
                 return  # settings changed meanwhile: the newer build's result counts

@@ -73,6 +73,23 @@ def _format(definition) -> str:
     return format_input(definition.code)
 
 
+def test_the_model_preloaded_at_start_serves_the_first_load_of_it_only(tiny_model_dir, tmp_path):
+    from hoverdoc.core import model_loading
+
+    model_loading.preload_model(tiny_model_dir)
+    preloaded = model_loading._preload
+    first = load_model(tiny_model_dir)
+    assert first.summarizer is preloaded.summarizer is not None  # loaded once, beside the imports
+    assert load_model(tiny_model_dir).summarizer is not first.summarizer  # a reload loads afresh
+
+    model_loading.preload_model(tmp_path / "missing")
+    missing = load_model(tmp_path / "missing")
+    assert missing.summarizer is None and "not found" in missing.error  # the same one-line reason
+    model_loading.preload_model(tiny_model_dir)
+    other = load_model(tmp_path / "missing")  # another directory: the preload is dropped, unused
+    assert other.summarizer is None and model_loading._preload is None
+
+
 async def test_no_model_means_marked_fallback(tmp_path, corpus_records):
     engine = SummaryEngine(SummaryCache(tmp_path / "c.sqlite3"))
     loaded = load_model(tmp_path / "missing")

@@ -70,3 +70,16 @@ def test_a_string_running_past_the_block_falls_back_to_the_whole_file():
     found = index.definitions_near("file:///odd.py", source, line)
     assert index.parses == 1
     assert definition_named_at(found, line, 4).docstring.startswith("Doc\nat column zero")
+
+
+def test_first_hover_in_a_long_file_parses_only_its_statement_until_the_file_is_parsed():
+    source = big_source(120)  # 600 lines: parsed whole in the background, not for a first hover
+    assert source.count("\n") > symbols.HOVER_BLOCK_LINES and not symbols.is_large(source)
+    expected = extract(source)[70]
+    line = expected.name_span.start_line
+    index = DefinitionIndex()
+    near = index.definitions_near("file:///long.py", source, line)
+    assert [d.qualname for d in near] == [expected.qualname] and index.parses == 0
+    assert near[0].span == expected.span
+    index.definitions("file:///long.py", source)  # the background parse
+    assert len(index.definitions_near("file:///long.py", source, line)) == 120 and index.parses == 1

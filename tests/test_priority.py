@@ -1,0 +1,47 @@
+"""Requests the user waits for go before background work (hoverdoc.server.priority)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from hoverdoc.server.priority import ForegroundGate
+
+
+def test_background_waits_while_a_request_is_in_flight():
+    async def scenario() -> list[str]:
+        gate, order = ForegroundGate(), []
+
+        async def background() -> None:
+            await gate.idle()
+            order.append("background")
+
+        with gate.busy():
+            task = asyncio.ensure_future(background())
+            await asyncio.sleep(0.05)
+            order.append("request")
+        await task
+        await gate.idle()  # idle again: returns at once
+        return order
+
+    assert asyncio.run(scenario()) == ["request", "background"]
+
+
+def test_a_background_thread_pauses_until_requests_end():
+    gate, order = ForegroundGate(), []
+
+    def worker() -> None:
+        gate.wait_idle()
+        order.append("file indexed")
+
+    with gate.busy():
+        with gate.busy():  # two requests at once: idle only after both
+            thread = threading.Thread(target=worker)
+            thread.start()
+            time.sleep(0.05)
+            order.append("first request done")
+        time.sleep(0.05)
+        order.append("second request done")
+    thread.join(timeout=5)
+    assert order == ["first request done", "second request done", "file indexed"]
