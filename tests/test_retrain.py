@@ -184,6 +184,13 @@ def test_search_reports_every_trial_scores_on_the_untouched_part_and_resumes(
     first = json.loads((tmp_path / "first.json").read_text())
     trials = first["trials"]
     assert trials and all(t["method"] in ("lora", "ia3", "prompt-tuning", "full") for t in trials)
+    fixed = trials[0]  # plain retrain's settings come first: the search starts from them
+    assert fixed["method"] == "lora" and fixed["settings"]["lora.r"] == 8 and fixed["state"] == "COMPLETE"
+    assert all(t["state"] != "FAIL" for t in trials)  # every method's settings train
+    assert (
+        fixed["settings"]["learning_rate"] == 1e-3
+        and fixed["settings"]["lora.target_modules"] == "all-linear"
+    )
     complete = [t for t in trials if t["state"] == "COMPLETE"]
     assert complete and all(t["trainable_parameters"] and t["seconds"] is not None for t in complete)
     assert first["chosen"]["validation_bleu"] == max(t["validation_bleu"] for t in complete)

@@ -208,19 +208,24 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     return data.get("train", data)
 
 
-def parse_assignments(assignments: list[str]) -> dict[str, Any]:
-    """``["lora.r=8", "epochs=2"]`` -> nested mapping."""
+def nest_dotted(values: dict[str, Any]) -> dict[str, Any]:
+    """``{"lora.r": 8, "epochs": 2}`` -> ``{"lora": {"r": 8}, "epochs": 2}`` (for ``apply_overrides``)."""
     result: dict[str, Any] = {}
-    for assignment in assignments:
-        if "=" not in assignment:
-            raise HoverdocError(f"--set {assignment!r}: expected KEY=VALUE")
-        key, value = assignment.split("=", 1)
+    for key, value in values.items():
         target = result
         parts = key.strip().split(".")
         for part in parts[:-1]:
             target = target.setdefault(part, {})
         target[parts[-1]] = value
     return result
+
+
+def parse_assignments(assignments: list[str]) -> dict[str, Any]:
+    """``["lora.r=8", "epochs=2"]`` -> nested mapping."""
+    for assignment in assignments:
+        if "=" not in assignment:
+            raise HoverdocError(f"--set {assignment!r}: expected KEY=VALUE")
+    return nest_dotted(dict(assignment.split("=", 1) for assignment in assignments))
 
 
 def to_dict(options: Any) -> dict[str, Any]:
@@ -244,3 +249,8 @@ def describe(options_type: type = TrainOptions, prefix: str = "") -> list[str]:
         else:
             lines.append(f"{prefix}{f.name}: {f.metadata.get('help', '')}")
     return lines
+
+
+def retrain_epochs(n_train: int) -> float:
+    """Epochs of ``retrain``'s fixed settings: three for a small codebase, two from 2,000 pairs."""
+    return 3.0 if n_train < 2000 else 2.0

@@ -237,7 +237,7 @@ def _write_pairs_files(work: Path, pairs: _Pairs) -> None:
 
 def _train_adapter(work: Path, base_id: str, pairs: _Pairs, epochs: float | None, overrides: dict | None):
     """LoRA training on the training split (``hoverdoc train``; a v2 base trains with exemplars)."""
-    from .config import TrainOptions, apply_overrides
+    from .config import TrainOptions, apply_overrides, retrain_epochs
     from .train import train
 
     n_train = len(pairs.train)
@@ -247,7 +247,7 @@ def _train_adapter(work: Path, base_id: str, pairs: _Pairs, epochs: float | None
         base=base_id,
         out=str(work / "run"),
         method="lora",
-        epochs=epochs if epochs is not None else (3.0 if n_train < 2000 else 2.0),
+        epochs=epochs if epochs is not None else retrain_epochs(n_train),
         batch_size=16,
         eval_steps=max(20, n_train // 32),
         early_stopping_patience=3,

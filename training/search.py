@@ -2,8 +2,9 @@
 
 Each trial picks an adaptation method (LoRA, IA3, prompt tuning or full fine-tuning) and its settings
 (LoRA rank and target modules, soft prompt length, learning rate, epochs, share of the training pairs), trains on the training files and
-is scored, at each evaluation, on a validation part of the held-out files; TPE proposes the next trial
-and a median pruner stops trials that trail the others at the same step. The study lives in SQLite in
+is scored, at each evaluation, on a validation part of the held-out files. The first trial is plain
+``retrain``'s fixed settings; then TPE proposes the next trial and a median pruner stops trials that
+trail the others at the same step. The study lives in SQLite in
 the work folder, so a killed search resumes where it stopped. The held-out files' other part, the test
 part, is scored once at the end for the before/after report, so the reported gain is not tuned on.
 """
@@ -101,6 +102,21 @@ def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
     return settings
 
 
+def fixed_settings_params(n_train: int) -> dict[str, Any]:
+    """The search-space parameters of ``retrain`` without ``--search`` (LoRA rank 8 on every linear
+    layer, learning rate 1e-3, ``retrain_epochs``, all the training pairs)."""
+    from .config import LoraOptions, TrainOptions, retrain_epochs
+
+    return {
+        "method": "lora",
+        "lora.r": LoraOptions().r,
+        "lora.targets": "all-linear",
+        "lora.learning_rate": TrainOptions(method="lora").resolved_learning_rate(),
+        "epochs": retrain_epochs(n_train),
+        "train_share": 1.0,
+    }
+
+
 def _callback(trial, deadline: float):
     """Reports each validation BLEU to the trial, stops a pruned trial and any trial at the deadline."""
     from transformers import TrainerCallback
@@ -128,7 +144,7 @@ def _callback(trial, deadline: float):
 def _objective(work: Path, base: str, model_type: str, n_train: int, deadline: float):
     import optuna
 
-    from .config import TrainOptions, apply_overrides
+    from .config import TrainOptions, apply_overrides, nest_dotted
     from .train import train
 
     def objective(trial) -> float:
@@ -145,7 +161,7 @@ def _objective(work: Path, base: str, model_type: str, n_train: int, deadline: f
             eval_max_samples=200,
             seed=trial.number,
         )
-        apply_overrides(options, settings, "search")
+        apply_overrides(options, nest_dotted(settings), "search")
         options.eval_steps = evaluation_interval(settings["max_train_samples"], options.epochs)
         callback = _callback(trial, deadline)
         started = time.perf_counter()
@@ -200,6 +216,8 @@ def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed:
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=3),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
     )
+    # the first trial is plain retrain's fixed settings, so the search can only improve on them
+    study.enqueue_trial(fixed_settings_params(n_train), skip_if_exists=True)
     deadline = time.monotonic() + budget_seconds
 
     def announce(study, frozen) -> None:

@@ -55,6 +55,8 @@ from .modeling import (
     weights_digest,
 )
 
+ALL_LINEAR = "all-linear"  # peft: every linear layer but the output head
+
 
 @dataclass
 class TrainResult:
@@ -162,6 +164,10 @@ def _apply_adapter(model, options: TrainOptions):
         )
     else:
         targets = options.lora.target_modules
+        if not isinstance(targets, str) and list(targets) == [ALL_LINEAR]:
+            targets = (
+                ALL_LINEAR  # peft's keyword, not a module name (``--set lora.target_modules=all-linear``)
+            )
         config = LoraConfig(
             task_type=TaskType.SEQ_2_SEQ_LM,
             r=options.lora.r,
