@@ -72,8 +72,9 @@ class Manifest:
     # prompt tuning: the learned prompt's vectors are vocabulary rows first_id .. first_id+tokens-1,
     # which the runtime puts before every encoder input and never generates
     soft_prompt: dict[str, int] | None = None
-    # "extended": the graphs were saved already optimized by onnxruntime (its extended level, which
-    # is portable across CPUs), so the runtime loads them without optimizing again (4x faster start)
+    # "extended": the graphs were saved already optimized by onnxruntime (its extended level: fusions
+    # into its own CPU operators, no hardware-specific layouts), so the runtime loads them without
+    # optimizing again (the bundled model: 0.27 s instead of 0.73 s)
     graph_optimization: str = "none"
     directory: Path | None = None
 

@@ -8,13 +8,14 @@ one-line ``notice`` naming the model in use and where it came from, for the user
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.model_dir import ModelDirError, load_manifest
+from hoverdoc.core.model_dir import MANIFEST, ModelDirError, load_manifest
 from hoverdoc.core.paths import resolve_model_dir, workspace_model_candidate
 
 from .runtime import Summarizer
@@ -91,6 +92,7 @@ def model_dir_for(
     return _choose(explicit, workspace_root, allow_workspace)[0]
 
 
+logger = logging.getLogger(__name__)
 WARM_UP_CODE = "def warm_up(model):\n    return model\n"
 
 
@@ -99,8 +101,9 @@ class _Preload:
     that asks for the same directory and threads: the server's start-up imports (about 0.9 s) and
     the model load then overlap instead of following each other."""
 
-    def __init__(self, directory: Path, threads: int):
+    def __init__(self, directory: Path, threads: int) -> None:
         self.key = (directory.resolve(), threads)
+        self.stamp = _stamp(directory)
         self.summarizer: Summarizer | None = None
         self.error: HoverdocError | None = None
         self.thread = threading.Thread(target=self._run, name="hoverdoc-model-preload", daemon=True)
@@ -114,33 +117,48 @@ class _Preload:
         except HoverdocError as error:
             self.error = error
         except Exception:  # noqa: BLE001 - the regular load reports whatever this was
-            pass
+            logger.debug("preloading %s failed", self.key[0], exc_info=True)
 
     def take(self, directory: Path, threads: int) -> Summarizer | None:
-        """The preloaded summarizer when it is the one asked for (waiting for it); raises its error."""
+        """The preloaded summarizer when it is the one asked for and its files have not changed
+        since (waiting for it); raises its error."""
         if (directory.resolve(), threads) != self.key:
             return None
         self.thread.join()
+        if _stamp(directory) != self.stamp:
+            return None  # re-exported meanwhile: load what is there now
         if self.error is not None:
             raise self.error
         return self.summarizer
 
 
+def _stamp(directory: Path) -> tuple:
+    """When and how large the manifest was last written (an export rewrites it last)."""
+    try:
+        info = (directory / MANIFEST).stat()
+    except OSError:
+        return ()
+    return (info.st_mtime_ns, info.st_size)
+
+
 _preload: _Preload | None = None
+_preload_lock = threading.Lock()
 
 
 def preload_model(explicit: str | Path | None = None, threads: int = 0) -> None:
     """Start loading the model that ``load_model`` chooses when no workspace supplies one, in the
-    background; the first ``load_model`` of that directory uses it, others ignore it."""
+    background; the first ``load_model`` uses it when it wants the same directory, else drops it."""
     global _preload
     directory, _ = resolve_model_dir(explicit, None, allow_workspace=False)
-    _preload = _Preload(directory, threads)
+    with _preload_lock:
+        _preload = _Preload(directory, threads)
 
 
 def _summarizer(directory: Path, threads: int) -> Summarizer:
     """The preloaded summarizer when it is this one (once), else a fresh load."""
     global _preload
-    preload, _preload = _preload, None
+    with _preload_lock:
+        preload, _preload = _preload, None
     preloaded = preload.take(directory, threads) if preload is not None else None
     return preloaded if preloaded is not None else Summarizer(directory, threads=threads)
 

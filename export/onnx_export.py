@@ -48,7 +48,7 @@ def quantize_int8(source: Path, target: Path) -> None:
 def optimize_graph(path: Path) -> None:
     """Rewrite a graph as onnxruntime optimizes it at its extended level (operator fusions, constant
     folding; no hardware-specific layouts), so the runtime need not do it at every start: loading the
-    bundled model fell from 0.75 s to 0.2 s with identical output."""
+    bundled model fell from 0.73 s to 0.27 s with identical output."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -56,8 +56,11 @@ def optimize_graph(path: Path) -> None:
     options.log_severity_level = 3
     optimized = path.with_name(f".{path.name}.optimized")
     options.optimized_model_filepath = str(optimized)
-    ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
-    optimized.replace(path)
+    try:
+        ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+        optimized.replace(path)
+    finally:
+        optimized.unlink(missing_ok=True)
 
 
 def assemble(onnx_dir: Path, out_dir: Path, quantize: str) -> None:

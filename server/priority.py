@@ -2,24 +2,30 @@
 
 A hover at start-up used to wait a second behind the stale-docstring checks of every file the editor
 had just opened and the workspace index build, all parsing at once under the GIL. Hovers, code actions
-and commands hold ``ForegroundGate.busy``; background jobs await ``idle`` before they start, and the
-index build's thread calls ``wait_idle`` between files.
+and Generate docstring hold ``ForegroundGate.busy``; background jobs await ``idle`` before they start,
+and the index build's thread calls ``wait_idle`` between files. Both waits are bounded, so a request
+that never ends (a client that never answers) delays background work but cannot stop it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+
+MAX_WAIT_SECONDS = 5.0
 
 
 class ForegroundGate:
-    """How many user-facing requests are in flight (used on the event loop thread only; background
-    threads only wait)."""
+    """How many user-facing requests are in flight (entered and left on the event loop thread;
+    background threads only wait)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_wait: float = MAX_WAIT_SECONDS) -> None:
+        self.max_wait = max_wait
         self._active = 0
+        self._busy_since = 0.0
         self._idle_thread = threading.Event()
         self._idle_thread.set()
         self._idle_loop: asyncio.Event | None = None
@@ -34,6 +40,8 @@ class ForegroundGate:
     @contextmanager
     def busy(self) -> Iterator[None]:
         """Mark a user-facing request in flight for the duration of the block."""
+        if self._active == 0:
+            self._busy_since = time.monotonic()
         self._active += 1
         self._idle_thread.clear()
         self._loop_event().clear()
@@ -45,11 +53,18 @@ class ForegroundGate:
                 self._idle_thread.set()
                 self._loop_event().set()
 
-    async def idle(self) -> None:
-        """Return once no user-facing request is in flight."""
-        await self._loop_event().wait()
+    def _wait_left(self) -> float:
+        """Seconds a waiter may still wait: the gate has been busy since ``_busy_since``."""
+        return max(0.0, self._busy_since + self.max_wait - time.monotonic())
 
-    def wait_idle(self, timeout: float = 5.0) -> None:
-        """From a background thread: block while a user-facing request is in flight (at most
-        ``timeout`` seconds, so a stuck request cannot stall background work for good)."""
-        self._idle_thread.wait(timeout)
+    async def idle(self) -> None:
+        """Return once no user-facing request is in flight, or once requests have kept the gate busy
+        for ``max_wait`` seconds."""
+        with suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._loop_event().wait(), self._wait_left())
+
+    def wait_idle(self) -> None:
+        """From a background thread: block while a user-facing request is in flight (bounded as
+        ``idle``)."""
+        if not self._idle_thread.is_set():
+            self._idle_thread.wait(self._wait_left())

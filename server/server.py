@@ -156,6 +156,8 @@ class HoverdocServer(LanguageServer):
             return
         self.workspace_indexes.expect(self.roots())
         await self.background_turn()
+        if not self.settings.workspace_enabled:  # turned off while it waited
+            return
         token = await self.begin_progress(types.WorkDoneProgressBegin(title="hoverdoc: indexing workspace"))
         loop = asyncio.get_running_loop()
 
@@ -589,7 +591,9 @@ class HoverdocServer(LanguageServer):
         )
         if source is None:
             return None, None
-        definitions = await asyncio.to_thread(self.index.definitions_near, target_uri, source, target_line)
+        definitions = await asyncio.to_thread(
+            self.index.definitions_near, target_uri, source, target_line, open_document is not None
+        )  # a file that is not open gets no background parse: parse it whole once, cached
         return definition_by_name_position(definitions, target_line, target_col), path
 
     async def docstring_edit(

@@ -75,9 +75,12 @@ class DefinitionIndex:
             return []
         return self._definitions(key, source, _digest(source))
 
-    def definitions_near(self, key: str, source: str, line: int) -> list[Definition]:
+    def definitions_near(
+        self, key: str, source: str, line: int, parsed_later: bool = True
+    ) -> list[Definition]:
         """Enough definitions for a hover at ``line``: the file's when parsed or short, else those of
-        the top-level statement around the line."""
+        the top-level statement around the line. ``parsed_later``: the file gets a whole parse in the
+        background (an open document); otherwise only a large file is parsed by statement."""
         if too_large(source) or "\0" in source:
             return []
         digest = _digest(source)
@@ -85,7 +88,7 @@ class DefinitionIndex:
             entry = self._cache.get(key)
             if entry is not None and entry.digest == digest:
                 return entry.definitions
-        if is_large(source) or source.count("\n") > HOVER_BLOCK_LINES:
+        if is_large(source) or (parsed_later and source.count("\n") > HOVER_BLOCK_LINES):
             found = _block_definitions(split_lines(source, keepends=True), line)
             if found is not None:
                 return found

@@ -117,7 +117,13 @@ class WorkspaceIndexes:
                 logger.exception("indexing %s failed", folder.root)
                 folder.state = "failed"
 
-    def _build_one(self, folder: FolderIndex, generation: int, progress, pause) -> None:
+    def _build_one(
+        self,
+        folder: FolderIndex,
+        generation: int,
+        progress: Callable[[str], None] | None,
+        pause: Callable[[], None] | None,
+    ) -> None:
         if folder.store is None:
             folder.store = WorkspaceStore(folder.root)
 

@@ -45,3 +45,16 @@ def test_a_background_thread_pauses_until_requests_end():
         order.append("second request done")
     thread.join(timeout=5)
     assert order == ["first request done", "second request done", "file indexed"]
+
+
+def test_a_request_that_never_ends_delays_background_work_only_boundedly():
+    async def scenario() -> float:
+        gate = ForegroundGate(max_wait=0.2)
+        with gate.busy():
+            started = time.monotonic()
+            await gate.idle()
+            await gate.idle()  # the bound is counted from when the gate became busy, not per wait
+            gate.wait_idle()
+            return time.monotonic() - started
+
+    assert 0.15 < asyncio.run(scenario()) < 2.0

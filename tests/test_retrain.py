@@ -207,3 +207,30 @@ def test_search_reports_every_trial_scores_on_the_untouched_part_and_resumes(
     assert {
         json.loads(line)["path"] for line in (work / "validation.jsonl").read_text().splitlines()
     } == heldout_paths
+
+
+def test_a_resumed_search_runs_the_fixed_settings_again_unless_they_finished(tmp_path):
+    import optuna
+
+    from hoverdoc.training.search import _start_from_fixed_settings, fixed_settings_params
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage, fixed = f"sqlite:///{tmp_path / 'search.db'}", fixed_settings_params(500)
+    assert fixed["method"] == "lora" and fixed["epochs"] == 3.0 and fixed["train_share"] == 1.0
+    study = optuna.create_study(storage=storage, study_name="s", direction="maximize")
+    _start_from_fixed_settings(study, fixed)
+    _start_from_fixed_settings(study, fixed)  # queued once only
+    assert [t.state.name for t in study.get_trials()] == ["WAITING"]
+
+    trial = study.ask()  # the search is killed during its first trial: left RUNNING
+    assert trial.params == {} and trial.number == 0
+    resumed = optuna.load_study(storage=storage, study_name="s")
+    _start_from_fixed_settings(resumed, fixed)
+    assert [t.state.name for t in resumed.get_trials()] == ["FAIL", "WAITING"]
+
+    done = resumed.ask()
+    for name, value in fixed.items():  # the fixed settings finish this time
+        done.suggest_categorical(name, [value])
+    resumed.tell(done, 15.0)
+    _start_from_fixed_settings(resumed, fixed)
+    assert [t.state.name for t in resumed.get_trials()] == ["FAIL", "COMPLETE"]

@@ -19,6 +19,9 @@ def _opt(default, help: str, **kwargs):
     return field(default=default, metadata={"help": help}, **kwargs)
 
 
+ALL_LINEAR = "all-linear"  # peft's keyword for every linear layer but the output head
+
+
 @dataclass
 class LoraOptions:
     """LoRA adapter settings (peft ``LoraConfig``)."""
@@ -27,7 +30,7 @@ class LoraOptions:
     alpha: int = _opt(16, "scaling numerator: updates are scaled by alpha / r")
     dropout: float = _opt(0.05, "dropout on the LoRA input")
     target_modules: list[str] | str = _opt(
-        "all-linear", "module names to adapt, or 'all-linear' for every linear layer but the output head"
+        ALL_LINEAR, "module names to adapt, or 'all-linear' for every linear layer but the output head"
     )
     bias: str = _opt("none", "which biases to train: none, all or lora_only")
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
 
+from .config import ALL_LINEAR
+
 STUDY_NAME = "retrain-search"
 BATCH_SIZE = 16
 MIN_PART = 5
@@ -84,9 +86,9 @@ def suggest(trial, model_type: str, n_train: int) -> dict[str, Any]:
     if method == "lora":
         settings["lora.r"] = trial.suggest_categorical("lora.r", [4, 8, 16, 32])
         settings["lora.alpha"] = 2 * settings["lora.r"]
-        targets = trial.suggest_categorical("lora.targets", ["all-linear", "attention"])
+        targets = trial.suggest_categorical("lora.targets", [ALL_LINEAR, "attention"])
         attention = ATTENTION_MODULES.get(model_type)
-        settings["lora.target_modules"] = attention if targets == "attention" and attention else "all-linear"
+        settings["lora.target_modules"] = attention if targets == "attention" and attention else ALL_LINEAR
         low, high = 2e-4, 3e-3
     elif method == "ia3":
         low, high = 1e-3, 1e-2
@@ -110,11 +112,26 @@ def fixed_settings_params(n_train: int) -> dict[str, Any]:
     return {
         "method": "lora",
         "lora.r": LoraOptions().r,
-        "lora.targets": "all-linear",
+        "lora.targets": ALL_LINEAR,
         "lora.learning_rate": TrainOptions(method="lora").resolved_learning_rate(),
         "epochs": retrain_epochs(n_train),
         "train_share": 1.0,
     }
+
+
+def _start_from_fixed_settings(study, fixed: dict[str, Any]) -> None:
+    """Queue plain retrain's settings first, so the search starts from them, unless a trial of them
+    already finished; a trial a killed search left running is marked failed, so it runs again."""
+    from optuna.trial import TrialState
+
+    # One search runs per work folder, so a trial still RUNNING here is left over (Optuna's own
+    # stale-trial check needs heartbeats and a grace period; this is that check, at once).
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    kept = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.WAITING)
+    trials = study.get_trials(deepcopy=False, states=kept)
+    if not any(fixed in (t.params, t.system_attrs.get("fixed_params")) for t in trials):
+        study.enqueue_trial(fixed)
 
 
 def _callback(trial, deadline: float):
@@ -216,8 +233,7 @@ def run_search(work: Path, base: str, n_train: int, budget_seconds: float, seed:
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=3),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
     )
-    # the first trial is plain retrain's fixed settings, so the search can only improve on them
-    study.enqueue_trial(fixed_settings_params(n_train), skip_if_exists=True)
+    _start_from_fixed_settings(study, fixed_settings_params(n_train))
     deadline = time.monotonic() + budget_seconds
 
     def announce(study, frozen) -> None:

@@ -24,6 +24,7 @@ from hoverdoc.core.summary import polish
 from .checkpoints import CHECKPOINTS, last_complete_checkpoint
 from .config import (
     ADAPTER_METHODS,
+    ALL_LINEAR,
     METHODS,
     TrainOptions,
     apply_overrides,
@@ -54,8 +55,6 @@ from .modeling import (
     resolve_base_dir,
     weights_digest,
 )
-
-ALL_LINEAR = "all-linear"  # peft: every linear layer but the output head
 
 
 @dataclass
@@ -165,9 +164,8 @@ def _apply_adapter(model, options: TrainOptions):
     else:
         targets = options.lora.target_modules
         if not isinstance(targets, str) and list(targets) == [ALL_LINEAR]:
-            targets = (
-                ALL_LINEAR  # peft's keyword, not a module name (``--set lora.target_modules=all-linear``)
-            )
+            # peft's keyword, not a module name, as ``--set lora.target_modules=all-linear`` gives it
+            targets = ALL_LINEAR
         config = LoraConfig(
             task_type=TaskType.SEQ_2_SEQ_LM,
             r=options.lora.r,
