@@ -1,6 +1,7 @@
 """Each adaptation method on real repositories: what it trains, costs and gains on held-out files.
 
     python benchmarks/adaptation_methods.py REPO [REPO ...] [--methods lora ia3 prompt-tuning full]
+        [--max-train N]
 
 For every repository and method, ``hoverdoc retrain REPO --set method=M`` runs in its own process (the
 same mining, file split, training recipe, export and held-out scoring as ``retrain``; nothing is
@@ -28,11 +29,13 @@ def _size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
-def measure(repo: Path, method: str, scratch: Path) -> dict:
+def measure(repo: Path, method: str, scratch: Path, max_train: int | None = None) -> dict:
     """One ``retrain`` run of ``method`` on ``repo`` in a child process, with its cost."""
     work, report = scratch / f"{repo.name}-{method}", scratch / f"{repo.name}-{method}.json"
     command = [sys.executable, "-m", "hoverdoc.core.cli", "retrain", str(repo), "--set", f"method={method}"]
     command += ["--work-dir", str(work), "--out", str(scratch / "installed" / method), "--json", str(report)]
+    if max_train:
+        command += ["--max-train", str(max_train)]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(child.pid, 0)
@@ -66,12 +69,15 @@ def main() -> None:
     parser.add_argument("repos", nargs="+", type=Path)
     parser.add_argument("--methods", nargs="+", default=METHODS, choices=METHODS)
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--max-train", type=int, help="cap on each repository's training pairs (a quicker comparison)"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="hoverdoc-methods-") as scratch:
         for repo in args.repos:
             for method in args.methods:
-                rows.append(measure(repo.resolve(), method, Path(scratch)))
+                rows.append(measure(repo.resolve(), method, Path(scratch), args.max_train))
                 print(f"done: {repo.name} {method}", file=sys.stderr)
     print(
         "| repository | method | trainable | artefact MB | minutes | peak RSS MB | BLEU-4 before → after | ROUGE-L before → after |"
