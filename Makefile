@@ -42,10 +42,10 @@ test: $(DEV_STAMP) lint
 e2e: $(DEV_STAMP)
 	$(MAKE) -C vscode-client e2e PYTHON=$(CURDIR)/$(PY)
 
-# The wheel and sdist (the bundled model inside) in dist/, and the .vsix that carries the wheel.
+# The sdist and the wheel built from it (the bundled model inside) in dist/, and the .vsix that
+# carries the wheel. Without isolation: the build runs offline with the venv's setuptools.
 dist: $(DEV_STAMP)
-	rm -rf dist && $(PY) -m pip wheel --no-deps --no-build-isolation -q -w dist .
-	$(PY) -c "import setuptools.build_meta as b; b.build_sdist('dist')" >/dev/null
+	rm -rf dist && $(PY) -m build --no-isolation --outdir dist . >/dev/null
 	$(MAKE) -C vscode-client package PYTHON=$(CURDIR)/$(PY)
 	@ls -l dist vscode-client/*.vsix
 

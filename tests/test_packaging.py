@@ -77,24 +77,14 @@ def test_the_wheel_carries_the_model_and_summarizes_from_a_fresh_environment(tmp
     import site
     import zipfile
 
-    built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
+    built = subprocess.run(  # as make dist: the sdist, and the wheel built from it
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(tmp_path), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert built.returncode == 0, built.stderr
+    assert len(list(tmp_path.glob("hoverdoc-*.tar.gz"))) == 1
     (wheel,) = tmp_path.glob("hoverdoc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     model = "share/hoverdoc/models/hoverdoc-minilm-bart-22m"
