@@ -328,11 +328,14 @@ def param_records(records: Iterable[dict], returns: bool = True) -> list[dict]:
     for record in records:
         docstring = record.get("docstring") or ""
         described = dict(parameter_descriptions(docstring))
+        returned = return_description(docstring) if returns else ""
+        if not described and not returned:
+            continue  # nothing to record: spare the parse, the slow part
         for definition in extract(record["code"])[:1]:
             names = [p.name for p in definition.params if p.name not in ("self", "cls")]
             pairs = [(name, described.get(name, "")) for name in names]
             if returns and definition.kind != "class":
-                pairs.append((RETURN_KEY, return_description(docstring)))
+                pairs.append((RETURN_KEY, returned))
             found += [_param_record(record, definition, name, text) for name, text in pairs if text]
     return found
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium, twice with the
-# same clean profile: first the user clicks "Set up hoverdoc" (the private environment is created from
-# the wheel the .vsix carries, with an interpreter that has no hoverdoc), then a second start reuses it.
+# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium, four times with the
+# same clean profile: a set-up whose pip cannot find the dependencies (hoverdoc.wheelhouse an empty
+# folder) fails with one clear message; then the user clicks "Set up hoverdoc" (the private environment
+# is created from the wheel the .vsix carries, with an interpreter that has no hoverdoc); a second
+# start reuses it; and once hoverdoc is deleted from it, a third names it broken and recreates it.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CLIENT="$(dirname "$HERE")"
@@ -30,8 +32,11 @@ from orders import count_order_total
 
 result = count_order_total([], 1)
 PY
-cat > "$WORK/data/User/settings.json" <<JSON
+mkdir -p "$WORK/empty-wheelhouse"
+write_settings() {  # $1: extra settings lines
+  cat > "$WORK/data/User/settings.json" <<JSON
 {
+  $1
   "hoverdoc.interpreter": "$BASE_PYTHON",
   "files.autoSave": "off",
   "workbench.startupEditor": "none",
@@ -42,6 +47,7 @@ cat > "$WORK/data/User/settings.json" <<JSON
   "extensions.autoCheckUpdates": false
 }
 JSON
+}
 node "$CS" --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
   --install-extension "$CLIENT/hoverdoc-0.1.0.vsix" >/dev/null
 start_code_server() {
@@ -54,15 +60,24 @@ start_code_server() {
     sleep 0.5
   done
 }
+env_dir() { find "$WORK/data" -type d -path '*globalStorage/hoverdoc.hoverdoc/env' | head -1; }
 status=0
-for mode in setup reuse; do
+for mode in pip-fails setup reuse repair; do
+  case "$mode" in
+    pip-fails) write_settings "\"hoverdoc.wheelhouse\": \"$WORK/empty-wheelhouse\"," ;;
+    setup) write_settings "" ;;
+    repair)
+      broken="$(env_dir)"
+      [ -n "$broken" ] || { echo "e2e: no private environment to break" >&2; status=1; break; }
+      rm -rf "$broken"/lib/python*/site-packages/hoverdoc ;;
+  esac
   start_code_server
   node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" || status=$?
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   [ "$status" = 0 ] || break
 done
-ENV_DIR="$(find "$WORK/data" -type d -path '*globalStorage/hoverdoc.hoverdoc/env' | head -1)"
+ENV_DIR="$(env_dir)"
 if [ "$status" = 0 ]; then
   echo "e2e: private environment $(du -sh "$ENV_DIR" | cut -f1); .vsix $(du -h "$CLIENT/hoverdoc-0.1.0.vsix" | cut -f1)"
 else
