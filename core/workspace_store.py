@@ -16,7 +16,7 @@ from pathlib import Path
 from .paths import cache_dir
 from .workspace_index import Entry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: entries record their kind (function or class)
 
 
 def store_path(root: str | Path) -> Path:
@@ -113,6 +113,7 @@ def _row(entry: Entry) -> dict:
         "p": [list(p) for p in entry.params],
         "t": " ".join(entry.terms),
         "f": entry.path,
+        "k": entry.kind,
     }
 
 
@@ -123,5 +124,6 @@ def _entry(item: dict) -> Entry:
         line=int(item["l"]),
         summary=str(item["s"]),
         params=tuple((str(a), str(b)) for a, b in item["p"]),
+        kind="class" if item.get("k") == "class" else "function",
         terms=tuple(str(item["t"]).split()),
     )

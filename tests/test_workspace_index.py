@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from hoverdoc.core.model_input import Exemplar, format_input
-from hoverdoc.core.workspace_index import Entry, WorkspaceIndex, code_terms, identifier_terms
+from hoverdoc.core.workspace_index import (
+    Entry,
+    WorkspaceIndex,
+    code_kind,
+    code_terms,
+    find_context,
+    identifier_terms,
+)
 from hoverdoc.training.exemplars import attach_exemplars
 
 
 def entry(path: str, name: str, code: str, summary: str, line: int = 0) -> Entry:
-    return Entry(path=path, qualname=name, line=line, summary=summary, terms=code_terms(code))
+    return Entry(
+        path=path, qualname=name, line=line, summary=summary, kind=code_kind(code), terms=code_terms(code)
+    )
 
 
 def sample_index() -> WorkspaceIndex:
@@ -55,6 +64,34 @@ def test_a_definition_is_never_its_own_exemplar():
     )
     assert "parse_http_date" not in [h.entry.qualname for h in hits]
     assert hits[0].entry.qualname == "format_http_date"
+
+
+def test_code_kind_reads_past_decorators():
+    assert code_kind("@dataclass(\n    frozen=True)\nclass Invoice:\n    number: str") == "class"
+    assert code_kind("@cache\nasync def fetch(url):\n    class Local: pass") == "function"
+    assert code_kind("def classify(x): return x") == "function"
+
+
+def test_a_class_quotes_only_a_class_and_a_function_only_a_function():
+    index = WorkspaceIndex()
+    index.add(
+        entry(
+            "ledger.py",
+            "balance",
+            "def balance(invoices, currency): return sum(i.total for i in invoices if i.currency == currency)",
+            "Sum what the invoices still owe.",
+        )
+    )
+    invoice = "@dataclass\nclass Invoice:\n    total: float\n    currency: str\n    invoices: list"
+    context = find_context(index, invoice, "demo.py", "Invoice")
+    assert context.hits and context.hits[0].similarity >= 0.3  # a close neighbour, of the other kind
+    assert context.quoted(0.3) is None
+    index.add(entry("store.py", "Ledger", invoice.replace("Invoice", "Ledger"), "A ledger of invoices."))
+    quoted = find_context(index, invoice, "demo.py", "Invoice").quoted(0.3)
+    assert quoted is not None and quoted.entry.qualname == "Ledger"
+    function = "def owed(invoices, currency): return sum(i.total for i in invoices if i.currency == currency)"
+    quoted = find_context(index, function, "demo.py", "owed").quoted(0.3)
+    assert quoted is not None and quoted.entry.qualname == "balance"
 
 
 def test_replacing_a_file_updates_what_is_found():
@@ -154,6 +191,23 @@ def test_only_the_workspace_own_code_is_indexed_and_a_rebuild_reuses_the_store(t
     _, again = build_index(root, store=store)
     assert again.files_parsed == 0 and again.files_reused >= 2
     assert oct((tmp_path / "store.sqlite3").stat().st_mode & 0o777) == "0o600"
+
+
+def test_the_store_keeps_each_entry_kind(tmp_path):
+    from hoverdoc.core.workspace_scan import build_index
+    from hoverdoc.core.workspace_store import WorkspaceStore
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "m.py").write_text(DOCUMENTED + 'class Table:\n    """A table of rows."""\n')
+    store = WorkspaceStore(root, path=tmp_path / "store.sqlite3")
+    built, _ = build_index(root, store=store)
+    reused, report = build_index(root, store=store)
+    assert report.files_reused == 1
+    kinds = {e.qualname: e.kind for e in reused.entries()}
+    assert (
+        kinds == {e.qualname: e.kind for e in built.entries()} == {"read_rows": "function", "Table": "class"}
+    )
 
 
 def test_the_index_stops_at_its_file_cap_and_says_so(tmp_path):

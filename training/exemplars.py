@@ -10,7 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from hoverdoc.core.model_input import MAX_EXEMPLARS
-from hoverdoc.core.workspace_index import Context, Entry, WorkspaceIndex, code_terms, find_context
+from hoverdoc.core.workspace_index import (
+    Context,
+    Entry,
+    WorkspaceIndex,
+    code_kind,
+    code_terms,
+    find_context,
+)
 from hoverdoc.core.workspace_scan import parameter_descriptions
 
 
@@ -22,6 +29,7 @@ def entry_from_record(record: dict) -> Entry:
         line=int(record.get("lineno", 1) or 1) - 1,
         summary=record["summary"],
         params=parameter_descriptions(record.get("docstring") or ""),
+        kind=code_kind(record["code"]),
         terms=code_terms(record["code"]),
     )
 
