@@ -8,14 +8,12 @@ one-line ``notice`` naming the model in use and where it came from, for the user
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.model_dir import MANIFEST, ModelDirError, load_manifest
+from hoverdoc.core.model_dir import ModelDirError, load_manifest
 from hoverdoc.core.paths import resolve_model_dir, workspace_model_candidate
 
 from .runtime import Summarizer
@@ -92,77 +90,6 @@ def model_dir_for(
     return _choose(explicit, workspace_root, allow_workspace)[0]
 
 
-logger = logging.getLogger(__name__)
-WARM_UP_CODE = "def warm_up(model):\n    return model\n"
-
-
-class _Preload:
-    """One model directory being loaded in a thread since process start, for the first load_model
-    that asks for the same directory and threads: the server's start-up imports (about 0.9 s) and
-    the model load then overlap instead of following each other."""
-
-    def __init__(self, directory: Path, threads: int) -> None:
-        self.key = (directory.resolve(), threads)
-        self.stamp = _stamp(directory)
-        self.summarizer: Summarizer | None = None
-        self.error: HoverdocError | None = None
-        self.thread = threading.Thread(target=self._run, name="hoverdoc-model-preload", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            summarizer = Summarizer(self.key[0], threads=self.key[1])
-            summarizer.summarize([WARM_UP_CODE])  # onnxruntime's first run sets up its buffers (30-40 ms)
-            self.summarizer = summarizer
-        except HoverdocError as error:
-            self.error = error
-        except Exception:  # noqa: BLE001 - the regular load reports whatever this was
-            logger.debug("preloading %s failed", self.key[0], exc_info=True)
-
-    def take(self, directory: Path, threads: int) -> Summarizer | None:
-        """The preloaded summarizer when it is the one asked for and its files have not changed
-        since (waiting for it); raises its error."""
-        if (directory.resolve(), threads) != self.key:
-            return None
-        self.thread.join()
-        if _stamp(directory) != self.stamp:
-            return None  # re-exported meanwhile: load what is there now
-        if self.error is not None:
-            raise self.error
-        return self.summarizer
-
-
-def _stamp(directory: Path) -> tuple:
-    """When and how large the manifest was last written (an export rewrites it last)."""
-    try:
-        info = (directory / MANIFEST).stat()
-    except OSError:
-        return ()
-    return (info.st_mtime_ns, info.st_size)
-
-
-_preload: _Preload | None = None
-_preload_lock = threading.Lock()
-
-
-def preload_model(explicit: str | Path | None = None, threads: int = 0) -> None:
-    """Start loading the model that ``load_model`` chooses when no workspace supplies one, in the
-    background; the first ``load_model`` uses it when it wants the same directory, else drops it."""
-    global _preload
-    directory, _ = resolve_model_dir(explicit, None, allow_workspace=False)
-    with _preload_lock:
-        _preload = _Preload(directory, threads)
-
-
-def _summarizer(directory: Path, threads: int) -> Summarizer:
-    """The preloaded summarizer when it is this one (once), else a fresh load."""
-    global _preload
-    with _preload_lock:
-        preload, _preload = _preload, None
-    preloaded = preload.take(directory, threads) if preload is not None else None
-    return preloaded if preloaded is not None else Summarizer(directory, threads=threads)
-
-
 def load_model(
     explicit: str | Path | None = None,
     workspace_root: str | Path | None = None,
@@ -172,6 +99,6 @@ def load_model(
     """Resolve and load a model; never raises for a missing or broken model directory."""
     directory, origin, ignored = _choose(explicit, workspace_root, allow_workspace)
     try:
-        return LoadedModel(_summarizer(directory, threads), directory, origin, ignored=ignored)
+        return LoadedModel(Summarizer(directory, threads=threads), directory, origin, ignored=ignored)
     except HoverdocError as error:
         return LoadedModel(None, directory, origin, str(error), ignored=ignored)

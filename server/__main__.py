@@ -67,10 +67,6 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", **destination
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
-    if not tcp:  # an editor connects at once over stdio; a TCP client may come much later
-        from hoverdoc.core.model_loading import preload_model
-
-        preload_model(getattr(args, "model", None))  # beside the imports below: most of a second
     from .server import create_server
 
     server = create_server(model=getattr(args, "model", None))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
 import subprocess
 import sys
@@ -72,46 +71,6 @@ def _format(definition) -> str:
     from hoverdoc.core.model_input import format_input
 
     return format_input(definition.code)
-
-
-def test_the_model_preloaded_at_start_serves_the_first_load_of_it_only(tiny_model_dir, tmp_path):
-    import os
-
-    from hoverdoc.core import model_loading
-
-    model_loading.preload_model(tiny_model_dir)
-    preloaded = model_loading._preload
-    first = load_model(tiny_model_dir)
-    assert first.summarizer is preloaded.summarizer is not None  # loaded once, beside the imports
-    assert load_model(tiny_model_dir).summarizer is not first.summarizer  # a reload loads afresh
-
-    copy = tmp_path / "model"
-    shutil.copytree(tiny_model_dir, copy)
-    model_loading.preload_model(copy)
-    stale = model_loading._preload
-    stale.thread.join()
-    os.utime(copy / "manifest.json", ns=(1, 1))  # re-exported after the preload started
-    assert load_model(copy).summarizer is not stale.summarizer
-
-    model_loading.preload_model(tmp_path / "missing")
-    missing = load_model(tmp_path / "missing")
-    assert missing.summarizer is None and "not found" in missing.error  # the same one-line reason
-    model_loading.preload_model(tiny_model_dir)
-    dropped = model_loading._preload
-    other = load_model(tmp_path / "missing")  # another directory: the preload is dropped, unused
-    assert other.summarizer is None and model_loading._preload is None
-    dropped.thread.join()
-
-
-async def test_no_model_means_marked_fallback(tmp_path, corpus_records):
-    engine = SummaryEngine(SummaryCache(tmp_path / "c.sqlite3"))
-    loaded = load_model(tmp_path / "missing")
-    assert loaded.summarizer is None and "not found" in loaded.error
-    engine.set_model(None)
-    (definition,) = definitions(1, corpus_records)
-    summary = await engine.summarize(definition)
-    assert summary.is_fallback and summary.text.endswith(".")
-    engine.close()
 
 
 def test_settings_fall_back_per_value_with_warnings():
