@@ -69,7 +69,10 @@ def workspace_contexts(records: list[dict], folder: str | Path) -> list[Context]
             "are the pairs' paths relative to this folder?",
             file=sys.stderr,
         )
-    return [find_context(index, r["code"], str(r.get("path", "")), str(r.get("name", ""))) for r in records]
+    return [
+        find_context(index, r["code"], str(r.get("path", "")), str(r.get("name", "")), kind=r.get("kind"))
+        for r in records
+    ]
 
 
 def evaluate(

@@ -45,13 +45,14 @@ def identifier_terms(code: str) -> list[str]:
 
 
 EntryKind = Literal["function", "class"]
-_DEFINITION_KEYWORD = re.compile(r"^\s*(class|def|async\s+def)\b", re.MULTILINE)
 
 
-def code_kind(code: str) -> EntryKind:
-    """Whether a definition's source defines a class or a function (decorators skipped)."""
-    match = _DEFINITION_KEYWORD.search(code)
-    return "class" if match is not None and match.group(1) == "class" else "function"
+def entry_kind(kind: object) -> EntryKind | None:
+    """An extracted definition's kind (``Definition.kind``, a mined pair's ``kind``) as the index
+    tells them apart: class or function (methods included); None when unknown."""
+    if kind == "class":
+        return "class"
+    return "function" if kind in ("function", "method") else None
 
 
 def code_terms(code: str) -> tuple[str, ...]:
@@ -68,7 +69,7 @@ class Entry:
     line: int  # 0-based line of the ``def``/``class`` keyword's statement
     summary: str
     params: tuple[tuple[str, str], ...] = ()  # (parameter name, description)
-    kind: EntryKind = "function"
+    kind: EntryKind | None = None  # None: unknown (it may be quoted by either kind)
     terms: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -233,7 +234,7 @@ class Context:
         for hit in self.hits:
             if hit.similarity < copy_similarity:
                 return None
-            if self.kind is None or hit.entry.kind == self.kind:
+            if None in (self.kind, hit.entry.kind) or hit.entry.kind == self.kind:
                 return hit
         return None
 
@@ -246,11 +247,13 @@ class Context:
         return self.hits[0] if self.hits and self.hits[0].similarity >= EXPLAIN_SIMILARITY else None
 
 
-def find_context(index: WorkspaceIndex, code: str, path: str, qualname: str, k: int = 3) -> Context:
-    """The neighbours of a definition (``path`` relative to the index's root), itself left out:
-    every entry with the same path and qualified name."""
+def find_context(
+    index: WorkspaceIndex, code: str, path: str, qualname: str, k: int = 3, kind: object = None
+) -> Context:
+    """The neighbours of a definition (``path`` relative to the index's root; ``kind`` its
+    extracted kind), itself left out: every entry with the same path and qualified name."""
     hits = index.search(code_terms(code), k, exclude=lambda e: e.path == path and e.qualname == qualname)
-    return Context(tuple(hits), code_kind(code))
+    return Context(tuple(hits), entry_kind(kind))
 
 
 def describe_parameters(

@@ -33,7 +33,7 @@ from .workspace_files import (
     is_inside,
     walk_with_gitignore,
 )
-from .workspace_index import Entry, WorkspaceIndex, code_terms
+from .workspace_index import Entry, WorkspaceIndex, code_terms, entry_kind
 
 MAX_FILE_BYTES = 1_000_000
 DEFAULT_MAX_FILES = 20_000
@@ -107,7 +107,7 @@ def entry_from_definition(relative: str, definition: Definition) -> Entry | None
         line=definition.name_span.start_line,
         summary=summary,
         params=parameter_descriptions(definition.docstring or ""),
-        kind="class" if definition.kind == "class" else "function",
+        kind=entry_kind(definition.kind),
         terms=code_terms(definition.code),
     )
 

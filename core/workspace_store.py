@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from .paths import cache_dir
-from .workspace_index import Entry
+from .workspace_index import Entry, entry_kind
 
 SCHEMA_VERSION = 2  # 2: entries record their kind (function or class)
 
@@ -124,6 +124,6 @@ def _entry(item: dict) -> Entry:
         line=int(item["l"]),
         summary=str(item["s"]),
         params=tuple((str(a), str(b)) for a, b in item["p"]),
-        kind="class" if item.get("k") == "class" else "function",
+        kind=entry_kind(item.get("k")),
         terms=tuple(str(item["t"]).split()),
     )

@@ -44,7 +44,7 @@ def _contexts(index, relative: str, summarizer, definitions: list[Definition]) -
     """Each definition's neighbours, for a model that reads them (empty for a v1 model or no index)."""
     if index is None or not summarizer.uses_exemplars:
         return [Context()] * len(definitions)
-    return [find_context(index, d.code, relative, d.qualname) for d in definitions]
+    return [find_context(index, d.code, relative, d.qualname, kind=d.kind) for d in definitions]
 
 
 def run(args: argparse.Namespace) -> int:

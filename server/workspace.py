@@ -69,7 +69,9 @@ class WorkspaceIndexes:
             return None
         relative = folder.relative(Path(path)) or ""
         with folder.lock:
-            return find_context(folder.index, definition.code, relative, definition.qualname)
+            return find_context(
+                folder.index, definition.code, relative, definition.qualname, kind=definition.kind
+            )
 
     def parameter_descriptions(self, path: str | Path | None, definition: Definition) -> dict[str, str]:
         """How the workspace documents parameters named like ``definition``'s (itself left out)."""

@@ -205,3 +205,22 @@ async def test_a_folder_with_its_own_retrained_model_is_served_by_it(
     assert "generated summary · tiny-model" in own
     default = await hover(client, open_document(client, plain / "pkg" / "report.py"), 8, 6)
     assert "hoverdoc-minilm-bart-22m" in default
+
+
+LOADER = """class InvoiceTableLoader:
+    def __init__(self, path, currency):
+        rows = read_invoice_rows(path)
+        self.rows = [row for row in rows if row.invoice_currency == currency]
+"""
+
+
+async def test_a_class_never_quotes_a_function_summary(client: LanguageClient, tmp_path: Path):
+    root = make_workspace(tmp_path / "ws")
+    (root / "pkg" / "loader.py").write_text(LOADER)
+    await start_session(client, root, {"workspace": {"exclude": ["excluded/"]}})
+    assert (await wait_for_state(client))["state"] == "ready"
+    await wait_for_index(client)
+    loader = open_document(client, root / "pkg" / "loader.py")
+    text = await hover(client, loader, 0, 8)
+    assert "generated summary" in text
+    assert "same as" not in text and "Read the invoice table stored at path" not in text

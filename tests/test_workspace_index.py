@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from hoverdoc.core.extract import extract
 from hoverdoc.core.model_input import Exemplar, format_input
 from hoverdoc.core.workspace_index import (
     Entry,
     WorkspaceIndex,
-    code_kind,
     code_terms,
+    entry_kind,
     find_context,
     identifier_terms,
 )
@@ -16,7 +17,7 @@ from hoverdoc.training.exemplars import attach_exemplars
 
 def entry(path: str, name: str, code: str, summary: str, line: int = 0) -> Entry:
     return Entry(
-        path=path, qualname=name, line=line, summary=summary, kind=code_kind(code), terms=code_terms(code)
+        path=path, qualname=name, line=line, summary=summary, kind=kind_of(code), terms=code_terms(code)
     )
 
 
@@ -66,10 +67,16 @@ def test_a_definition_is_never_its_own_exemplar():
     assert hits[0].entry.qualname == "format_http_date"
 
 
-def test_code_kind_reads_past_decorators():
-    assert code_kind("@dataclass(\n    frozen=True)\nclass Invoice:\n    number: str") == "class"
-    assert code_kind("@cache\nasync def fetch(url):\n    class Local: pass") == "function"
-    assert code_kind("def classify(x): return x") == "function"
+def kind_of(code: str):
+    """The index kind of the first definition the extractor finds in ``code``."""
+    return entry_kind(extract(code)[0].kind)
+
+
+def test_the_index_kind_is_the_extractor_kind():
+    assert kind_of("@dataclass(\n    frozen=True)\nclass Invoice:\n    number: str") == "class"
+    assert kind_of("@cache\nasync def fetch(url):\n    class Local: pass") == "function"
+    assert kind_of("class A:\n    def classify(self, x): return x") == "class"
+    assert entry_kind("method") == "function" and entry_kind(None) is None
 
 
 def test_a_class_quotes_only_a_class_and_a_function_only_a_function():
@@ -83,14 +90,15 @@ def test_a_class_quotes_only_a_class_and_a_function_only_a_function():
         )
     )
     invoice = "@dataclass\nclass Invoice:\n    total: float\n    currency: str\n    invoices: list"
-    context = find_context(index, invoice, "demo.py", "Invoice")
+    context = find_context(index, invoice, "demo.py", "Invoice", kind="class")
     assert context.hits and context.hits[0].similarity >= 0.3  # a close neighbour, of the other kind
     assert context.quoted(0.3) is None
     index.add(entry("store.py", "Ledger", invoice.replace("Invoice", "Ledger"), "A ledger of invoices."))
-    quoted = find_context(index, invoice, "demo.py", "Invoice").quoted(0.3)
+    assert find_context(index, invoice, "demo.py", "Invoice").quoted(0.3) is not None  # kind unknown
+    quoted = find_context(index, invoice, "demo.py", "Invoice", kind="class").quoted(0.3)
     assert quoted is not None and quoted.entry.qualname == "Ledger"
     function = "def owed(invoices, currency): return sum(i.total for i in invoices if i.currency == currency)"
-    quoted = find_context(index, function, "demo.py", "owed").quoted(0.3)
+    quoted = find_context(index, function, "demo.py", "owed", kind="function").quoted(0.3)
     assert quoted is not None and quoted.entry.qualname == "balance"
 
 

@@ -10,14 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from hoverdoc.core.model_input import MAX_EXEMPLARS
-from hoverdoc.core.workspace_index import (
-    Context,
-    Entry,
-    WorkspaceIndex,
-    code_kind,
-    code_terms,
-    find_context,
-)
+from hoverdoc.core.workspace_index import Context, Entry, WorkspaceIndex, code_terms, entry_kind, find_context
 from hoverdoc.core.workspace_scan import parameter_descriptions
 
 
@@ -29,7 +22,7 @@ def entry_from_record(record: dict) -> Entry:
         line=int(record.get("lineno", 1) or 1) - 1,
         summary=record["summary"],
         params=parameter_descriptions(record.get("docstring") or ""),
-        kind=code_kind(record["code"]),
+        kind=entry_kind(record.get("kind")),
         terms=code_terms(record["code"]),
     )
 
@@ -47,7 +40,12 @@ def project_contexts(records: list[dict], k: int = MAX_EXEMPLARS) -> list[Contex
     indexes = project_indexes(records)
     return [
         find_context(
-            indexes[str(r.get("repo", ""))], r["code"], str(r.get("path", "")), str(r.get("name", "")), k
+            indexes[str(r.get("repo", ""))],
+            r["code"],
+            str(r.get("path", "")),
+            str(r.get("name", "")),
+            k,
+            kind=r.get("kind"),
         )
         for r in records
     ]
