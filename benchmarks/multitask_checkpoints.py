@@ -23,13 +23,13 @@ from hoverdoc.core.model_input import RETURN_KEY
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.runtime import Summarizer
 from hoverdoc.server.param_eval import placeholder, predict
-from hoverdoc.training.exemplars import project_contexts
 from hoverdoc.training.mine import param_records
+from hoverdoc.training.recipes.bundled_export import choose_copy_similarity
 
 
-def export_checkpoint(run_dir: Path, checkpoint: str, out: Path, dev: Path) -> Path:
+def export_checkpoint(run_dir: Path, checkpoint: Path, out: Path, dev: Path) -> Path:
     """The checkpoint as an int8 ONNX model directory (reused when already exported)."""
-    target = out / Path(checkpoint).name
+    target = out / checkpoint.name
     if not (target / "manifest.json").is_file():
         command = [
             sys.executable, "-m", "hoverdoc.core.cli", "export", str(run_dir), "--checkpoint", checkpoint,
@@ -40,20 +40,13 @@ def export_checkpoint(run_dir: Path, checkpoint: str, out: Path, dev: Path) -> P
     return target
 
 
-def scores(model_dir: Path, records: list[dict], params: list[dict], threshold: float | None) -> dict:
+def scores(model_dir: Path, dev: Path, params: list[dict], threshold: float | None) -> dict:
     """Summary BLEU-4 (never quoting; as served at ``threshold``) and parameter BLEU-4."""
-    summarizer = Summarizer(model_dir)
-    contexts = project_contexts(records)
-    generated = summarizer.summarize(
-        [r["code"] for r in records], exemplars=[c.exemplars() for c in contexts]
-    )
-    references = [r["summary"] for r in records]
-    quoted = [c.quoted(threshold) if threshold is not None else None for c in contexts]
-    served = [q.entry.summary if q is not None else g for q, g in zip(quoted, generated)]
-    described, _ = predict(params, None, summarizer)
+    _, by_threshold = choose_copy_similarity(model_dir, dev)
+    described, _ = predict(params, None, Summarizer(model_dir))
     return {
-        "summary_never_quoting": bleu4(generated, references),
-        "summary_served": bleu4(served, references),
+        "summary_never_quoting": by_threshold["never"],
+        "summary_served": by_threshold.get(str(threshold), by_threshold["never"]),
         "param_model": bleu4(described, [r["description"] for r in params]),
     }
 
@@ -66,7 +59,10 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--dev", type=Path, required=True)
     parser.add_argument(
-        "--checkpoint", action="append", help="a checkpoint folder (default: each of the run's checkpoints)"
+        "--checkpoint",
+        action="append",
+        type=Path,
+        help="a checkpoint folder (default: each of the run's checkpoints)",
     )
     parser.add_argument("--baseline", type=Path, help="an installed model to score beside them")
     parser.add_argument("--out", type=Path, default=Path("work/checkpoint-exports"))
@@ -74,14 +70,13 @@ def main() -> None:
     records = read_pairs(args.dev)
     params = [r for r in param_records(records) if r["param"] != RETURN_KEY]
     names = args.checkpoint or sorted(
-        (str(p) for p in (args.run_dir / "checkpoints").glob("checkpoint-*")),
-        key=lambda n: int(n.rsplit("-", 1)[1]),
+        (args.run_dir / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.rsplit("-", 1)[1])
     )
     threshold = load_manifest(args.baseline).copy_similarity if args.baseline else 0.5
     described = [r["description"] for r in params]
     rows = {"placeholder": {"param_model": bleu4([placeholder(r) for r in params], described)}}
     if args.baseline:
-        rows[f"baseline {args.baseline.name}"] = scores(args.baseline, records, params, threshold)
+        rows[f"baseline {args.baseline.name}"] = scores(args.baseline, args.dev, params, threshold)
     print(f"{len(records)} dev functions, {len(params)} documented parameters; copy threshold {threshold}")
     print("| model | summary, never quoting | summary, as served | parameters (model, else placeholder) |")
     print("| --- | ---: | ---: | ---: |")
@@ -89,7 +84,7 @@ def main() -> None:
         print(_row(name, row))
     for name in names:
         model_dir = export_checkpoint(args.run_dir, name, args.out, args.dev)
-        print(_row(Path(name).name, scores(model_dir, records, params, threshold)), flush=True)
+        print(_row(name.name, scores(model_dir, args.dev, params, threshold)), flush=True)
 
 
 def _row(name: str, row: dict) -> str:
