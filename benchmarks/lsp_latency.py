@@ -1,12 +1,13 @@
 """Drive the language server over stdio like an editor and time its hovers.
 
-    python benchmarks/lsp_latency.py [--model DIR] [--files a.py b.py ...] [-n 100]
+    python benchmarks/lsp_latency.py [--model DIR] [--files a.py b.py ...] [-n 100] [--starts K]
 
 Measures, from process start: the first hover answered at all and the first hover answered by the
 model (the model loads in the background; earlier hovers get the marked fallback); then hover p50/p95
 on distinct functions with an empty cache (uncached), once the workspace index (the files' folder) is
 built, the same hovers again (cached, from SQLite), and the server's resident memory. The default files are standard-library modules, hovered with
-``hover.documented`` on so their (documented) functions count.
+``hover.documented`` on so their (documented) functions count. ``--starts K`` times only start-up,
+K times, and prints the medians (a start-up change is measured against its baseline this way).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-async def run(model: str | None, files: list[Path], count: int) -> dict:
+async def run(model: str | None, files: list[Path], count: int, start_up_only: bool = False) -> dict:
     cache = tempfile.mkdtemp(prefix="hoverdoc-lsp-bench-")
     settings = {"hover": {"documented": True}, **({"modelPath": model} if model else {})}
     client = LanguageClient("bench", "0")
@@ -113,6 +114,13 @@ async def run(model: str | None, files: list[Path], count: int) -> dict:
             break
         await asyncio.sleep(0.01)
     state = next((s for s in reversed(statuses) if s["state"] in ("ready", "fallback")), {"state": "?"})
+    if start_up_only:
+        await stop(client)
+        return {
+            "model": state.get("model") or state["state"],
+            "first_any_s": first_any,
+            "first_model_s": first_model,
+        }
 
     # the workspace index builds in the background; time hovers once it is ready, as an editor's are
     index_ready = None
@@ -126,9 +134,7 @@ async def run(model: str | None, files: list[Path], count: int) -> dict:
     cached = [(await hover(uri, position))[0] for uri, position in targets[1:]]
     pid = client._server.pid
     current, peak = rss_mb(pid)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
+    await stop(client)
     return {
         "model": state.get("model") or state["state"],
         "first_any_s": first_any,
@@ -145,6 +151,26 @@ async def run(model: str | None, files: list[Path], count: int) -> dict:
     }
 
 
+async def stop(client: LanguageClient) -> None:
+    """Shut the server down as an editor does."""
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
+def start_ups(model: str | None, files: list[Path], starts: int) -> int:
+    """Start the server ``starts`` times and print each first hover (any answer, and by the model)
+    with their medians: start-up alone, without waiting for the workspace index."""
+    runs = [asyncio.run(run(model, files, 1, start_up_only=True)) for _ in range(starts)]
+    print(f"model: {runs[0]['model']}; {starts} starts; {os.cpu_count()} CPU cores\n")
+    for key, label in (("first_any_s", "any answer"), ("first_model_s", "answered by the model")):
+        values = [r[key] for r in runs if r[key] is not None]
+        listed = ", ".join(f"{v:.2f}" for v in values)
+        median = f"{float(np.median(values)):.2f} s" if values else "n/a"
+        print(f"first hover, {label}: {listed} s; median {median}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -156,9 +182,14 @@ def main() -> int:
         "--files", nargs="*", help="Python files to hover (default: some standard-library modules)"
     )
     parser.add_argument("-n", type=int, default=101, help="hovers (distinct functions)")
+    parser.add_argument(
+        "--starts", type=int, default=0, help="only time start-up to the first hover, this many times"
+    )
     args = parser.parse_args()
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [Path(f).resolve() for f in args.files] if args.files else [stdlib / f for f in DEFAULT_FILES]
+    if args.starts:
+        return start_ups(args.model, files, args.starts)
     results = {"value": asyncio.run(run(args.model, files, args.n))}
     first = next(iter(results.values()))
     print(f"model: {first['model']}; {first['hovers']} distinct functions; {os.cpu_count()} CPU cores\n")

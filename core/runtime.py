@@ -100,13 +100,16 @@ class Summarizer:
         preoptimized = self.manifest.graph_optimization != "none"
         self.encoder = _session(self.manifest.path(ENCODER_FILE), threads, preoptimized)
         self.decoder = _session(self.manifest.path(DECODER_FILE), threads, preoptimized)
+        self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
+        self.max_source_tokens = self._source_tokens(None)
         try:
-            self._base_tokenizer = load_tokenizer(self.manifest.path(TOKENIZER_FILE))
+            self.tokenizer = load_tokenizer(
+                self.manifest.path(TOKENIZER_FILE), self.max_source_tokens - len(self._prompt)
+            )
         except Exception as error:  # noqa: BLE001 - tokenizers raises plain Exceptions
             raise ModelDirError(
                 f"{self.manifest.path(TOKENIZER_FILE)}: unreadable tokenizer ({error})"
             ) from None
-        self.limit_source_tokens(None)
         self._past_names = [
             i.name for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")
         ]
@@ -115,18 +118,24 @@ class Summarizer:
         shape = next(i.shape for i in self.decoder.get_inputs() if i.name == self._past_names[0])
         self._heads, self._head_dim = int(shape[1]), int(shape[3])
 
-    def limit_source_tokens(self, limit: int | None) -> None:
-        """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own)."""
+    def _source_tokens(self, limit: int | None) -> int:
+        """The input length for ``limit`` (never more than the model was trained with; None: its own),
+        checked to leave room for code after the soft prompt."""
         length = (
             self.manifest.max_source_tokens if limit is None else min(limit, self.manifest.max_source_tokens)
         )
-        self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
         if len(self._prompt) >= length:
             raise ModelDirError(
                 f"{self.manifest.directory}: its soft prompt ({len(self._prompt)} tokens) leaves no room "
                 f"for code in {length} source tokens"
             )
-        self.tokenizer = configure_truncation(self._base_tokenizer, max(1, length - len(self._prompt)))
+        return length
+
+    def limit_source_tokens(self, limit: int | None) -> None:
+        """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own).
+        The tokenizer is replaced by a reconfigured copy, never changed under a running encode."""
+        length = self._source_tokens(limit)
+        self.tokenizer = configure_truncation(self.tokenizer, length - len(self._prompt))
         self.max_source_tokens = length
 
     @property

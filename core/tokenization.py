@@ -11,24 +11,29 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 
+def _set_truncation(tokenizer: Tokenizer, max_length: int | None) -> Tokenizer:
+    """``tokenizer`` itself, set to truncate to ``max_length`` tokens and never pad."""
+    tokenizer.no_padding()
+    if max_length is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_length, strategy="longest_first", direction="right")
+    return tokenizer
+
+
 def configure_truncation(tokenizer: Tokenizer, max_length: int | None) -> Tokenizer:
     """A copy of ``tokenizer`` that truncates to ``max_length`` tokens (special tokens included)
     on the right and never pads."""
-    configured = Tokenizer.from_str(tokenizer.to_str())
-    configured.no_padding()
-    if max_length is None:
-        configured.no_truncation()
-    else:
-        configured.enable_truncation(max_length=max_length, strategy="longest_first", direction="right")
-    return configured
+    return _set_truncation(Tokenizer.from_str(tokenizer.to_str()), max_length)
 
 
 def load_tokenizer(path: str | Path, max_length: int | None = None) -> Tokenizer:
-    """The tokenizer in a ``tokenizer.json`` file (or a directory holding one), configured as above."""
+    """The tokenizer in a ``tokenizer.json`` file (or a directory holding one), configured as above
+    (no copy: it is fresh)."""
     path = Path(path)
     if path.is_dir():
         path = path / "tokenizer.json"
-    return configure_truncation(Tokenizer.from_file(str(path)), max_length)
+    return _set_truncation(Tokenizer.from_file(str(path)), max_length)
 
 
 def soft_prompt_ids(soft_prompt: dict | None) -> list[int]:

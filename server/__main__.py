@@ -2,6 +2,7 @@
 
 from __future__ import annotations  # a compiler directive; __future__ is loaded at start-up
 
+import gc
 import os
 import sys
 
@@ -20,8 +21,23 @@ def drop_unsafe_path0() -> None:
         del sys.path[0]
 
 
+def pause_gc_for_start_up() -> None:
+    """Stop the cyclic garbage collector while the server imports: lsprotocol's ~570 attrs classes
+    allocate enough to run it dozens of times over objects that all live for the whole process (about
+    0.2 s of a 0.9 s start-up on 2 cores). ``resume_gc`` turns it back on."""
+    gc.disable()
+
+
+def resume_gc() -> None:
+    """Move everything start-up created into the collector's permanent generation (it is never freed,
+    so later collections need not scan it, which also keeps hover pauses short) and collect again."""
+    gc.freeze()
+    gc.enable()
+
+
 if __name__ == "__main__":
     drop_unsafe_path0()  # before any other import
+    pause_gc_for_start_up()
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
@@ -70,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from .server import create_server
 
     server = create_server(model=getattr(args, "model", None))
+    resume_gc()  # every module the server needs is imported now
     if tcp:
         server.start_tcp(args.host, args.port)
     else:

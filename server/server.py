@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import uuid
@@ -148,6 +149,16 @@ class HoverdocServer(LanguageServer):
         """The workspace folder holding ``path``."""
         folder = self.workspace_indexes.folder_of(path) if path else None
         return folder.root if folder is not None else None
+
+    async def release_start_up_garbage(self) -> None:
+        """Free what start-up left behind, once the first model load has settled and no request is in
+        flight: ``python -m hoverdoc.server`` imports with the cyclic collector paused and then
+        freezes everything (see ``__main__``), garbage included. One full collection (70-90 ms on 2
+        cores) while the editor is idle, then what is alive is frozen again."""
+        await self.background_turn()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     async def build_workspace_index(self) -> None:
         """Index every workspace folder in the background, with work-done progress."""
@@ -889,6 +900,7 @@ def _register_lifecycle(server: HoverdocServer) -> None:
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: HoverdocServer, params: types.InitializedParams) -> None:
         ls.start_model_load()  # at once, with the initialization options' settings
+        asyncio.ensure_future(ls.release_start_up_garbage())
         await ls.fetch_configuration()  # a different model path or thread count there reloads
         ls._index_started = True
         asyncio.ensure_future(ls.build_workspace_index())

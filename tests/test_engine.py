@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import subprocess
 import sys
@@ -104,6 +105,34 @@ def test_unreadable_cache_only_costs_speed(tmp_path):
     assert not cache.available
     cache.put("m", "k", "v")
     assert cache.get("m", "k") is None
+
+
+def test_start_up_pauses_the_collector_and_serving_resumes_it():
+    from hoverdoc.server.__main__ import pause_gc_for_start_up, resume_gc
+
+    try:
+        pause_gc_for_start_up()
+        assert not gc.isenabled()
+        resume_gc()
+        assert gc.isenabled()  # never left off for the life of the server
+        assert gc.get_freeze_count() > 0  # what start-up made is no longer scanned
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_a_source_limit_replaces_the_tokenizer_without_changing_the_old_one():
+    summarizer = load_model(None, workspace_root=None).summarizer
+    assert summarizer is not None
+    before = summarizer.tokenizer
+    long_code = "def f():\n    return " + " + ".join(f"x{i}" for i in range(400)) + "\n"
+    assert summarizer.encode([long_code])[0].shape[1] == summarizer.manifest.max_source_tokens
+    summarizer.limit_source_tokens(32)
+    assert summarizer.encode([long_code])[0].shape[1] == 32
+    assert summarizer.tokenizer is not before  # an encode running meanwhile keeps its own
+    assert before.truncation["max_length"] == summarizer.manifest.max_source_tokens
+    summarizer.limit_source_tokens(10_000)  # never more than the model was trained with
+    assert summarizer.max_source_tokens == summarizer.manifest.max_source_tokens
 
 
 def free_port() -> int:
