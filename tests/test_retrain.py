@@ -234,3 +234,37 @@ def test_a_resumed_search_runs_the_fixed_settings_again_unless_they_finished(tmp
     resumed.tell(done, 15.0)
     _start_from_fixed_settings(resumed, fixed)
     assert [t.state.name for t in resumed.get_trials()] == ["FAIL", "COMPLETE"]
+
+
+@pytest.mark.slow
+def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
+    tiny_base: Path, pairs_files, tmp_path
+):
+    import shutil
+
+    from hoverdoc.training.checkpoints import last_complete_checkpoint, trainer_state
+    from hoverdoc.training.search import TRIALS, run_search
+
+    train, validation = pairs_files
+    shutil.copy(train, tmp_path / "train.jsonl")
+    shutil.copy(validation, tmp_path / "validation.jsonl")
+    n_train = len(train.read_text().splitlines())
+    found = run_search(tmp_path, str(tiny_base), n_train, budget_seconds=40, slice_length=1.0)
+
+    by_number = {t.number: t for t in found.trials}
+    continuations = [t for t in found.trials if "continues_trial" in t.settings]
+    assert len(continuations) == 1, [t.settings for t in found.trials]
+    continuation = continuations[0]
+    continued = by_number[continuation.settings["continues_trial"]]
+    assert continuation.state == "COMPLETE" and continued.state == "COMPLETE"
+    assert continuation.method == continued.method
+    screened = [t for t in found.trials if t.validation_bleu is not None and t is not continuation]
+    assert continued.validation_bleu == max(t.validation_bleu for t in screened if t.number < continuation.number)
+    assert continuation.validation_bleu >= continued.validation_bleu  # the best so far carries over
+    run = tmp_path / TRIALS / str(continued.number)
+    history = trainer_state(last_complete_checkpoint(run))["log_history"]
+    evaluated_at = sorted({entry["step"] for entry in history if "eval_bleu" in entry})
+    assert len(evaluated_at) >= 2  # where the slice ended, then again as the continuation trained on
+    assert not (tmp_path / TRIALS / str(continuation.number)).exists()  # in the continued run's folder
+    if found.best.number == continuation.number:
+        assert found.best_run == run
