@@ -259,7 +259,9 @@ def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
     assert continuation.state == "COMPLETE" and continued.state == "COMPLETE"
     assert continuation.method == continued.method
     screened = [t for t in found.trials if t.validation_bleu is not None and t is not continuation]
-    assert continued.validation_bleu == max(t.validation_bleu for t in screened if t.number < continuation.number)
+    assert continued.validation_bleu == max(
+        t.validation_bleu for t in screened if t.number < continuation.number
+    )
     assert continuation.validation_bleu >= continued.validation_bleu  # the best so far carries over
     run = tmp_path / TRIALS / str(continued.number)
     history = trainer_state(last_complete_checkpoint(run))["log_history"]
