@@ -135,6 +135,8 @@ class Summarizer:
         """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own).
         The tokenizer is replaced by a reconfigured copy, never changed under a running encode."""
         length = self._source_tokens(limit)
+        if length == self.max_source_tokens:
+            return
         self.tokenizer = configure_truncation(self.tokenizer, length - len(self._prompt))
         self.max_source_tokens = length
 

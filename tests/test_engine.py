@@ -107,15 +107,24 @@ def test_unreadable_cache_only_costs_speed(tmp_path):
     assert cache.get("m", "k") is None
 
 
-def test_start_up_pauses_the_collector_and_serving_resumes_it():
-    from hoverdoc.server.__main__ import pause_gc_for_start_up, resume_gc
+def test_the_server_serves_with_the_collector_on_after_a_paused_start_up(monkeypatch):
+    import argparse
 
+    import hoverdoc.server.server as server_module
+    from hoverdoc.server import __main__ as entry
+
+    class Recorder:
+        enabled_while_serving: bool | None = None
+
+        def start_io(self) -> None:
+            Recorder.enabled_while_serving = gc.isenabled()
+
+    monkeypatch.setattr(server_module, "create_server", lambda model=None: Recorder())
     try:
-        pause_gc_for_start_up()
+        entry.pause_gc_for_start_up()
         assert not gc.isenabled()
-        resume_gc()
-        assert gc.isenabled()  # never left off for the life of the server
-        assert gc.get_freeze_count() > 0  # what start-up made is no longer scanned
+        assert entry.run(argparse.Namespace(model=None, tcp=False, log_file=None)) == 0
+        assert Recorder.enabled_while_serving is True
     finally:
         gc.unfreeze()
         gc.enable()
@@ -125,12 +134,13 @@ def test_a_source_limit_replaces_the_tokenizer_without_changing_the_old_one():
     summarizer = load_model(None, workspace_root=None).summarizer
     assert summarizer is not None
     before = summarizer.tokenizer
+    own_length = before.truncation["max_length"]
     long_code = "def f():\n    return " + " + ".join(f"x{i}" for i in range(400)) + "\n"
     assert summarizer.encode([long_code])[0].shape[1] == summarizer.manifest.max_source_tokens
     summarizer.limit_source_tokens(32)
     assert summarizer.encode([long_code])[0].shape[1] == 32
     assert summarizer.tokenizer is not before  # an encode running meanwhile keeps its own
-    assert before.truncation["max_length"] == summarizer.manifest.max_source_tokens
+    assert before.truncation["max_length"] == own_length
     summarizer.limit_source_tokens(10_000)  # never more than the model was trained with
     assert summarizer.max_source_tokens == summarizer.manifest.max_source_tokens
 

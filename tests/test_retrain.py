@@ -242,8 +242,9 @@ def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
 ):
     import shutil
 
-    from hoverdoc.training.checkpoints import last_complete_checkpoint, trainer_state
-    from hoverdoc.training.search import TRIALS, run_search
+    import optuna
+
+    from hoverdoc.training.search import CONTINUES, SLICED, TRIALS, run_search, study_name
 
     train, validation = pairs_files
     shutil.copy(train, tmp_path / "train.jsonl")
@@ -251,22 +252,18 @@ def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
     n_train = len(train.read_text().splitlines())
     found = run_search(tmp_path, str(tiny_base), n_train, budget_seconds=40, slice_length=1.0)
 
-    by_number = {t.number: t for t in found.trials}
-    continuations = [t for t in found.trials if "continues_trial" in t.settings]
-    assert len(continuations) == 1, [t.settings for t in found.trials]
-    continuation = continuations[0]
-    continued = by_number[continuation.settings["continues_trial"]]
-    assert continuation.state == "COMPLETE" and continued.state == "COMPLETE"
-    assert continuation.method == continued.method
-    screened = [t for t in found.trials if t.validation_bleu is not None and t is not continuation]
-    assert continued.validation_bleu == max(
-        t.validation_bleu for t in screened if t.number < continuation.number
+    study = optuna.load_study(
+        study_name=study_name(tmp_path, str(tiny_base)), storage=f"sqlite:///{tmp_path / 'search.db'}"
     )
-    assert continuation.validation_bleu >= continued.validation_bleu  # the best so far carries over
-    run = tmp_path / TRIALS / str(continued.number)
-    history = trainer_state(last_complete_checkpoint(run))["log_history"]
-    evaluated_at = sorted({entry["step"] for entry in history if "eval_bleu" in entry})
-    assert len(evaluated_at) >= 2  # where the slice ended, then again as the continuation trained on
+    continuations = [t for t in study.trials if CONTINUES in t.user_attrs]
+    assert len(continuations) == 1, [t.user_attrs for t in study.trials]
+    continuation = continuations[0]
+    continued = study.trials[continuation.user_attrs[CONTINUES]]
+    sliced = [t for t in study.trials if t.user_attrs.get(SLICED) and t.number < continuation.number]
+    assert continued.value == max(t.value for t in sliced)  # the best trial a slice cut short
+    assert continuation.state.name == "COMPLETE" and continuation.params == continued.params
+    assert max(continuation.intermediate_values) > max(continued.intermediate_values)  # trained on
     assert not (tmp_path / TRIALS / str(continuation.number)).exists()  # in the continued run's folder
+    assert any(t.settings.get("continues_trial") == continued.number for t in found.trials)
     if found.best.number == continuation.number:
-        assert found.best_run == run
+        assert found.best_run == tmp_path / TRIALS / str(continued.number)

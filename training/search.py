@@ -18,6 +18,7 @@ part, is scored once at the end for the before/after report, so the reported gai
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import sys
 import time
@@ -148,6 +149,11 @@ def _start_from_fixed_settings(study, fixed: dict[str, Any]) -> None:
     # stale-trial check needs heartbeats and a grace period; this is that check, at once).
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    # A continuation belongs to the search that queued it: one left waiting would take a whole new
+    # budget before any screening.
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        if CONTINUES in trial.user_attrs:
+            study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
     _queue_unless_tried(study, fixed)
 
 
@@ -167,25 +173,39 @@ def slice_seconds(budget_seconds: float) -> float:
     return min(high, max(low, budget_seconds / SLICES_PER_BUDGET))
 
 
-def _queue_continuation(study) -> bool:
-    """Queue the continuation of the best trial a slice cut short (once per study); whether one was."""
+def finished_run(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a run that trained to its end (or its deadline) and saved its weights."""
+    try:
+        return bool(json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("finished"))
+    except (OSError, ValueError):
+        return False
+
+
+def _queue_continuation(work: Path, study) -> bool:
+    """Queue the continuation of the best trial a slice cut short whose run can be resumed; whether
+    one was."""
     from optuna.trial import TrialState
 
-    trials = study.get_trials(deepcopy=False)
-    live = (TrialState.COMPLETE, TrialState.WAITING, TrialState.RUNNING)
-    if any(CONTINUES in t.user_attrs and t.state in live for t in trials):
-        return False  # one continuation per study (a killed one may be queued again)
-    cut = [t for t in trials if t.state == TrialState.COMPLETE and t.user_attrs.get(SLICED)]
+    from .checkpoints import last_complete_checkpoint
+
+    cut = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if t.user_attrs.get(SLICED) and CONTINUES not in t.user_attrs
+    ]
     if not cut:
         return False
     best = max(cut, key=lambda t: t.value)
+    run_dir = run_dir_of(work, best)
+    if not finished_run(run_dir) or last_complete_checkpoint(run_dir) is None:
+        return False
     study.enqueue_trial(best.params, user_attrs={CONTINUES: best.number}, skip_if_exists=False)
     return True
 
 
-def _callback(trial, deadline: float):
-    """Reports each validation BLEU to the trial, stops a pruned trial and any trial at the deadline
-    (its slice's end, or the budget's)."""
+def _callback(trial, deadline: float, prunable: bool = True):
+    """Reports each validation BLEU to the trial, stops a pruned trial (unless not ``prunable``) and any
+    trial at the deadline (its slice's end, or the budget's)."""
     from transformers import TrainerCallback
 
     class SearchCallback(TrainerCallback):
@@ -196,7 +216,7 @@ def _callback(trial, deadline: float):
             value = (metrics or {}).get("eval_bleu")
             if value is not None:
                 trial.report(float(value), state.global_step)
-                if trial.should_prune():
+                if prunable and trial.should_prune():
                     self.pruned = True
                     control.should_training_stop = True
 
@@ -226,8 +246,8 @@ class _Clock:
         return min(self.deadline, now + self.slice)
 
 
-def _trial_options(work: Path, base: str, trial, settings: dict[str, Any], run_dir: Path):
-    """The ``hoverdoc train`` options of one trial."""
+def _trial_options(work: Path, base: str, seed: int, settings: dict[str, Any], run_dir: Path):
+    """The ``hoverdoc train`` options of one trial (``seed`` also draws its share of the pairs)."""
     from .config import TrainOptions, apply_overrides, nest_dotted
 
     options = TrainOptions(
@@ -238,7 +258,7 @@ def _trial_options(work: Path, base: str, trial, settings: dict[str, Any], run_d
         batch_size=BATCH_SIZE,
         early_stopping_patience=3,
         eval_max_samples=200,
-        seed=trial.number,
+        seed=seed,
     )
     apply_overrides(options, nest_dotted(settings), "search")
     options.eval_steps = evaluation_interval(settings["max_train_samples"], options.epochs)
@@ -253,11 +273,13 @@ def _objective(work: Path, base: str, model_type: str, n_train: int, clock: _Clo
     def objective(trial) -> float:
         settings = suggest(trial, model_type, n_train)
         continued = trial.user_attrs.get(CONTINUES)
-        run_dir = work / TRIALS / str(trial.number if continued is None else continued)
+        owner = trial.number if continued is None else continued  # the same seed: the same pairs
+        run_dir = work / TRIALS / str(owner)
         if continued is None:
             shutil.rmtree(run_dir, ignore_errors=True)
-        options = _trial_options(work, base, trial, settings, run_dir)
-        callback = _callback(trial, clock.trial_deadline(continuing=continued is not None))
+        options = _trial_options(work, base, owner, settings, run_dir)
+        # a continuation is never pruned: its folder holds the trial it continues
+        callback = _callback(trial, clock.trial_deadline(continued is not None), continued is None)
         started = time.perf_counter()
         result = train(options, resume=continued is not None, callbacks=[callback])
         trial.set_user_attr("settings", settings)
@@ -338,15 +360,22 @@ def run_search(
         slice_length or slice_seconds(budget_seconds),
     )
 
+    continuing = False  # at most one continuation per search
+
     def announce(study, frozen) -> None:
+        nonlocal continuing
         record = _record(frozen)
         score = f"{record.validation_bleu:.2f}" if record.validation_bleu is not None else "-"
         print(
             f"    trial {record.number}: {record.method} {record.settings} {record.state} {score}",
             file=sys.stderr,
         )
-        if time.monotonic() >= clock.screening_until and _queue_continuation(study):
-            print("    continuing the best trial for the rest of the budget", file=sys.stderr)
+        now = time.monotonic()
+        worth_it = clock.deadline - now >= clock.slice / 2
+        if not continuing and now >= clock.screening_until and worth_it:
+            continuing = _queue_continuation(work, study)
+            if continuing:
+                print("    continuing the best trial for the rest of the budget", file=sys.stderr)
 
     objective = _objective(work, base, check_seq2seq_config(base).model_type, n_train, clock)
     study.optimize(
@@ -356,14 +385,14 @@ def run_search(
 
 
 def _result(work: Path, study) -> SearchResult:
-    """The best finished trial (its run folder must hold a finished run) and every trial."""
+    """The best complete trial whose run folder holds a finished run, and every trial."""
     import optuna
 
     trials = [_record(t) for t in study.trials]
     complete = [
         t
         for t in study.trials
-        if t.state == optuna.trial.TrialState.COMPLETE and (run_dir_of(work, t) / "run.json").is_file()
+        if t.state == optuna.trial.TrialState.COMPLETE and finished_run(run_dir_of(work, t))
     ]
     if not complete:
         raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
