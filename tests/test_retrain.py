@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,46 @@ def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
     assert any(t.settings.get("continues_trial") == continued.number for t in found.trials)
     if found.best.number == continuation.number:
         assert found.best_run == tmp_path / TRIALS / str(continued.number)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_an_interrupted_search_keeps_the_installed_model_and_a_rerun_resumes_its_study(
+    repository: Path, tiny_base: Path, tmp_path
+):
+    import signal
+    import sqlite3
+    import time
+
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    (installed / "manifest.json").write_text('{"name": "the team model"}\n')
+    work, log = tmp_path / "work", tmp_path / "first.log"
+    command = [sys.executable, "-m", "hoverdoc.core.cli", "retrain", str(repository)]
+    command += ["--base", str(tiny_base), "--search", "--work-dir", str(work), "--out", str(installed)]
+
+    def trials() -> list[str]:
+        with sqlite3.connect(work / "search.db") as db:
+            return [state for (state,) in db.execute("select state from trials order by number")]
+
+    with log.open("w") as stderr:  # as VS Code's Cancel does: SIGINT while a trial trains
+        process = subprocess.Popen([*command, "--budget", "5m"], stderr=stderr, stdout=subprocess.DEVNULL)
+        deadline = time.time() + 240
+        while time.time() < deadline and "RUNNING" not in (trials() if (work / "search.db").exists() else []):
+            assert process.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.5)
+        time.sleep(3)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 130, log.read_text()[-2000:]
+    assert "interrupted" in log.read_text()
+    assert sorted(p.name for p in installed.iterdir()) == ["manifest.json"]
+    assert (installed / "manifest.json").read_text() == '{"name": "the team model"}\n'
+    before = trials()
+    assert before[0] == "FAIL" and "RUNNING" not in before  # Optuna marked the interrupted trial failed
+
+    rerun = subprocess.run([*command, "--budget", "20s", "--force"], capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    after = trials()
+    assert after[0] == "FAIL" and len(after) > len(before)  # the same study, resumed
+    assert "COMPLETE" in after
+    assert (installed / "manifest.json").read_text() != '{"name": "the team model"}\n'
