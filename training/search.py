@@ -18,7 +18,6 @@ part, is scored once at the end for the before/after report, so the reported gai
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import sys
 import time
@@ -175,9 +174,11 @@ def slice_seconds(budget_seconds: float) -> float:
 
 def finished_run(run_dir: Path) -> bool:
     """Whether ``run_dir`` holds a run that trained to its end (or its deadline) and saved its weights."""
+    from .modeling import RunInfo
+
     try:
-        return bool(json.loads((run_dir / "run.json").read_text(encoding="utf-8")).get("finished"))
-    except (OSError, ValueError):
+        return RunInfo.load(run_dir).finished
+    except HoverdocError:
         return False
 
 
@@ -191,7 +192,7 @@ def _queue_continuation(work: Path, study) -> bool:
     cut = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.user_attrs.get(SLICED) and CONTINUES not in t.user_attrs
+        if t.user_attrs.get(SLICED)  # never a continuation: it runs to the budget's end
     ]
     if not cut:
         return False
