@@ -266,8 +266,15 @@ def test_a_search_continues_its_best_sliced_trial_for_the_rest_of_the_budget(
     assert max(continuation.intermediate_values) > max(continued.intermediate_values)  # trained on
     assert not (tmp_path / TRIALS / str(continuation.number)).exists()  # in the continued run's folder
     assert any(t.settings.get("continues_trial") == continued.number for t in found.trials)
-    if found.best.number == continuation.number:
-        assert found.best_run == tmp_path / TRIALS / str(continued.number)
+    # the continuation is the pick, not a slice that scored higher on the noisy validation BLEU
+    assert found.best.number == continuation.number
+    assert found.best_run == tmp_path / TRIALS / str(continued.number)
+    # its run keeps the checkpoint with the lowest validation loss, and is scored by that one's BLEU
+    metrics = json.loads((found.best_run / "metrics.json").read_text())
+    evaluations = [e for e in metrics["history"] if "eval_loss" in e]
+    assert metrics["best"]["loss"] == min(e["eval_loss"] for e in evaluations)
+    assert metrics["best"]["checkpoint"].endswith(f"checkpoint-{metrics['best']['step']}")
+    assert continuation.value == pytest.approx(metrics["best"]["bleu"])
 
 
 @pytest.mark.slow

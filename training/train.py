@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import typing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,7 @@ class TrainResult:
     best_metric: float | None
     best_checkpoint: str | None
     seconds: float
+    best_scores: dict[str, float] = field(default_factory=dict)  # the best checkpoint's evaluation
 
     @property
     def trainable_fraction(self) -> float:
@@ -199,13 +200,20 @@ def _metrics_function(tokenizer, codes: list[str]):
     return compute
 
 
+def best_evaluation(log_history: list[dict], best_checkpoint: str | None) -> dict[str, float]:
+    """The scores (``bleu``, ``rougeL``, ``loss``, ``step``...) of the evaluation that picked
+    ``best_checkpoint`` (its last one at that step); empty when there is none."""
+    if not best_checkpoint:
+        return {}
+    step = int(Path(best_checkpoint).name.rpartition("-")[2] or -1)
+    at_step = [e for e in log_history if "eval_loss" in e and e.get("step") == step]
+    return {k.removeprefix("eval_"): v for k, v in at_step[-1].items()} if at_step else {}
+
+
 def _write_metrics(run_dir: Path, log_history: list[dict], best_metric, best_checkpoint) -> None:
     history = list(log_history)
     payload = {"history": history, "best": {"metric": best_metric, "checkpoint": best_checkpoint}}
-    evals = [e for e in history if "eval_loss" in e]
-    if evals:
-        key = max(evals, key=lambda e: e.get("eval_bleu", -e["eval_loss"]))
-        payload["best"].update({k.removeprefix("eval_"): v for k, v in key.items()})
+    payload["best"].update(best_evaluation(history, best_checkpoint))
     path = run_dir / "metrics.json"
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
@@ -486,6 +494,7 @@ def train(options: TrainOptions, resume: bool = False, callbacks: list | None = 
         best_metric=trainer.state.best_metric,
         best_checkpoint=trainer.state.best_model_checkpoint,
         seconds=time.perf_counter() - started,
+        best_scores=best_evaluation(trainer.state.log_history, trainer.state.best_model_checkpoint),
     )
 
 
