@@ -71,6 +71,17 @@ def _check_listen(host: str, port: int) -> None:
             raise HoverdocError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
 
 
+def _private_cache_folder():
+    """hoverdoc's private cache folder, or None where it cannot be made (the server runs without)."""
+    from hoverdoc.core.paths import cache_dir
+
+    try:
+        return cache_dir()
+    except OSError as error:
+        logging.getLogger(__name__).warning("no cache folder (%s); start-up compiles as usual", error)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the server over stdio (default) or TCP (bound to 127.0.0.1 unless --host says otherwise)."""
     log_file = getattr(args, "log_file", None)
@@ -84,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", **destination
     )
     logging.getLogger("pygls").setLevel(logging.WARNING)  # it logs every message at INFO
-    from .server import create_server
+    from .bytecode_cache import attrs_bytecode_cached
+
+    with attrs_bytecode_cached(_private_cache_folder()):
+        from .server import create_server  # lsprotocol's attrs classes: their bytecode from the cache
 
     server = create_server(model=getattr(args, "model", None))
     resume_gc()  # every module the server needs is imported now

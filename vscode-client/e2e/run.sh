@@ -3,7 +3,9 @@
 # same clean profile: a set-up whose pip cannot find the dependencies (hoverdoc.wheelhouse an empty
 # folder) fails with one clear message; then the user clicks "Set up hoverdoc" (the private environment
 # is created from the wheel the .vsix carries, with an interpreter that has no hoverdoc); a second
-# start reuses it; and once hoverdoc is deleted from it, a third names it broken and recreates it.
+# start reuses it; and once hoverdoc is deleted from it, a third names it broken and recreates it. Last,
+# with an interpreter that has the training extras, a search retrain is cancelled from its progress
+# notification and the workspace model installed before it must be unchanged.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 CLIENT="$(dirname "$HERE")"
@@ -33,11 +35,11 @@ from orders import count_order_total
 result = count_order_total([], 1)
 PY
 mkdir -p "$WORK/empty-wheelhouse"
-write_settings() {  # $1: extra settings lines
+write_settings() {  # $1: extra settings lines; $2: the interpreter (default: one without hoverdoc)
   cat > "$WORK/data/User/settings.json" <<JSON
 {
   $1
-  "hoverdoc.interpreter": "$BASE_PYTHON",
+  "hoverdoc.interpreter": "${2:-$BASE_PYTHON}",
   "files.autoSave": "off",
   "workbench.startupEditor": "none",
   "security.workspace.trust.enabled": false,
@@ -62,7 +64,8 @@ start_code_server() {
 }
 env_dir() { find "$WORK/data" -type d -path '*globalStorage/hoverdoc.hoverdoc/env' | head -1; }
 status=0
-for mode in pip-fails setup reuse repair; do
+model_digest() { (cd "$WORK/project/.hoverdoc/model" && sha256sum ./*) ; }
+for mode in pip-fails setup reuse repair cancel; do
   case "$mode" in
     pip-fails) write_settings "\"hoverdoc.wheelhouse\": \"$WORK/empty-wheelhouse\"," ;;
     setup) write_settings "" ;;
@@ -70,11 +73,24 @@ for mode in pip-fails setup reuse repair; do
       broken="$(env_dir)"
       [ -n "$broken" ] || { echo "e2e: no private environment to break" >&2; status=1; break; }
       rm -rf "$broken"/lib/python*/site-packages/hoverdoc ;;
+    cancel)  # a workspace with documented code to retrain on and a model installed for it
+      write_settings '"hoverdoc.importStrategy": "fromEnvironment",' "$PYTHON"
+      cp -r "$CLIENT/../core" "$WORK/project/documented"
+      mkdir -p "$WORK/project/.hoverdoc/model"
+      cp "$CLIENT"/../models/hoverdoc-minilm-bart-22m/{manifest.json,*.onnx,tokenizer.json} "$WORK/project/.hoverdoc/model/"
+      model_digest > "$WORK/model-before.sha256" ;;
   esac
   start_code_server
   node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" || status=$?
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
+  if [ "$status" = 0 ] && [ "$mode" = cancel ]; then
+    if model_digest | cmp -s - "$WORK/model-before.sha256"; then
+      echo "e2e: the cancelled retrain left the installed workspace model unchanged"
+    else
+      echo "e2e: the cancelled retrain changed the installed workspace model" >&2; status=1
+    fi
+  fi
   [ "$status" = 0 ] || break
 done
 ENV_DIR="$(env_dir)"

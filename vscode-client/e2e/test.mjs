@@ -5,7 +5,10 @@
 // the private environment; mode "reuse" (again): no set-up is offered; mode "repair" (the environment
 // broken on disk): the broken environment is named and "Set up hoverdoc" recreates it. Then hover an
 // undocumented function's call site, check the model's summary in the hover widget, run "hoverdoc:
-// Generate Docstring" and check the docstring in the editor.
+// Generate Docstring" and check the docstring in the editor. Mode "cancel" (an interpreter with the
+// training extras, a workspace model installed): run "hoverdoc: Retrain on This Workspace" with a
+// search, click Cancel in its progress notification while a trial trains, and check that the retrain
+// stopped on the interrupt (run.sh then checks the installed model is unchanged).
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
@@ -31,6 +34,17 @@ try {
       await row.dblclick();
       await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
       await page.waitForTimeout(500);
+    }
+
+    async function runCommand(title) {
+      await page.keyboard.press("F1");
+      const input = page.locator(".quick-input-widget .quick-input-box input");
+      await input.waitFor({ state: "visible" });
+      await input.click();
+      await input.pressSequentially(`>${title}`, { delay: 20 });
+      await page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first()
+        .waitFor({ timeout: 15_000 });
+      await page.keyboard.press("Enter");
     }
 
     await openFile("usage.py");
@@ -82,6 +96,24 @@ try {
     if (/not set up|fallback|stopped/.test(shown)) {
       throw new Error(`the server is not serving a model: ${shown}`);
     }
+    if (mode === "cancel") {
+      await runCommand("hoverdoc: Retrain on This Workspace");
+      await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Search and retrain" }).first()
+        .click({ timeout: 90_000 });
+      step("chose Search and retrain");
+      const searching = toast("searching how to adapt");
+      await searching.first().waitFor({ timeout: 300_000 });
+      await page.waitForTimeout(5_000); // a trial is training
+      await page.screenshot({ path: path.join(artifacts, "retraining.png") });
+      await searching.first().locator(".monaco-button", { hasText: "Cancel" }).click();
+      step("clicked Cancel while the search trained its first trial");
+      const stopped = toast("retrain stopped (exit code 130)");
+      await stopped.first().waitFor({ timeout: 120_000 });
+      await page.screenshot({ path: path.join(artifacts, "cancelled.png") });
+      step("the retrain stopped on the interrupt (exit code 130)");
+      console.log("e2e (cancel): 1 passed, 0 failed");
+      break scenario;
+    }
 
     // where a word is drawn, whatever spans Monaco splits the line into
     async function wordBox(word, occurrence) {
@@ -132,14 +164,7 @@ try {
     await openFile("orders.py");
     const name = await wordBox("count_order_total", 0);
     await page.mouse.click(name.x, name.y);
-    await page.keyboard.press("F1");
-    const input = page.locator(".quick-input-widget .quick-input-box input");
-    await input.waitFor({ state: "visible" });
-    await input.click();
-    await input.pressSequentially(">hoverdoc: Generate Docstring", { delay: 20 });
-    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "hoverdoc: Generate Docstring" }).first()
-      .waitFor({ timeout: 15_000 });
-    await page.keyboard.press("Enter");
+    await runCommand("hoverdoc: Generate Docstring");
     await page.waitForFunction(() => {
       const text = document.querySelector(".view-lines")?.textContent || "";
       return text.includes("Args:");
