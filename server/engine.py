@@ -202,15 +202,16 @@ class SummaryEngine:
             except Exception:  # noqa: BLE001 - a model failure must not kill the worker
                 logger.exception("inference failed; answering with the fallback")
                 results = [""] * len(batch)
-            for job, text in zip(batch, results):
-                if text:
-                    self.cache.put(summarizer.digest, job.key, text)
-        with self._lock:
+        with self._lock:  # answer first, then store: the editor does not wait for the disk
             for job, text in zip(batch, results):
                 self._jobs.pop(job.key, None)
                 for loop, waiter in job.waiters:
                     loop.call_soon_threadsafe(_resolve, waiter, text)
                 job.waiters = []
+        if summarizer is not None:
+            for job, text in zip(batch, results):
+                if text:
+                    self.cache.put(summarizer.digest, job.key, text)
 
     def close(self) -> None:
         """Stop the worker and close the cache."""
