@@ -65,7 +65,7 @@ start_code_server() {
 env_dir() { find "$WORK/data" -type d -path '*globalStorage/hoverdoc.hoverdoc/env' | head -1; }
 status=0
 model_digest() { (cd "$WORK/project/.hoverdoc/model" && sha256sum ./*) ; }
-for mode in pip-fails setup reuse repair cancel; do
+for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: a subset, to debug one
   case "$mode" in
     pip-fails) write_settings "\"hoverdoc.wheelhouse\": \"$WORK/empty-wheelhouse\"," ;;
     setup) write_settings "" ;;
