@@ -47,7 +47,7 @@ import sys
 from pathlib import Path
 from hoverdoc.server.bytecode_cache import attrs_bytecode_cached
 with attrs_bytecode_cached(Path(sys.argv[1])):
-    import lsprotocol.types
+    import hoverdoc.server.server
 """
 
 

@@ -22,6 +22,15 @@ def default_cache_path() -> Path:
     return Path(user_cache_dir("hoverdoc")) / "summaries.sqlite3"
 
 
+def _make_private(path: Path) -> None:
+    """The database file readable by its owner only (summaries quote the user's code)."""
+    try:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass  # not ours to change: it still works
+
+
 def input_digest(text: str) -> str:
     """Digest of a formatted model input."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
@@ -36,12 +45,14 @@ class SummaryCache:
         self._connection: sqlite3.Connection | None = None
         self._writes = 0
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             connection = sqlite3.connect(str(self.path), check_same_thread=False, timeout=2.0)
-            connection.execute("PRAGMA journal_mode=WAL")
-            # No fsync per write (WAL stays consistent; a power cut may drop the last summaries, which
-            # a cache can afford): a synchronous commit cost up to 4 ms of an uncached hover here.
-            connection.execute("PRAGMA synchronous=NORMAL")
+            _make_private(self.path)
+            (mode,) = connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            if str(mode).lower() == "wal":
+                # No fsync per write (WAL stays consistent; a power cut may drop the last summaries,
+                # which a cache can afford): a synchronous commit cost up to 4 ms of a hover here.
+                connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS summaries (model TEXT NOT NULL, input TEXT NOT NULL, summary TEXT NOT NULL,"
                 " used REAL NOT NULL, PRIMARY KEY (model, input))"

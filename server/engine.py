@@ -65,6 +65,7 @@ class SummaryEngine:
         self._lock = threading.Lock()
         self._queue: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}
+        self._storing: dict[str, str] = {}  # answered, on its way to the cache: key -> text
         self._wake = threading.Condition(self._lock)
         self._closed = False
         self.runs = 0  # model batches executed (tests and benchmarks read it)
@@ -105,7 +106,7 @@ class SummaryEngine:
         exemplars = context.exemplars()
         key = self._key(summarizer, summarizer.format(definition.code, exemplars))
         neighbour = context.explaining()
-        cached = self.cache.get(summarizer.digest, key)
+        cached = self._cached(summarizer, key)
         if cached is not None:
             return Summary(cached, "cache", summarizer.name, neighbour)
         text_out = await self._queued(key, definition.code, exemplars, own)
@@ -125,13 +126,19 @@ class SummaryEngine:
 
         async def one(name: str) -> str:
             key = self._key(summarizer, summarizer.format_param(definition.code, name))
-            cached = self.cache.get(summarizer.digest, key)
+            cached = self._cached(summarizer, key)
             if cached is not None:
                 return cached
             return await self._queued(key, definition.code, (), own, param=name)
 
         texts = await asyncio.gather(*(one(name) for name in names))
         return {name: text for name, text in zip(names, texts) if text}
+
+    def _cached(self, summarizer: Summarizer, key: str) -> str | None:
+        """A stored output: one just answered and not yet written, else the cache's."""
+        with self._lock:
+            storing = self._storing.get(key)
+        return storing if storing is not None else self.cache.get(summarizer.digest, key)
 
     async def _queued(
         self,
@@ -160,9 +167,9 @@ class SummaryEngine:
             raise
 
     def pending(self) -> int:
-        """Jobs waiting or running."""
+        """Jobs waiting, running, or answered and not yet stored."""
         with self._lock:
-            return len(self._jobs)
+            return len(self._jobs) + len(self._storing)
 
     # --- worker -----------------------------------------------------------------------------------
 
@@ -202,16 +209,19 @@ class SummaryEngine:
             except Exception:  # noqa: BLE001 - a model failure must not kill the worker
                 logger.exception("inference failed; answering with the fallback")
                 results = [""] * len(batch)
+        stored = [(job.key, text) for job, text in zip(batch, results) if text and summarizer is not None]
         with self._lock:  # answer first, then store: the editor does not wait for the disk
+            self._storing.update(stored)  # meanwhile the same input is answered from here
             for job, text in zip(batch, results):
                 self._jobs.pop(job.key, None)
                 for loop, waiter in job.waiters:
                     loop.call_soon_threadsafe(_resolve, waiter, text)
                 job.waiters = []
-        if summarizer is not None:
-            for job, text in zip(batch, results):
-                if text:
-                    self.cache.put(summarizer.digest, job.key, text)
+        for key, text in stored:
+            self.cache.put(summarizer.digest, key, text)
+        with self._lock:
+            for key, _ in stored:
+                self._storing.pop(key, None)
 
     def close(self) -> None:
         """Stop the worker and close the cache."""

@@ -31,7 +31,7 @@ from hoverdoc.core.errors import HoverdocError
 
 from .config import ALL_LINEAR
 
-STUDY_NAME = "retrain-search"
+STUDY_NAME = "retrain-search-v2"  # v2: trials score their lowest-loss checkpoint
 SCREENING_SHARE = 0.5  # of the budget, for sliced trials; then the best one continues
 SLICES_PER_BUDGET = 6
 SLICE_LIMITS = (120.0, 600.0)  # seconds
@@ -242,14 +242,16 @@ def _decay_to_deadline(deadline: float, clock=time.monotonic):
 
     class DecayToDeadline(TrainerCallback):
         started: float | None = None
+        peaks: list[float] = []
 
         def on_step_begin(self, args, state, control, optimizer=None, lr_scheduler=None, **kwargs):
             now = clock()
-            if self.started is None:
+            if self.started is None:  # the schedule's peak rates, or the rates it starts from
                 self.started = now
+                base = getattr(lr_scheduler, "base_lrs", None)
+                self.peaks = list(base or [g["lr"] for g in optimizer.param_groups])
             share = max(0.0, (deadline - now) / max(1e-6, deadline - self.started))
-            peaks = getattr(lr_scheduler, "base_lrs", None) or [g["lr"] for g in optimizer.param_groups]
-            for group, peak in zip(optimizer.param_groups, peaks):
+            for group, peak in zip(optimizer.param_groups, self.peaks):
                 group["lr"] = min(group["lr"], peak * share)
 
     return DecayToDeadline()
@@ -423,19 +425,21 @@ def _result(work: Path, study) -> SearchResult:
     winner trained on; slices and continuation are not compared by validation BLEU, whose noise on
     ~100 functions is as large as their differences), else the best complete trial whose run folder
     holds a finished run."""
-    import optuna
+    from optuna.trial import TrialState
 
     trials = [_record(t) for t in study.trials]
     complete = [
-        t
-        for t in study.trials
-        if t.state == optuna.trial.TrialState.COMPLETE and finished_run(run_dir_of(work, t))
+        t for t in study.trials if t.state == TrialState.COMPLETE and finished_run(run_dir_of(work, t))
     ]
     if not complete:
         raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
     continued = [t for t in complete if CONTINUES in t.user_attrs]
-    # a continued trial's folder now holds its continuation's weights: it no longer stands for itself
-    continued_numbers = {t.user_attrs[CONTINUES] for t in continued}
+    # a trial whose continuation started no longer stands for itself: its folder holds what the
+    # continuation made of it (finished or not)
+    started = [t for t in study.trials if CONTINUES in t.user_attrs and t.state != TrialState.WAITING]
+    continued_numbers = {t.user_attrs[CONTINUES] for t in started}
     alone = [t for t in complete if t.number not in continued_numbers]
+    if not continued and not alone:
+        raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
     best = continued[-1] if continued else max(alone, key=lambda t: t.value)
     return SearchResult(run_dir_of(work, best), _record(best), trials)

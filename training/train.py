@@ -203,9 +203,10 @@ def _metrics_function(tokenizer, codes: list[str]):
 def best_evaluation(log_history: list[dict], best_checkpoint: str | None) -> dict[str, float]:
     """The scores (``bleu``, ``rougeL``, ``loss``, ``step``...) of the evaluation that picked
     ``best_checkpoint`` (its last one at that step); empty when there is none."""
-    if not best_checkpoint:
+    suffix = Path(best_checkpoint).name.rpartition("-")[2] if best_checkpoint else ""
+    if not suffix.isdigit():
         return {}
-    step = int(Path(best_checkpoint).name.rpartition("-")[2] or -1)
+    step = int(suffix)
     at_step = [e for e in log_history if "eval_loss" in e and e.get("step") == step]
     return {k.removeprefix("eval_"): v for k, v in at_step[-1].items()} if at_step else {}
 

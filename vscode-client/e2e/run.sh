@@ -22,7 +22,7 @@ bash "$HERE/install-code-server.sh"
 CS="$HERE/.code-server/node_modules/code-server/out/node/entry.js"
 
 WORK="$(mktemp -d)"
-trap 'kill "${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill -- -"${SERVER_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/project" "$WORK/data/User" "$WORK/extensions"
 cat > "$WORK/project/orders.py" <<'PY'
 def count_order_total(records, value):
@@ -53,7 +53,8 @@ JSON
 node "$CS" --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
   --install-extension "$CLIENT/hoverdoc-0.1.0.vsix" >/dev/null
 start_code_server() {
-  HOVERDOC_CACHE_DIR="$WORK/cache" node "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
+  # its own process group: stopping it stops what it started (a server, a retrain) with it
+  HOVERDOC_CACHE_DIR="$WORK/cache" setsid node "$CS" --bind-addr "127.0.0.1:$PORT" --auth none --disable-telemetry \
     --disable-update-check --disable-workspace-trust --extensions-dir "$WORK/extensions" --user-data-dir "$WORK/data" \
     "$WORK/project" >> "$WORK/code-server.log" 2>&1 &
   SERVER_PID=$!
@@ -75,14 +76,15 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
       rm -rf "$broken"/lib/python*/site-packages/hoverdoc ;;
     cancel)  # a workspace with documented code to retrain on and a model installed for it
       write_settings '"hoverdoc.importStrategy": "fromEnvironment",' "$PYTHON"
-      cp -r "$CLIENT/../core" "$WORK/project/documented"
+      mkdir -p "$WORK/project/documented"  # hoverdoc's own documented code: ~100 files
+      for layer in core server training export; do cp -r "$CLIENT/../$layer" "$WORK/project/documented/"; done
       mkdir -p "$WORK/project/.hoverdoc/model"
       cp "$CLIENT"/../models/hoverdoc-minilm-bart-22m/{manifest.json,*.onnx,tokenizer.json} "$WORK/project/.hoverdoc/model/"
       model_digest > "$WORK/model-before.sha256" ;;
   esac
   start_code_server
   node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" || status=$?
-  kill "$SERVER_PID" 2>/dev/null || true
+  kill -- -"$SERVER_PID" 2>/dev/null || kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   if [ "$status" = 0 ] && [ "$mode" = cancel ]; then
     if model_digest | cmp -s - "$WORK/model-before.sha256"; then
@@ -94,7 +96,7 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
   [ "$status" = 0 ] || break
 done
 ENV_DIR="$(env_dir)"
-if [ "$status" = 0 ]; then
+if [ "$status" = 0 ] && [ -n "$ENV_DIR" ]; then
   echo "e2e: private environment $(du -sh "$ENV_DIR" | cut -f1); .vsix $(du -h "$CLIENT/hoverdoc-0.1.0.vsix" | cut -f1)"
 else
   echo "--- code-server log ---"; tail -50 "$WORK/code-server.log"

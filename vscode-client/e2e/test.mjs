@@ -102,8 +102,13 @@ try {
         .click({ timeout: 90_000 });
       step("chose Search and retrain");
       const searching = toast("searching how to adapt");
-      await searching.first().waitFor({ timeout: 300_000 });
-      await page.waitForTimeout(5_000); // a trial is training
+      const stoppedEarly = toast("retrain stopped");
+      await Promise.race([searching.first().waitFor({ timeout: 300_000 }), stoppedEarly.first().waitFor({ timeout: 300_000 })]);
+      if (await stoppedEarly.count()) {
+        throw new Error(`the retrain stopped before its search: ${(await stoppedEarly.first().innerText()).trim()}`);
+      }
+      // the output channel (shown by the command) says when the first trial's training has started
+      await page.locator(".panel .view-lines", { hasText: "trainable of" }).first().waitFor({ timeout: 180_000 });
       await page.screenshot({ path: path.join(artifacts, "retraining.png") });
       await searching.first().locator(".monaco-button", { hasText: "Cancel" }).click();
       step("clicked Cancel while the search trained its first trial");
