@@ -117,6 +117,9 @@ class Summarizer:
             raise ModelDirError(f"{self.manifest.path(DECODER_FILE)}: not a merged decoder with a KV cache")
         shape = next(i.shape for i in self.decoder.get_inputs() if i.name == self._past_names[0])
         self._heads, self._head_dim = int(shape[1]), int(shape[3])
+        # read once: each is a walk over the graph's inputs or outputs, and a hover takes ~20 steps
+        self._feeds_encoder_states = "encoder_hidden_states" in {i.name for i in self.decoder.get_inputs()}
+        self._output_names = [o.name for o in self.decoder.get_outputs()]
 
     def _source_tokens(self, limit: int | None) -> int:
         """The input length for ``limit`` (never more than the model was trained with; None: its own),
@@ -166,7 +169,7 @@ class Summarizer:
     ) -> tuple[np.ndarray, dict]:
         batch = tokens.shape[0]
         feed = {"input_ids": tokens, "encoder_attention_mask": encoder_mask}
-        if "encoder_hidden_states" in {i.name for i in self.decoder.get_inputs()}:
+        if self._feeds_encoder_states:
             feed["encoder_hidden_states"] = encoder_states
         if past is None:
             empty = np.zeros((batch, self._heads, 1, self._head_dim), dtype=np.float32)
@@ -175,9 +178,7 @@ class Summarizer:
         else:
             feed.update(past)
             feed["use_cache_branch"] = np.array([True])
-        outputs = self.decoder.run(None, feed)
-        names = [o.name for o in self.decoder.get_outputs()]
-        result = dict(zip(names, outputs))
+        result = dict(zip(self._output_names, self.decoder.run(self._output_names, feed)))
         new_past = {}
         for name in self._past_names:
             present = name.replace("past_key_values.", "present.")
