@@ -319,21 +319,3 @@ def test_an_interrupted_search_keeps_the_installed_model_and_a_rerun_resumes_its
     assert "COMPLETE" in after
     assert (installed / "manifest.json").read_text() != '{"name": "the team model"}\n'
 
-
-def test_a_trial_the_budget_stops_ends_with_its_learning_rate_decayed_to_zero():
-    import torch
-
-    from hoverdoc.training.search import _decay_to_deadline
-
-    now = [100.0]
-    callback = _decay_to_deadline(deadline=200.0, clock=lambda: now[0])
-    weights = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([weights], lr=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.9)  # resumed mid-schedule
-    seen = []
-    for now[0] in (100.0, 150.0, 190.0, 200.0, 230.0):
-        optimizer.param_groups[0]["lr"] = schedule.get_last_lr()[0]  # what the schedule set
-        callback.on_step_begin(None, None, None, optimizer=optimizer, lr_scheduler=schedule)
-        seen.append(optimizer.param_groups[0]["lr"])
-    # the schedule's own rate while it is lower, then the linear decay to zero at the deadline
-    assert seen == pytest.approx([0.009, 0.005, 0.001, 0.0, 0.0])

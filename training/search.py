@@ -10,8 +10,8 @@ of the budget every trial trains for one slice of it (a sixth of the budget, 2 t
 scored where the slice ends; the trials start from a portfolio (plain ``retrain``'s fixed settings
 first, then a faster-learning LoRA and IA3), then TPE proposes the next ones and a median pruner stops
 trials that trail the others at the same step. The best trial that a slice cut short then continues
-from its last checkpoint for the rest of the budget, its learning rate decaying to zero where the
-budget ends, and that continuation is the search's pick. Within a run the checkpoint kept is the one
+from its last checkpoint, on its own schedule, for the rest of the budget, and that continuation is
+the search's pick. Within a run the checkpoint kept is the one
 with the lowest validation loss, and a trial scores that checkpoint's validation BLEU-4. The study
 lives in SQLite in the work folder, so a killed search resumes where it stopped. The held-out files' other part, the test
 part, is scored once at the end for the before/after report, so the reported gain is not tuned on.
@@ -233,30 +233,6 @@ def _callback(trial, deadline: float, prunable: bool = True):
     return SearchCallback()
 
 
-def _decay_to_deadline(deadline: float, clock=time.monotonic):
-    """A callback that caps the learning rate by a linear decay in wall-clock time, from the trial's
-    first step to zero at ``deadline``: a trial that the budget's end stops (a continuation) ends
-    annealed, however many steps it managed, instead of cut off mid-schedule (budgeted training, Li
-    et al. 2020: decay to zero where the budget ends). Its own schedule still rules where it is lower."""
-    from transformers import TrainerCallback
-
-    class DecayToDeadline(TrainerCallback):
-        started: float | None = None
-        peaks: list[float] = []
-
-        def on_step_begin(self, args, state, control, optimizer=None, lr_scheduler=None, **kwargs):
-            now = clock()
-            if self.started is None:  # the schedule's peak rates, or the rates it starts from
-                self.started = now
-                base = getattr(lr_scheduler, "base_lrs", None)
-                self.peaks = list(base or [g["lr"] for g in optimizer.param_groups])
-            share = max(0.0, (deadline - now) / max(1e-6, deadline - self.started))
-            for group, peak in zip(optimizer.param_groups, self.peaks):
-                group["lr"] = min(group["lr"], peak * share)
-
-    return DecayToDeadline()
-
-
 @dataclass
 class _Clock:
     """The search's deadlines: the budget's end, and until when trials train for one slice only."""
@@ -311,13 +287,9 @@ def _objective(work: Path, base: str, model_type: str, n_train: int, clock: _Clo
             shutil.rmtree(run_dir, ignore_errors=True)
         options = _trial_options(work, base, owner, settings, run_dir)
         # a continuation is never pruned: its folder holds the trial it continues
-        deadline = clock.trial_deadline(continued is not None)
-        callback = _callback(trial, deadline, continued is None)
-        callbacks = [callback]
-        if deadline >= clock.deadline:  # the budget's end stops it, not a slice: it ends annealed
-            callbacks.append(_decay_to_deadline(deadline))
+        callback = _callback(trial, clock.trial_deadline(continued is not None), continued is None)
         started = time.perf_counter()
-        result = train(options, resume=continued is not None, callbacks=callbacks)
+        result = train(options, resume=continued is not None, callbacks=[callback])
         trial.set_user_attr("settings", settings)
         trial.set_user_attr("trainable_parameters", result.trainable_parameters)
         trial.set_user_attr("seconds", round(time.perf_counter() - started, 1))
