@@ -318,4 +318,3 @@ def test_an_interrupted_search_keeps_the_installed_model_and_a_rerun_resumes_its
     assert after[0] == "FAIL" and len(after) > len(before)  # the same study, resumed
     assert "COMPLETE" in after
     assert (installed / "manifest.json").read_text() != '{"name": "the team model"}\n'
-

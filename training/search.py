@@ -11,10 +11,10 @@ scored where the slice ends; the trials start from a portfolio (plain ``retrain`
 first, then a faster-learning LoRA and IA3), then TPE proposes the next ones and a median pruner stops
 trials that trail the others at the same step. The best trial that a slice cut short then continues
 from its last checkpoint, on its own schedule, for the rest of the budget, and that continuation is
-the search's pick. Within a run the checkpoint kept is the one
-with the lowest validation loss, and a trial scores that checkpoint's validation BLEU-4. The study
-lives in SQLite in the work folder, so a killed search resumes where it stopped. The held-out files' other part, the test
-part, is scored once at the end for the before/after report, so the reported gain is not tuned on.
+the search's pick. Within a run the checkpoint kept is the one with the lowest validation loss, and
+a trial scores that checkpoint's validation BLEU-4. The study lives in SQLite in the work folder, so
+a killed search resumes where it stopped. The held-out files' other part, the test part, is scored
+once at the end for the before/after report, so the reported gain is not tuned on.
 """
 
 from __future__ import annotations
