@@ -15,6 +15,7 @@ import { chooseInterpreter, InterpreterChoice } from "./interpreter";
 import { brokenEnvironmentMessage, missingPackageMessage, SET_UP, setupNeededMessage, SHOW_OUTPUT } from "./messages";
 import { activeInterpreter } from "./pythonExtension";
 import { importCheckCommand, NEUTRAL_CWD, safePathCheckCommand, serverCommand } from "./serverCommand";
+import { serverLogHandlers } from "./serverLog";
 import { toServerSettings } from "./settings";
 import { PrivateEnvironment } from "./setup";
 import { ServerStatus, StatusItem } from "./status";
@@ -89,6 +90,7 @@ export class ServerManager implements vscode.Disposable {
       // in an untrusted workspace the server ignores .hoverdoc/model (see README, Security)
       initializationOptions: { ...toServerSettings((key) => config.get(key)), untrustedWorkspace: !trusted },
       outputChannel: this.output,
+      stdioOptions: serverLogHandlers(), // the server's log records at their own level, not all as errors
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
     this.client = new LanguageClient("hoverdoc", "hoverdoc", serverOptions, clientOptions);
