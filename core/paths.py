@@ -62,16 +62,20 @@ def resolve_model_dir(
     return bundled_model_dir(), "bundled"
 
 
-def cache_dir() -> Path:
-    """hoverdoc's private cache folder (``$HOVERDOC_CACHE_DIR``, else the user cache directory),
-    created readable by its owner only."""
+def cache_location() -> Path:
+    """Where hoverdoc's private cache folder is (``$HOVERDOC_CACHE_DIR``, else the user cache
+    directory), whether or not it exists yet."""
     override = os.environ.get("HOVERDOC_CACHE_DIR")
     if override:
-        folder = Path(override)
-    else:
-        from platformdirs import user_cache_dir
+        return Path(override)
+    from platformdirs import user_cache_dir
 
-        folder = Path(user_cache_dir("hoverdoc"))
+    return Path(user_cache_dir("hoverdoc"))
+
+
+def cache_dir() -> Path:
+    """hoverdoc's private cache folder (``cache_location``), created readable by its owner only."""
+    folder = cache_location()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 

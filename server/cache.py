@@ -9,17 +9,15 @@ import threading
 import time
 from pathlib import Path
 
+from hoverdoc.core.paths import cache_location
+
 MAX_ROWS = 200_000
 
 
 def default_cache_path() -> Path:
-    """``$HOVERDOC_CACHE_DIR/summaries.sqlite3``, else under the user cache directory."""
-    override = os.environ.get("HOVERDOC_CACHE_DIR")
-    if override:
-        return Path(override) / "summaries.sqlite3"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("hoverdoc")) / "summaries.sqlite3"
+    """``summaries.sqlite3`` in hoverdoc's cache folder (``$HOVERDOC_CACHE_DIR``, else the user cache
+    directory)."""
+    return cache_location() / "summaries.sqlite3"
 
 
 def _make_private(path: Path) -> None:

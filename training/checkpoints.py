@@ -12,7 +12,8 @@ CHECKPOINTS = "checkpoints"
 TRAINER_STATE = "trainer_state.json"
 
 
-def _step(folder: Path) -> int | None:
+def checkpoint_step(folder: Path) -> int | None:
+    """The training step a ``checkpoint-N`` folder was saved at; None for any other name."""
     suffix = folder.name.rsplit("-", 1)[-1]
     return int(suffix) if folder.name.startswith("checkpoint-") and suffix.isdigit() else None
 
@@ -25,7 +26,7 @@ def complete_checkpoints(run_dir: str | Path) -> list[Path]:
         return []
     complete = []
     for candidate in folder.glob("checkpoint-*"):
-        step, state = _step(candidate), candidate / TRAINER_STATE
+        step, state = checkpoint_step(candidate), candidate / TRAINER_STATE
         if step is None or not state.is_file():
             continue
         try:

@@ -403,8 +403,6 @@ def _result(work: Path, study) -> SearchResult:
     complete = [
         t for t in study.trials if t.state == TrialState.COMPLETE and finished_run(run_dir_of(work, t))
     ]
-    if not complete:
-        raise HoverdocError("no trial finished within the budget; give the search more time (--budget)")
     continued = [t for t in complete if CONTINUES in t.user_attrs]
     # a trial whose continuation started no longer stands for itself: its folder holds what the
     # continuation made of it (finished or not)

@@ -21,7 +21,7 @@ from hoverdoc.core.model_input import PARAM_TASK, check_input_format
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.summary import polish
 
-from .checkpoints import CHECKPOINTS, last_complete_checkpoint
+from .checkpoints import CHECKPOINTS, checkpoint_step, last_complete_checkpoint
 from .config import (
     ADAPTER_METHODS,
     ALL_LINEAR,
@@ -203,10 +203,9 @@ def _metrics_function(tokenizer, codes: list[str]):
 def best_evaluation(log_history: list[dict], best_checkpoint: str | None) -> dict[str, float]:
     """The scores (``bleu``, ``rougeL``, ``loss``, ``step``...) of the evaluation that picked
     ``best_checkpoint`` (its last one at that step); empty when there is none."""
-    suffix = Path(best_checkpoint).name.rpartition("-")[2] if best_checkpoint else ""
-    if not suffix.isdigit():
+    step = checkpoint_step(Path(best_checkpoint)) if best_checkpoint else None
+    if step is None:
         return {}
-    step = int(suffix)
     at_step = [e for e in log_history if "eval_loss" in e and e.get("step") == step]
     return {k.removeprefix("eval_"): v for k, v in at_step[-1].items()} if at_step else {}
 
