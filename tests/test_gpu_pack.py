@@ -117,3 +117,71 @@ def test_unpacked_gpu_weights_export_as_a_v2_model(pack_work, tmp_path):
     manifest = load_manifest(exported)
     assert manifest.input_format_version == 2
     assert manifest.max_source_tokens == 48
+
+
+def _with_param_records(work: Path, target: Path) -> Path:
+    """A copy of ``work``'s pairs with one parameter-description record per pair that has a parameter."""
+    from hoverdoc.core.extract import extract
+
+    target.mkdir()
+    for split in ("train", "dev"):
+        lines = (work / f"{split}.jsonl").read_text()
+        (target / f"{split}.jsonl").write_text(lines)
+        params = []
+        for line in lines.splitlines():
+            pair = json.loads(line)
+            names = [p.name for p in extract(pair["code"])[0].params if p.name not in ("self", "cls")]
+            if names:
+                description = f"the {names[0].replace('_', ' ')} to use"
+                params.append({"code": pair["code"], "param": names[0], "description": description})
+        (target / f"{split}.params.jsonl").write_text("".join(json.dumps(r) + "\n" for r in params))
+    return target
+
+
+def test_pack_with_parameter_descriptions_trains_both_tasks(pack_work, tmp_path):
+    import numpy as np
+    from safetensors.torch import load_file
+
+    from hoverdoc.training.recipes.gpu_pack import stage_pack
+    from hoverdoc.training.recipes.gpu_train import main
+
+    work, weights = pack_work
+    work = _with_param_records(work, tmp_path / "work")
+    pack = stage_pack(work, weights, max_source=48, with_params=True)  # assembly checked per record
+    meta = json.loads((pack / "meta.json").read_text())
+    dev_params = len((work / "dev.params.jsonl").read_text().splitlines())
+    assert meta["splits"]["dev_params"] == dev_params > 0 and len(meta["dev_param_references"]) == dev_params
+    data = np.load(pack / "data.npz")
+    assert data["train_param_code"].max() < 240  # each record points at its pair's code
+
+    def run(out: Path, *extra: str) -> dict:
+        args = ["--pack", str(pack), "--out", str(out), "--device", "cpu", "--max-steps", "4"]
+        args += ["--batch-size", "8", "--param-share", "0.5", "--eval-seconds", "0", "--dev-limit", "6"]
+        assert main([*args, "--warmup-steps", "1", "--learning-rate", "1e-2", *extra]) == 0
+        return json.loads((out / "train_log.json").read_text())
+
+    log = run(tmp_path / "both")
+    assert all("bleu_param" in e and "bleu_alone" in e for e in log["evals"])
+    assert len(log["evals"]) == 6  # the start, one after each step, the end
+
+    # Summaries may not fall at all, and must rise by 100 BLEU: only the starting weights qualify.
+    guarded = run(tmp_path / "guarded", "--summary-tolerance", "-100")
+    assert [e["eligible"] for e in guarded["evals"]] == [True] + [False] * 5
+    assert guarded["best_step"] == 0
+    restored = {}
+    for name in guarded["files"]:
+        restored.update(load_file(str(tmp_path / "guarded" / name)))
+    original = load_file(str(weights / "model.safetensors"))
+    assert all((restored[k].float() == original[k].half().float()).all() for k in original)
+
+
+def test_param_share_needs_parameter_descriptions_in_the_pack(pack_work, tmp_path):
+    from hoverdoc.training.recipes.gpu_pack import stage_pack
+    from hoverdoc.training.recipes.gpu_train import main
+
+    work, weights = pack_work
+    if not (work / "gpu-pack").is_dir():
+        stage_pack(work, weights, max_source=48)
+    args = ["--pack", str(work / "gpu-pack"), "--out", str(tmp_path), "--device", "cpu"]
+    with pytest.raises(SystemExit, match="parameter descriptions"):
+        main([*args, "--param-share", "0.5"])

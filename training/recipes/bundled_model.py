@@ -11,8 +11,8 @@ Stages (each skipped when its output exists, so a stopped recipe picks up where 
   exemplars  (not part of ``all``) CPU training of the installed weights on v2 (workspace exemplar) inputs
   export   merge/export the best checkpoint to ONNX int8 and install it under models/<name>/
   card     score the exported model and the name baseline on the test split, write the model card
-  pack     (not part of ``all``) pack the v2 exemplar training data and the installed weights for a GPU
-           machine; train there with ``gpu_train.py`` (see DEVELOPERS.md)
+  pack     (not part of ``all``) pack the v2 exemplar training data, the parameter descriptions and the
+           installed weights for a GPU machine; train there with ``gpu_train.py`` (see DEVELOPERS.md)
   unpack   join the weights a GPU run returned (``--returned DIR``) into work/gpu-model
   gpu-export  export work/gpu-model as the v2 bundled model (``--export-to DIR`` to try it first)
 """
@@ -426,7 +426,9 @@ def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
     elif stage == "pack":
         from .gpu_pack import stage_pack
 
-        stage_pack(work, Path(args.models_dir) / MODEL_NAME / "weights", args.pack_source_tokens)
+        write_param_records(work)
+        weights = Path(args.models_dir) / MODEL_NAME / "weights"
+        stage_pack(work, weights, args.pack_source_tokens, with_params=True)
     elif stage == "unpack":
         from .gpu_pack import stage_unpack
 

@@ -5,8 +5,11 @@
 The folder (``work/bundled/gpu-pack``, git-ignored) holds the warm-start weights as they are installed
 (fp16 safetensors, config, tokenizer) and ``data.npz``: every train and dev pair pre-tokenized with the
 served tokenizer as segments (the code, each exemplar, the target), so that the GPU side assembles
-exactly the ids ``format_input(..., version=2)`` would give without importing hoverdoc. Assembly is
-checked here against the real formatter and tokenizer for every pair before anything is written.
+exactly the ids ``format_input(..., version=2)`` would give without importing hoverdoc. The second
+task's records (parameter and return descriptions, ``{split}.params.jsonl``) go with them: each names
+its pair's code, its ``describe <param> :`` prefix and its target, as ``format_param_input(...,
+version=2)`` gives. Assembly is checked here against the real formatter and tokenizer for every pair
+and record before anything is written.
 ``gpu_train.py`` (beside this file) trains from it.
 """
 
@@ -25,10 +28,11 @@ from hoverdoc.core.model_input import (
     SEPARATOR,
     format_exemplar,
     format_input,
+    format_param_input,
 )
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.tokenization import configure_truncation, load_tokenizer
-from hoverdoc.training.data import encode_labels
+from hoverdoc.training.data import PARAM_FIELDS, encode_labels
 from hoverdoc.training.exemplars import attach_exemplars
 
 from .gpu_train import assemble_source
@@ -96,6 +100,37 @@ def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_sourc
             )
 
 
+def encode_params(
+    records: list[dict], pairs: list[dict], tokenizer, ids: dict, max_source: int, max_target: int
+) -> dict:
+    """The parameter-description records of a split as flat arrays: each names its pair's code segment
+    (``param_code``), its prefix (``describe <param> :``) and its target; checked against the real
+    formatter. The code is the pair's, so it is not stored twice."""
+    by_code = {pair["code"]: number for number, pair in enumerate(pairs)}
+    missing = [r["param"] for r in records if r["code"] not in by_code]
+    if missing:
+        raise SystemExit(f"pack: {len(missing)} parameter records have no pair with their code")
+    prefixes = _segments(tokenizer, [format_param_input("", r["param"]).strip() for r in records])
+    labels = encode_labels(tokenizer, [r["description"] for r in records], max_target, ids["cls"])
+    code_index = np.array([by_code[r["code"]] for r in records], dtype=np.int32)
+    codes = _segments(tokenizer, [format_input(p["code"]) for p in pairs])
+    truncating = configure_truncation(tokenizer, max_source)
+    texts = [format_param_input(r["code"], r["param"], version=2) for r in records]
+    for number, encoding in enumerate(truncating.encode_batch(texts)):
+        code = codes[code_index[number]][:max_source]
+        if list(encoding.ids) != assemble_source(code, [prefixes[number]], ids, max_source):
+            raise SystemExit(f"pack: assembled ids differ for parameter input {number}: {texts[number]!r}")
+    prefix_tokens, prefix_offsets = _flat(prefixes)
+    label_tokens, label_offsets = _flat(labels)
+    return {
+        "param_code": code_index,
+        "param_prefix_tokens": prefix_tokens,
+        "param_prefix_offsets": prefix_offsets,
+        "param_label_tokens": label_tokens,
+        "param_label_offsets": label_offsets,
+    }
+
+
 def special_ids(tokenizer) -> dict:
     """The ids the GPU side needs to assemble inputs."""
     joiner = tokenizer.encode(EXEMPLAR_JOINER.strip(), add_special_tokens=False).ids
@@ -107,8 +142,11 @@ def special_ids(tokenizer) -> dict:
     }
 
 
-def stage_pack(work: Path, weights: Path, max_source: int, max_target: int = 32) -> Path:
-    """Write ``work/gpu-pack`` from ``work/{train,dev}.jsonl`` and the warm-start ``weights``."""
+def stage_pack(
+    work: Path, weights: Path, max_source: int, max_target: int = 32, with_params: bool = False
+) -> Path:
+    """Write ``work/gpu-pack`` from ``work/{train,dev}.jsonl`` (and, ``with_params``, the parameter
+    descriptions ``work/{train,dev}.params.jsonl``) and the warm-start ``weights``."""
     out = work / "gpu-pack"
     tokenizer = load_tokenizer(weights / "tokenizer.json")
     ids = special_ids(tokenizer)
@@ -123,6 +161,14 @@ def stage_pack(work: Path, weights: Path, max_source: int, max_target: int = 32)
         if split == "dev":
             meta["dev_references"] = [r["summary"] for r in records]
         print(f"pack: {split}: {len(records)} pairs, exemplars checked", file=sys.stderr)
+        if with_params:
+            params = read_pairs(work / f"{split}.params.jsonl", PARAM_FIELDS)
+            encoded = encode_params(params, records, tokenizer, ids, max_source, max_target)
+            arrays.update({f"{split}_{key}": value for key, value in encoded.items()})
+            meta["splits"][f"{split}_params"] = len(params)
+            if split == "dev":
+                meta["dev_param_references"] = [r["description"] for r in params]
+            print(f"pack: {split}: {len(params)} parameter descriptions checked", file=sys.stderr)
     meta["input_format_version"] = EXEMPLAR_INPUT_FORMAT_VERSION
     _write(out, weights, arrays, meta)
     return out

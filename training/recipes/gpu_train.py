@@ -6,10 +6,14 @@ Made for a bare accelerator machine: it imports only torch, transformers, tokeni
 numpy (no hoverdoc install; the scoring code is loaded from ``core/metrics.py`` of the same tree) and
 runs under transformers 4.57 and 5.x alike (the model is built from its config and the loss computed
 here). Full fine-tuning from the pack's weights; each batch shows a pair with all its exemplars or, for
-``--no-exemplar-share`` of pairs, with none (cold starts). The learning rate warms up, then decays
-linearly with elapsed time to zero at the budget. Every ``--eval-seconds`` the dev split is decoded
-greedily with and without exemplars; the best weights (by the sum of the two BLEU-4 scores) are
-written to ``OUT`` as fp16 safetensors shards of at most ``--shard-mib`` MiB, with ``train_log.json``.
+``--no-exemplar-share`` of pairs, with none (cold starts). When the pack holds the second task
+(parameter descriptions), ``--param-share`` of each batch's rows are drawn from it. The learning rate
+warms up, then decays linearly with elapsed time to zero at the budget. Every ``--eval-seconds`` the
+dev split is decoded greedily with and without exemplars (and its parameter descriptions). The best
+weights are written to ``OUT`` as fp16 safetensors shards of at most ``--shard-mib`` MiB, with
+``train_log.json``: best by the sum of the two summary BLEU-4 scores and ``--param-weight`` times the
+parameter BLEU-4, among the evaluations whose summary scores stay within ``--summary-tolerance`` of
+the starting weights' (the second task must not cost the first).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ class Split:
         counts = get("exemplar_counts").astype(np.int64)
         self.counts = counts
         self.ex_first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.params = ParamSplit(data, name, self) if f"{name}_param_code" in data else None
 
     def __len__(self) -> int:
         return len(self.counts)
@@ -69,6 +74,29 @@ class Split:
         return self.label_tokens[self.label_offsets[i] : self.label_offsets[i + 1]].tolist()
 
 
+class ParamSplit:
+    """The parameter-description records of a split: each is its pair's code, a prefix and a target."""
+
+    def __init__(self, data, name: str, pairs: Split):
+        get = lambda key: data[f"{name}_param_{key}"]  # noqa: E731
+        self.pairs = pairs
+        self.code_index = get("code").astype(np.int64)
+        self.prefix_tokens, self.prefix_offsets = get("prefix_tokens"), get("prefix_offsets")
+        self.label_tokens, self.label_offsets = get("label_tokens"), get("label_offsets")
+        self.size = len(self.code_index)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def source(self, i: int, ids: dict, max_source: int) -> list[int]:
+        """``[CLS] describe <param> : [SEP] code [SEP]``, as ``format_param_input(..., version=2)``."""
+        prefix = self.prefix_tokens[self.prefix_offsets[i] : self.prefix_offsets[i + 1]].tolist()
+        return assemble_source(self.pairs.code(int(self.code_index[i])), [prefix], ids, max_source)
+
+    def label(self, i: int) -> list[int]:
+        return self.label_tokens[self.label_offsets[i] : self.label_offsets[i + 1]].tolist()
+
+
 def _pad(rows: list[list[int]], value: int):
     import torch
 
@@ -76,14 +104,17 @@ def _pad(rows: list[list[int]], value: int):
     return torch.tensor([r + [value] * (width - len(r)) for r in rows], dtype=torch.long)
 
 
-def make_batch(split: Split, indices, ids, meta, rng, no_exemplar_share: float, device):
-    """Tensors for one training batch."""
+def make_batch(split: Split, indices, ids, meta, rng, no_exemplar_share: float, device, param_indices=()):
+    """Tensors for one training batch: the pairs ``indices`` and the parameter records ``param_indices``."""
     sources, decoder_inputs, labels = [], [], []
     for i in indices:
         shown = [] if rng.random() < no_exemplar_share else split.exemplars(i)
         sources.append(assemble_source(split.code(i), shown, ids, meta["max_source_tokens"]))
-        label = split.label(i)
-        labels.append(label)
+        labels.append(split.label(i))
+    for i in param_indices:
+        sources.append(split.params.source(i, ids, meta["max_source_tokens"]))
+        labels.append(split.params.label(i))
+    for label in labels:
         decoder_inputs.append([meta["decoder_start_token_id"], *label[:-1]])
     input_ids = _pad(sources, ids["pad"]).to(device)
     return {
@@ -120,25 +151,28 @@ def load_metrics():
     return module
 
 
-def evaluate(model, split: Split, ids, meta, tokenizer, references, device, with_exemplars: bool) -> float:
+def dev_sources(split: Split, ids, meta, task: str) -> list[list[int]]:
+    """The dev inputs of one evaluation: ``exemplars``, ``alone`` (summaries) or ``param``."""
+    limit = meta["max_source_tokens"]
+    if task == "param":
+        return [split.params.source(i, ids, limit) for i in range(len(split.params))]
+    shown = task == "exemplars"
+    return [
+        assemble_source(split.code(i), split.exemplars(i) if shown else [], ids, limit)
+        for i in range(len(split))
+    ]
+
+
+def evaluate(model, sources: list[list[int]], ids, meta, tokenizer, references, device) -> float:
     """Dev BLEU-4 of greedy decoding (the served repetition settings)."""
     import torch
 
     model.eval()
     predictions = []
     with torch.no_grad(), _autocast(device):
-        for start in range(0, len(split), 256):
-            rows = range(start, min(len(split), start + 256))
-            sources = [
-                assemble_source(
-                    split.code(i),
-                    split.exemplars(i) if with_exemplars else [],
-                    ids,
-                    meta["max_source_tokens"],
-                )
-                for i in rows
-            ]
-            input_ids = _pad(sources, ids["pad"]).to(device)
+        for start in range(0, len(sources), 256):
+            batch = sources[start : start + 256]
+            input_ids = _pad(batch, ids["pad"]).to(device)
             output = model.generate(
                 input_ids=input_ids,
                 attention_mask=(input_ids != ids["pad"]).long(),
@@ -208,30 +242,39 @@ class Run:
     train_split: Split
     dev_split: Split
     tokenizer: object
-    references: list[str]
+    references: dict[str, list[str]]  # per evaluation task: exemplars, alone, param
     log: dict = field(default_factory=lambda: {"evals": [], "losses": []})
     best: dict = field(default_factory=lambda: {"score": -1.0, "state": None, "step": 0})
     started: float = field(default_factory=time.monotonic)
 
     def evaluate(self, step: int) -> None:
-        """Score the dev split with and without exemplars; keep the weights if they are the best."""
-        dev, ids, meta, device = self.dev_split, self.meta["ids"], self.meta, self.args.device
-        scores = {
-            "step": step,
-            "minutes": round((time.monotonic() - self.started) / 60, 2),
-            "bleu_exemplars": evaluate(
-                self.model, dev, ids, meta, self.tokenizer, self.references, device, True
-            ),
-            "bleu_alone": evaluate(
-                self.model, dev, ids, meta, self.tokenizer, self.references, device, False
-            ),
-        }
+        """Score the dev split; keep the weights if they are the best eligible so far."""
+        ids, meta, device = self.meta["ids"], self.meta, self.args.device
+        scores = {"step": step, "minutes": round((time.monotonic() - self.started) / 60, 2)}
+        for task, references in self.references.items():
+            sources = dev_sources(self.dev_split, ids, meta, task)[: len(references)]
+            bleu = evaluate(self.model, sources, ids, meta, self.tokenizer, references, device)
+            scores[f"bleu_{task}"] = bleu
+        scores["eligible"] = self._eligible(scores)
         self.log["evals"].append(scores)
         print(json.dumps(scores), flush=True)
-        score = scores["bleu_exemplars"] + scores["bleu_alone"]
-        if score > self.best["score"]:
+        score = selection_score(scores, self.args.param_weight)
+        if scores["eligible"] and score > self.best["score"]:
             state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
             self.best.update(score=score, step=step, state=state)
+
+    def _eligible(self, scores: dict) -> bool:
+        """Whether the summary scores stay within the tolerance of the starting weights'."""
+        if not self.log["evals"]:
+            return True  # the starting weights
+        first = self.log["evals"][0]
+        tolerance = self.args.summary_tolerance
+        return all(scores[f"bleu_{k}"] >= first[f"bleu_{k}"] - tolerance for k in ("exemplars", "alone"))
+
+
+def selection_score(scores: dict, param_weight: float) -> float:
+    """What the best weights maximise: both summary BLEU-4 scores and the weighted parameter BLEU-4."""
+    return scores["bleu_exemplars"] + scores["bleu_alone"] + param_weight * scores.get("bleu_param", 0.0)
 
 
 def prepare(args) -> Run:
@@ -248,10 +291,12 @@ def prepare(args) -> Run:
     meta["decoder_start_token_id"] = int(model.config.decoder_start_token_id)
     meta["eos_token_id"] = int(model.config.eos_token_id)
     tokenizer = Tokenizer.from_file(str(pack / "weights" / "tokenizer.json"))
-    references = meta["dev_references"]
-    if args.dev_limit:
-        references = references[: args.dev_limit]
-        dev_split.counts = dev_split.counts[: args.dev_limit]
+    limit = args.dev_limit or None
+    references = {"exemplars": meta["dev_references"][:limit], "alone": meta["dev_references"][:limit]}
+    if dev_split.params is not None and args.param_share > 0:
+        references["param"] = meta["dev_param_references"][:limit]
+    if train_split.params is None and args.param_share > 0:
+        raise SystemExit("gpu_train: --param-share needs a pack with parameter descriptions")
     return Run(args, model, names, meta, train_split, dev_split, tokenizer, references)
 
 
@@ -272,6 +317,13 @@ def _step(run: Run, optimizer, loss_fn, batch: dict) -> float:
     return float(loss.detach())
 
 
+def _draw(order: list[int], count: int, size: int, rng) -> tuple[list[int], list[int]]:
+    """The next ``count`` indices of a shuffled pass over ``size`` items, and what is left of it."""
+    while len(order) < count:
+        order = order + rng.sample(range(size), size)
+    return order[:count], order[count:]
+
+
 def train(args) -> dict:
     """The training loop; writes the best weights and returns the log."""
     import torch
@@ -280,18 +332,27 @@ def train(args) -> dict:
     rng = random.Random(args.seed)
     optimizer = torch.optim.AdamW(run.model.parameters(), lr=args.learning_rate, weight_decay=0.01)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE_INDEX, label_smoothing=args.label_smoothing)
-    step, order, last_eval = 0, [], run.started
+    step, order, param_order, last_eval = 0, [], [], run.started
+    param_rows = round(args.batch_size * args.param_share)
     run.evaluate(step)
     run.model.train()
     while True:
         elapsed = time.monotonic() - run.started
         if (args.max_steps and step >= args.max_steps) or elapsed >= args.max_minutes * 60:
             break
-        if len(order) < args.batch_size:
-            order += rng.sample(range(len(run.train_split)), len(run.train_split))
-        indices, order = order[: args.batch_size], order[args.batch_size :]
+        indices, order = _draw(order, args.batch_size - param_rows, len(run.train_split), rng)
+        param_indices, param_order = (
+            _draw(param_order, param_rows, len(run.train_split.params), rng) if param_rows else ([], [])
+        )
         batch = make_batch(
-            run.train_split, indices, run.meta["ids"], run.meta, rng, args.no_exemplar_share, args.device
+            run.train_split,
+            indices,
+            run.meta["ids"],
+            run.meta,
+            rng,
+            args.no_exemplar_share,
+            args.device,
+            param_indices,
         )
         for group in optimizer.param_groups:
             group["lr"] = _learning_rate(args, step, elapsed)
@@ -335,6 +396,21 @@ def parse_args(argv=None):
     parser.add_argument(
         "--no-exemplar-share", type=float, default=0.2, help="share of pairs shown without exemplars"
     )
+    parser.add_argument(
+        "--param-share",
+        type=float,
+        default=0.0,
+        help="share of each batch's rows drawn from the parameter descriptions (needs them in the pack)",
+    )
+    parser.add_argument(
+        "--param-weight", type=float, default=1.0, help="weight of parameter BLEU-4 in choosing the best"
+    )
+    parser.add_argument(
+        "--summary-tolerance",
+        type=float,
+        default=float("inf"),
+        help="BLEU-4 either summary score may fall below the starting weights' and still be chosen",
+    )
     parser.add_argument("--eval-seconds", type=float, default=60.0, help="seconds between dev evaluations")
     parser.add_argument(
         "--dev-limit", type=int, default=0, help="evaluate on the first N dev pairs only (0: all)"
@@ -355,7 +431,7 @@ def main(argv=None) -> int:
             return 2
         torch.backends.cuda.matmul.allow_tf32 = True
     log = train(args)
-    best = max(log["evals"], key=lambda e: e["bleu_exemplars"] + e["bleu_alone"])
+    best = next(e for e in log["evals"] if e["step"] == log["best_step"])
     print(json.dumps({"best": best, "steps": log["steps"], "files": log["files"]}), flush=True)
     return 0 if math.isfinite(best["bleu_exemplars"]) else 1
 
