@@ -212,8 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summarize.add_argument(
         "--model-descriptions",
-        action="store_true",
-        help="with --docstring: let the model describe parameters the workspace does not (experimental)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --docstring: let the model describe parameters the workspace does not (default: on)",
     )
     summarize.add_argument("--threads", type=_int_at_least(0), default=0)
 

@@ -45,7 +45,7 @@ export function toServerSettings(get: Getter): ServerSettings {
       exclude: asGlobs(get("workspace.exclude")),
     },
     diagnostics: { enabled: asBoolean(get("diagnostics.enabled"), true) },
-    docstring: { modelDescriptions: asBoolean(get("docstring.modelDescriptions"), false) },
+    docstring: { modelDescriptions: asBoolean(get("docstring.modelDescriptions"), true) },
   };
 }
 

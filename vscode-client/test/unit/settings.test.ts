@@ -16,7 +16,7 @@ describe("toServerSettings", () => {
         threads: 2,
         "workspace.enabled": false,
         "workspace.exclude": ["generated/", 3],
-        "docstring.modelDescriptions": true,
+        "docstring.modelDescriptions": false,
       }),
     );
     assert.deepEqual(settings, {
@@ -27,7 +27,7 @@ describe("toServerSettings", () => {
       threads: 2,
       workspace: { enabled: false, exclude: ["generated/"] },
       diagnostics: { enabled: true },
-      docstring: { modelDescriptions: true },
+      docstring: { modelDescriptions: false },
     });
   });
 
@@ -49,7 +49,7 @@ describe("toServerSettings", () => {
       threads: 0,
       workspace: { enabled: true, exclude: [] },
       diagnostics: { enabled: true },
-      docstring: { modelDescriptions: false },
+      docstring: { modelDescriptions: true },
     });
   });
 
