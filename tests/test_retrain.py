@@ -298,7 +298,14 @@ def test_an_interrupted_search_keeps_the_installed_model_and_a_rerun_resumes_its
             return [state for (state,) in db.execute("select state from trials order by number")]
 
     with log.open("w") as stderr:  # as VS Code's Cancel does: SIGINT while a trial trains
-        process = subprocess.Popen([*command, "--budget", "5m"], stderr=stderr, stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [*command, "--budget", "5m"],
+            stderr=stderr,
+            stdout=subprocess.DEVNULL,
+            # a suite started in the background (`make test &`) runs with SIGINT ignored, which a child
+            # inherits, and then Python never raises KeyboardInterrupt: the child gets the default back
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
         deadline = time.time() + 240
         while time.time() < deadline and "RUNNING" not in (trials() if (work / "search.db").exists() else []):
             assert process.poll() is None, log.read_text()[-2000:]
