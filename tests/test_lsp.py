@@ -162,19 +162,23 @@ async def test_generate_docstring_writes_the_models_parameter_descriptions(
 ):
     from hoverdoc.core.extract import extract
     from hoverdoc.core.runtime import Summarizer
+    from hoverdoc.server.param_eval import placeholder
 
-    settings = {"modelPath": str(tiny_multitask_model_dir), "docstring": {"modelDescriptions": True}}
-    await start_session(client, workspace, settings)
+    await start_session(client, workspace, {"modelPath": str(tiny_multitask_model_dir)})  # the default: on
     await wait_for_state(client)
     path = workspace / "pkg" / "accounts.py"
     uri = open_document(client, path)
-    result = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(
-            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+
+    async def generated() -> str:
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+            )
         )
-    )
-    assert result["applied"] and not result["fallback"]
-    edited = apply_text_edits(path.read_text(), client.applied_edits[-1].changes[uri])
+        assert result["applied"] and not result["fallback"]
+        return apply_text_edits(path.read_text(), client.applied_edits[-1].changes[uri])
+
+    edited = await generated()
     definition = next(d for d in extract(path.read_text()) if d.name == "fetch_account_balance")
     expected = Summarizer(tiny_multitask_model_dir).describe(definition.code, ["account_id", "registry"])
     assert set(expected) == {"account_id", "registry"}  # the workspace documents none of them
@@ -183,6 +187,15 @@ async def test_generate_docstring_writes_the_models_parameter_descriptions(
     assert (
         "    Returns:\n        The account balance.\n" in edited
     )  # return values: from the name (dev-measured)
+
+    settings = {"modelPath": str(tiny_multitask_model_dir), "docstring": {"modelDescriptions": False}}
+    client.set_configuration(settings, section="hoverdoc")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    edited = await generated()
+    for name in ("account_id", "registry"):  # turned off: the name's placeholder
+        written = placeholder({"code": definition.code, "param": name})
+        assert written != expected[name] and f"        {name}: {written}\n" in edited
 
 
 async def test_document_file_and_style_change(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
