@@ -162,12 +162,13 @@ def test_pack_with_parameter_descriptions_trains_both_tasks(pack_work, tmp_path)
 
     log = run(tmp_path / "both")
     assert all("bleu_param" in e and "bleu_alone" in e for e in log["evals"])
-    assert len(log["evals"]) == 6  # the start, one after each step, the end
+    assert [e["step"] for e in log["evals"]] == [0, 1, 2, 3, 4]  # the start, then after each step
+    assert log["best"] == next(e for e in log["evals"] if e["step"] == log["best_step"])
 
     # Summaries may not fall at all, and must rise by 100 BLEU: only the starting weights qualify.
     guarded = run(tmp_path / "guarded", "--summary-tolerance", "-100")
-    assert [e["eligible"] for e in guarded["evals"]] == [True] + [False] * 5
-    assert guarded["best_step"] == 0
+    assert [e["eligible"] for e in guarded["evals"]] == [True] + [False] * 4
+    assert guarded["best_step"] == 0 and guarded["best"] == guarded["evals"][0]
     restored = {}
     for name in guarded["files"]:
         restored.update(load_file(str(tmp_path / "guarded" / name)))
@@ -185,3 +186,27 @@ def test_param_share_needs_parameter_descriptions_in_the_pack(pack_work, tmp_pat
     args = ["--pack", str(work / "gpu-pack"), "--out", str(tmp_path), "--device", "cpu"]
     with pytest.raises(SystemExit, match="parameter descriptions"):
         main([*args, "--param-share", "0.5"])
+
+
+def test_an_unpacked_run_that_trained_the_second_task_says_it_knows_it(pack_work, tmp_path):
+    from hoverdoc.training.modeling import ModelSettings
+    from hoverdoc.training.recipes.gpu_pack import stage_pack, stage_unpack
+    from hoverdoc.training.recipes.gpu_train import main
+
+    work, weights = pack_work
+    assert ModelSettings.load(weights).tasks == ["summary"]  # a base that knows summaries only
+    work = _with_param_records(work, tmp_path / "work")
+    stage_pack(work, weights, max_source=48, with_params=True)
+    returned = tmp_path / "returned"
+    args = ["--pack", str(work / "gpu-pack"), "--out", str(returned), "--device", "cpu", "--max-steps", "1"]
+    assert main([*args, "--batch-size", "4", "--param-share", "0.5", "--eval-seconds", "1000"]) == 0
+    assert ModelSettings.load(stage_unpack(work, returned)).tasks == ["summary", "param"]
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1"])
+def test_param_share_outside_zero_to_one_is_refused(share, capsys):
+    from hoverdoc.training.recipes.gpu_train import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--pack", "p", "--out", "o", "--param-share", share])
+    assert "between 0 and 1" in capsys.readouterr().err

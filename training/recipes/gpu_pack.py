@@ -25,6 +25,7 @@ import numpy as np
 from hoverdoc.core.model_input import (
     EXEMPLAR_INPUT_FORMAT_VERSION,
     EXEMPLAR_JOINER,
+    PARAM_TASK,
     SEPARATOR,
     format_exemplar,
     format_input,
@@ -213,6 +214,8 @@ def stage_unpack(work: Path, returned: Path, pack: Path | None = None) -> Path:
     settings.input_format_version = meta["input_format_version"]
     settings.max_source_tokens = meta["max_source_tokens"]
     settings.max_target_tokens = meta["max_target_tokens"]
+    if log["args"].get("param_share", 0) > 0 and PARAM_TASK not in settings.tasks:
+        settings.tasks = [*settings.tasks, PARAM_TASK]  # a run that trained the second task knows it
     settings.save(partial)
     (partial / "gpu_train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     shutil.rmtree(out, ignore_errors=True)

@@ -244,7 +244,7 @@ class Run:
     tokenizer: object
     references: dict[str, list[str]]  # per evaluation task: exemplars, alone, param
     log: dict = field(default_factory=lambda: {"evals": [], "losses": []})
-    best: dict = field(default_factory=lambda: {"score": -1.0, "state": None, "step": 0})
+    best: dict = field(default_factory=lambda: {"score": -1.0, "state": None, "step": 0, "scores": None})
     started: float = field(default_factory=time.monotonic)
 
     def evaluate(self, step: int) -> None:
@@ -261,14 +261,14 @@ class Run:
         score = selection_score(scores, self.args.param_weight)
         if scores["eligible"] and score > self.best["score"]:
             state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
-            self.best.update(score=score, step=step, state=state)
+            self.best.update(score=score, step=step, state=state, scores=scores)
 
     def _eligible(self, scores: dict) -> bool:
         """Whether the summary scores stay within the tolerance of the starting weights'."""
-        if not self.log["evals"]:
-            return True  # the starting weights
-        first = self.log["evals"][0]
         tolerance = self.args.summary_tolerance
+        if not self.log["evals"] or tolerance is None:
+            return True  # the starting weights, or no guard
+        first = self.log["evals"][0]
         return all(scores[f"bleu_{k}"] >= first[f"bleu_{k}"] - tolerance for k in ("exemplars", "alone"))
 
 
@@ -287,6 +287,10 @@ def prepare(args) -> Run:
     meta = json.loads((pack / "meta.json").read_text())
     data = np.load(pack / "data.npz")
     train_split, dev_split = Split(data, "train"), Split(data, "dev")
+    if args.param_share > 0 and (train_split.params is None or not len(train_split.params)):
+        raise SystemExit("gpu_train: --param-share needs a pack with parameter descriptions")
+    if args.param_share > 0 and round(args.batch_size * args.param_share) == 0:
+        raise SystemExit("gpu_train: --param-share gives no parameter rows at this --batch-size")
     model, names = load_model(pack / "weights", args.device)
     meta["decoder_start_token_id"] = int(model.config.decoder_start_token_id)
     meta["eos_token_id"] = int(model.config.eos_token_id)
@@ -295,8 +299,6 @@ def prepare(args) -> Run:
     references = {"exemplars": meta["dev_references"][:limit], "alone": meta["dev_references"][:limit]}
     if dev_split.params is not None and args.param_share > 0:
         references["param"] = meta["dev_param_references"][:limit]
-    if train_split.params is None and args.param_share > 0:
-        raise SystemExit("gpu_train: --param-share needs a pack with parameter descriptions")
     return Run(args, model, names, meta, train_split, dev_split, tokenizer, references)
 
 
@@ -319,6 +321,8 @@ def _step(run: Run, optimizer, loss_fn, batch: dict) -> float:
 
 def _draw(order: list[int], count: int, size: int, rng) -> tuple[list[int], list[int]]:
     """The next ``count`` indices of a shuffled pass over ``size`` items, and what is left of it."""
+    if count > 0 and size == 0:
+        raise SystemExit("gpu_train: nothing to draw from")
     while len(order) < count:
         order = order + rng.sample(range(size), size)
     return order[:count], order[count:]
@@ -364,7 +368,8 @@ def train(args) -> dict:
         if time.monotonic() - last_eval >= args.eval_seconds:
             run.evaluate(step)
             last_eval = time.monotonic()
-    run.evaluate(step)
+    if run.log["evals"][-1]["step"] != step:
+        run.evaluate(step)
     return _finish(run, step)
 
 
@@ -373,10 +378,18 @@ def _finish(run: Run, step: int) -> dict:
     out = Path(run.args.out)
     out.mkdir(parents=True, exist_ok=True)
     log = {"args": vars(run.args), **run.log, "best_step": run.best["step"], "steps": step}
+    log["best"] = run.best["scores"]
     log["seconds"] = round(time.monotonic() - run.started, 1)
     log["files"] = save_shards(run.model, run.names, out, run.args.shard_mib)
     (out / "train_log.json").write_text(json.dumps(log, indent=1) + "\n")
     return log
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
 
 
 def parse_args(argv=None):
@@ -398,7 +411,7 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--param-share",
-        type=float,
+        type=_share,
         default=0.0,
         help="share of each batch's rows drawn from the parameter descriptions (needs them in the pack)",
     )
@@ -408,8 +421,9 @@ def parse_args(argv=None):
     parser.add_argument(
         "--summary-tolerance",
         type=float,
-        default=float("inf"),
-        help="BLEU-4 either summary score may fall below the starting weights' and still be chosen",
+        default=None,
+        help="BLEU-4 either summary score may fall below the starting weights' and still be chosen "
+        "(default: no limit)",
     )
     parser.add_argument("--eval-seconds", type=float, default=60.0, help="seconds between dev evaluations")
     parser.add_argument(
@@ -431,7 +445,7 @@ def main(argv=None) -> int:
             return 2
         torch.backends.cuda.matmul.allow_tf32 = True
     log = train(args)
-    best = next(e for e in log["evals"] if e["step"] == log["best_step"])
+    best = log["best"]
     print(json.dumps({"best": best, "steps": log["steps"], "files": log["files"]}), flush=True)
     return 0 if math.isfinite(best["bleu_exemplars"]) else 1
 
