@@ -141,12 +141,16 @@ def test_summarize_docstring_fills_what_the_workspace_lacks_from_the_model(
         "summarize",
         str(tmp_path / "target.py"),
         "--docstring",
-        "--model-descriptions",
+        "--model",
+        str(tiny_multitask_model_dir),
     ]
-    done = subprocess.run(
-        [*command, "--model", str(tiny_multitask_model_dir)], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
     expected = Summarizer(tiny_multitask_model_dir).describe(code.rstrip("\n"), ["rows"])["rows"]
-    assert "        path: The JSON file the rows are read from.\n" in done.stdout  # the workspace first
-    assert f"        rows: {expected}\n" in done.stdout  # then the model
+    for flags in ([], ["--model-descriptions"]):  # on by default
+        done = subprocess.run([*command, *flags], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert "        path: The JSON file the rows are read from.\n" in done.stdout  # the workspace first
+        assert f"        rows: {expected}\n" in done.stdout  # then the model
+    done = subprocess.run([*command, "--no-model-descriptions"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "        path: The JSON file the rows are read from.\n" in done.stdout
+    assert f"        rows: {expected}\n" not in done.stdout and "        rows: The rows.\n" in done.stdout
