@@ -61,6 +61,14 @@ def _flat(sequences: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return tokens, offsets
 
 
+def _flat_arrays(**sequences: list[list[int]]) -> dict[str, np.ndarray]:
+    """Each named list of sequences as ``<name>_tokens`` and ``<name>_offsets`` arrays."""
+    arrays = {}
+    for name, rows in sequences.items():
+        arrays[f"{name}_tokens"], arrays[f"{name}_offsets"] = _flat(rows)
+    return arrays
+
+
 def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max_target: int) -> dict:
     """Segments of one split as flat arrays, checked against the real formatter."""
     codes = _segments(tokenizer, [format_input(r["code"]) for r in records])
@@ -70,18 +78,7 @@ def encode_split(records: list[dict], tokenizer, ids: dict, max_source: int, max
     counts = np.array([len(r["exemplars"]) for r in records], dtype=np.int8)
     labels = encode_labels(tokenizer, [r["summary"] for r in records], max_target, ids["cls"])
     _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source)
-    code_tokens, code_offsets = _flat(codes)
-    exemplar_tokens, exemplar_offsets = _flat(exemplars)
-    label_tokens, label_offsets = _flat(labels)
-    return {
-        "code_tokens": code_tokens,
-        "code_offsets": code_offsets,
-        "exemplar_tokens": exemplar_tokens,
-        "exemplar_offsets": exemplar_offsets,
-        "exemplar_counts": counts,
-        "label_tokens": label_tokens,
-        "label_offsets": label_offsets,
-    }
+    return {**_flat_arrays(code=codes, exemplar=exemplars, label=labels), "exemplar_counts": counts}
 
 
 def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_source) -> None:
@@ -121,15 +118,7 @@ def encode_params(
         code = codes[code_index[number]][:max_source]
         if list(encoding.ids) != assemble_source(code, [prefixes[number]], ids, max_source):
             raise SystemExit(f"pack: assembled ids differ for parameter input {number}: {texts[number]!r}")
-    prefix_tokens, prefix_offsets = _flat(prefixes)
-    label_tokens, label_offsets = _flat(labels)
-    return {
-        "param_code": code_index,
-        "param_prefix_tokens": prefix_tokens,
-        "param_prefix_offsets": prefix_offsets,
-        "param_label_tokens": label_tokens,
-        "param_label_offsets": label_offsets,
-    }
+    return {"param_code": code_index, **_flat_arrays(param_prefix=prefixes, param_label=labels)}
 
 
 def special_ids(tokenizer) -> dict:
