@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
         for definition, summary, marker in zip(definitions, summaries, markers):
             print(f"# {args.file}:{definition.span.start_line + 1} {definition.qualname}{marker}")
-            model = summarizer if getattr(args, "model_descriptions", True) else None
+            model = summarizer if args.model_descriptions else None
             described = _descriptions(index, relative, model, definition, definitions)
             print(
                 compose_docstring(

@@ -99,11 +99,18 @@ def _check_assembly(records, codes, exemplars, counts, tokenizer, ids, max_sourc
 
 
 def encode_params(
-    records: list[dict], pairs: list[dict], tokenizer, ids: dict, max_source: int, max_target: int
+    records: list[dict],
+    pairs: list[dict],
+    split: dict,
+    tokenizer,
+    ids: dict,
+    max_source: int,
+    max_target: int,
 ) -> dict:
     """The parameter-description records of a split as flat arrays: each names its pair's code segment
-    (``param_code``), its prefix (``describe <param> :``) and its target; checked against the real
-    formatter. The code is the pair's, so it is not stored twice."""
+    (``param_code``; ``split`` is the pairs' ``encode_split``), its prefix (``describe <param> :``) and
+    its target; checked against the real formatter. The code is the pair's, so it is neither stored
+    nor tokenized twice."""
     by_code = {pair["code"]: number for number, pair in enumerate(pairs)}
     missing = [r["param"] for r in records if r["code"] not in by_code]
     if missing:
@@ -111,11 +118,12 @@ def encode_params(
     prefixes = _segments(tokenizer, [format_param_input("", r["param"]).strip() for r in records])
     labels = encode_labels(tokenizer, [r["description"] for r in records], max_target, ids["cls"])
     code_index = np.array([by_code[r["code"]] for r in records], dtype=np.int32)
-    codes = _segments(tokenizer, [format_input(p["code"]) for p in pairs])
+    tokens, offsets = split["code_tokens"], split["code_offsets"]
     truncating = configure_truncation(tokenizer, max_source)
     texts = [format_param_input(r["code"], r["param"], version=2) for r in records]
     for number, encoding in enumerate(truncating.encode_batch(texts)):
-        code = codes[code_index[number]][:max_source]
+        pair = code_index[number]
+        code = tokens[offsets[pair] : offsets[pair + 1]].tolist()
         if list(encoding.ids) != assemble_source(code, [prefixes[number]], ids, max_source):
             raise SystemExit(f"pack: assembled ids differ for parameter input {number}: {texts[number]!r}")
     return {"param_code": code_index, **_flat_arrays(param_prefix=prefixes, param_label=labels)}
@@ -153,8 +161,8 @@ def stage_pack(
         print(f"pack: {split}: {len(records)} pairs, exemplars checked", file=sys.stderr)
         if with_params:
             params = read_pairs(work / f"{split}.params.jsonl", PARAM_FIELDS)
-            encoded = encode_params(params, records, tokenizer, ids, max_source, max_target)
-            arrays.update({f"{split}_{key}": value for key, value in encoded.items()})
+            described = encode_params(params, records, encoded, tokenizer, ids, max_source, max_target)
+            arrays.update({f"{split}_{key}": value for key, value in described.items()})
             meta["splits"][f"{split}_params"] = len(params)
             if split == "dev":
                 meta["dev_param_references"] = [r["description"] for r in params]

@@ -83,10 +83,9 @@ class ParamSplit:
         self.code_index = get("code").astype(np.int64)
         self.prefix_tokens, self.prefix_offsets = get("prefix_tokens"), get("prefix_offsets")
         self.label_tokens, self.label_offsets = get("label_tokens"), get("label_offsets")
-        self.size = len(self.code_index)
 
     def __len__(self) -> int:
-        return self.size
+        return len(self.code_index)
 
     def source(self, i: int, ids: dict, max_source: int) -> list[int]:
         """``[CLS] describe <param> : [SEP] code [SEP]``, as ``format_param_input(..., version=2)``."""
@@ -151,15 +150,14 @@ def load_metrics():
     return module
 
 
-def dev_sources(split: Split, ids, meta, task: str) -> list[list[int]]:
-    """The dev inputs of one evaluation: ``exemplars``, ``alone`` (summaries) or ``param``."""
+def dev_sources(split: Split, ids, meta, task: str, count: int) -> list[list[int]]:
+    """The first ``count`` dev inputs of one evaluation: ``exemplars``, ``alone`` (summaries) or ``param``."""
     limit = meta["max_source_tokens"]
     if task == "param":
-        return [split.params.source(i, ids, limit) for i in range(len(split.params))]
+        return [split.params.source(i, ids, limit) for i in range(count)]
     shown = task == "exemplars"
     return [
-        assemble_source(split.code(i), split.exemplars(i) if shown else [], ids, limit)
-        for i in range(len(split))
+        assemble_source(split.code(i), split.exemplars(i) if shown else [], ids, limit) for i in range(count)
     ]
 
 
@@ -252,7 +250,7 @@ class Run:
         ids, meta, device = self.meta["ids"], self.meta, self.args.device
         scores = {"step": step, "minutes": round((time.monotonic() - self.started) / 60, 2)}
         for task, references in self.references.items():
-            sources = dev_sources(self.dev_split, ids, meta, task)[: len(references)]
+            sources = dev_sources(self.dev_split, ids, meta, task, len(references))
             bleu = evaluate(self.model, sources, ids, meta, self.tokenizer, references, device)
             scores[f"bleu_{task}"] = bleu
         scores["eligible"] = self._eligible(scores)
