@@ -199,7 +199,8 @@ def test_two_process_ddp_on_cpu(tmp_path, tiny_base, pairs_files):
         timeout=600,
         env=environment,
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    # the failing rank's own message comes before torchrun's long report
+    assert result.returncode == 0, result.stderr[-8000:]
     assert (ddp / "adapter" / "adapter_model.safetensors").is_file()
     # two processes split each epoch: half the optimizer steps of the single-process run
     assert final_step(ddp) == -(-final_step(single) // 2)

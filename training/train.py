@@ -442,6 +442,19 @@ def _save_outputs(trainer, options: TrainOptions, tokenizer, info: RunInfo, run_
     info.save(run_dir)
 
 
+def _leave_process_group() -> None:
+    """Under torchrun, wait for every rank (rank 0 is still saving) and tear the process group down.
+
+    A rank that exits with the gloo group alive can abort (SIGABRT) while the interpreter finalizes:
+    gloo's worker threads still hold tensors whose release needs the GIL (pytorch/pytorch#179291).
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def train(options: TrainOptions, resume: bool = False, callbacks: list | None = None) -> TrainResult:
     """Fine-tune ``options.base`` on ``options.data`` into ``options.out``; resumable. ``callbacks``
     (transformers ``TrainerCallback``s) watch the run, e.g. a hyperparameter search's pruning."""
@@ -482,6 +495,7 @@ def train(options: TrainOptions, resume: bool = False, callbacks: list | None = 
     _fit(trainer, run_dir, resume)
     if trainer.is_world_process_zero():
         _save_outputs(trainer, options, loaded.tokenizer, info, run_dir)
+    _leave_process_group()
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     return TrainResult(
         run_dir=str(run_dir),
