@@ -58,12 +58,21 @@ def warm_bytecode(cache: str) -> None:
 
 
 async def run(
-    model: str | None, files: list[Path], count: int, start_up_only: bool = False, cold: bool = False
+    model: str | None,
+    files: list[Path],
+    count: int,
+    start_up_only: bool = False,
+    cold: bool = False,
+    extra_settings: dict | None = None,
 ) -> dict:
     cache = tempfile.mkdtemp(prefix="hoverdoc-lsp-bench-")
     if not cold:
         warm_bytecode(cache)
-    settings = {"hover": {"documented": True}, **({"modelPath": model} if model else {})}
+    settings = {
+        "hover": {"documented": True},
+        **({"modelPath": model} if model else {}),
+        **(extra_settings or {}),
+    }
     client = LanguageClient("bench", "0")
     statuses: list[dict] = []
 
@@ -214,12 +223,16 @@ def main() -> int:
         action="store_true",
         help="time a first-ever start: no bytecode cache from an earlier start (default: one is left)",
     )
+    parser.add_argument(
+        "--max-source-tokens", type=int, help="the hoverdoc.maxSourceTokens setting (default: the model's)"
+    )
     args = parser.parse_args()
+    extra = {"maxSourceTokens": args.max_source_tokens} if args.max_source_tokens else {}
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [Path(f).resolve() for f in args.files] if args.files else [stdlib / f for f in DEFAULT_FILES]
     if args.starts:
         return start_ups(args.model, files, args.starts, args.cold)
-    results = {"value": asyncio.run(run(args.model, files, args.n, cold=args.cold))}
+    results = {"value": asyncio.run(run(args.model, files, args.n, cold=args.cold, extra_settings=extra))}
     first = next(iter(results.values()))
     print(f"model: {first['model']}; {first['hovers']} distinct functions; {os.cpu_count()} CPU cores\n")
     print(f"| measure | {' | '.join(results)} | target |")

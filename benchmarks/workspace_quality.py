@@ -25,11 +25,15 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--max-source-tokens", type=int, help="cut inputs to this many tokens (hoverdoc.maxSourceTokens)"
+    )
     args = parser.parse_args()
     records = read_pairs(args.data)[: args.limit or None]
     references = [r["summary"] for r in records]
     contexts = project_contexts(records)
     summarizer = load_model(args.model, workspace_root=None).summarizer
+    summarizer.limit_source_tokens(args.max_source_tokens)
     rows = {
         "name as sentence": baseline_predictions(records),
         "copy the nearest neighbour": [c.hits[0].entry.summary if c.hits else "" for c in contexts],

@@ -18,6 +18,7 @@ from pygls.workspace import TextDocument
 from pygls.workspace.position_codec import ServerTextPosition
 
 from hoverdoc.core.extract import Definition, definition_named_at, innermost
+from hoverdoc.core.model_dir import ModelDirError
 from hoverdoc.core.model_loading import LoadedModel, load_model, model_dir_for, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL, innermost_folder
 from hoverdoc.core.staleness import StaleKind
@@ -356,9 +357,8 @@ class HoverdocServer(LanguageServer):
         self.settings, warnings = parse_settings(raw, Settings())
         for warning in warnings:
             self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning))
-        summarizer = self.engine.summarizer
-        if summarizer is not None and previous.max_source_tokens != self.settings.max_source_tokens:
-            summarizer.limit_source_tokens(self.settings.max_source_tokens)
+        if previous.max_source_tokens != self.settings.max_source_tokens:
+            self._limit_source_tokens()
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
         if changed and self._load_started:
             self.start_model_load()
@@ -466,6 +466,7 @@ class HoverdocServer(LanguageServer):
             self.folder_models = {}
         for model in {id(m): m for m in self.folder_models.values()}.values():
             self._announce(model)
+        self._limit_source_tokens()  # settings that arrived while the model was loading
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
         self.model_origin = loaded.origin
@@ -498,6 +499,19 @@ class HoverdocServer(LanguageServer):
             if model is not default and model.summarizer is not None:
                 loaded[root] = model
         return loaded
+
+    def _limit_source_tokens(self) -> None:
+        """Cut every loaded model's input to the ``maxSourceTokens`` setting (None: each model's own)."""
+        summarizers = [self.engine.summarizer, *(m.summarizer for m in self.folder_models.values())]
+        for summarizer in summarizers:
+            if summarizer is None:
+                continue
+            try:
+                summarizer.limit_source_tokens(self.settings.max_source_tokens)
+            except ModelDirError as error:  # a soft prompt longer than the limit: the model keeps its own
+                self.window_show_message(
+                    types.ShowMessageParams(types.MessageType.Warning, f"hoverdoc.maxSourceTokens: {error}")
+                )
 
     def model_for(self, path: str | Path | None) -> LoadedModel | None:
         """The model of the workspace folder holding ``path`` when it has its own (else None: the default)."""

@@ -13,6 +13,7 @@ import pytest_lsp
 from lsp_support import (
     SERVER_COMMAND,
     apply_text_edits,
+    capabilities,
     hover_text,
     make_client,
     open_document,
@@ -91,6 +92,35 @@ async def test_a_hover_sent_while_the_model_loads_waits_for_it(
     first = await hover(client, accounts, 3, 8)  # no wait for the model: it is still loading
     assert "generated summary · tiny-model" in first and "fallback" not in first
     assert [s["state"] for s in client.statuses][:1] == ["loading"]
+
+
+async def test_an_input_limit_set_while_the_model_loads_holds_once_it_is_in(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    from hoverdoc.core.extract import extract
+    from hoverdoc.core.runtime import Summarizer
+
+    path = workspace / "pkg" / "accounts.py"
+    code = next(d for d in extract(path.read_text()) if d.name == "fetch_account_balance").code
+    summarizer = Summarizer(tiny_model_dir)
+    [whole] = summarizer.summarize([code])
+    summarizer.limit_source_tokens(8)
+    [cut] = summarizer.summarize([code])
+    assert cut != whole  # the limit changes what the model writes for this function
+    # the load starts with the initialization options' model; the limit arrives with the
+    # workspace/configuration answer, while that same model is still loading
+    settings = {"modelPath": str(tiny_model_dir), "maxSourceTokens": 8, "workspace": {"enabled": False}}
+    client.set_configuration(settings, section="hoverdoc")
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=workspace.as_uri(),
+            initialization_options={"modelPath": str(tiny_model_dir), "workspace": {"enabled": False}},
+        )
+    )
+    await wait_for_state(client)
+    shown = await hover(client, open_document(client, path), 3, 8)
+    assert f"\n\n{cut}\n\n---" in shown
 
 
 async def test_hover_in_file_with_syntax_error(client: LanguageClient, workspace: Path, tiny_model_dir: Path):
