@@ -51,9 +51,14 @@ def main() -> None:
     )
     parser.add_argument("pairs", help="pairs file with docstrings (and repo per pair)")
     parser.add_argument("--model", help="model directory that knows the param task")
+    parser.add_argument(
+        "--max-source-tokens", type=int, help="cut inputs to this many tokens (hoverdoc.maxSourceTokens)"
+    )
     args = parser.parse_args()
     pairs = read_pairs(args.pairs)
     summarizer = Summarizer(args.model) if args.model else None
+    if summarizer is not None:
+        summarizer.limit_source_tokens(args.max_source_tokens)
     indexes = project_indexes(pairs)
     records = param_records(pairs)
     params = [r for r in records if r["param"] != RETURN_KEY]

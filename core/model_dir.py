@@ -66,6 +66,9 @@ class Manifest:
     # v2 models: a workspace neighbour at least this similar (0..1) is quoted instead of generating;
     # chosen on the dev split, where it beats both copying always and generating always
     copy_similarity: float | None = None
+    # inputs are cut to this many tokens when served (None: max_source_tokens, the trained length);
+    # chosen on the dev split: the shortest length that keeps dev quality, for faster hovers
+    served_source_tokens: int | None = None
     # what the model was trained to write: "summary" always, "param" when it also describes
     # parameters and return values (see hoverdoc.core.model_input.format_param_input)
     tasks: list[str] = field(default_factory=lambda: [SUMMARY_TASK])
@@ -152,6 +155,7 @@ _MANIFEST_FIELDS: dict[str, tuple[Any, str]] = {
         lambda v: v is None or (_is_number(v) and 0 <= v <= 1),
         "a number from 0 to 1 or null",
     ),
+    "served_source_tokens": (lambda v: v is None or (_is_int(v) and v > 0), "a positive integer or null"),
     "soft_prompt": (
         lambda v: (
             v is None

@@ -122,11 +122,11 @@ class Summarizer:
         self._output_names = [o.name for o in self.decoder.get_outputs()]
 
     def _source_tokens(self, limit: int | None) -> int:
-        """The input length for ``limit`` (never more than the model was trained with; None: its own),
-        checked to leave room for code after the soft prompt."""
-        length = (
-            self.manifest.max_source_tokens if limit is None else min(limit, self.manifest.max_source_tokens)
-        )
+        """The input length for ``limit`` (never more than the model was trained with; None: the length
+        its manifest serves), checked to leave room for code after the soft prompt."""
+        manifest = self.manifest
+        wanted = manifest.served_source_tokens if limit is None else limit
+        length = manifest.max_source_tokens if wanted is None else min(wanted, manifest.max_source_tokens)
         if len(self._prompt) >= length:
             raise ModelDirError(
                 f"{self.manifest.directory}: its soft prompt ({len(self._prompt)} tokens) leaves no room "
@@ -135,7 +135,8 @@ class Summarizer:
         return length
 
     def limit_source_tokens(self, limit: int | None) -> None:
-        """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: its own).
+        """Cut inputs to ``limit`` tokens (never more than the model was trained with; None: the length
+        its manifest serves).
         The tokenizer is replaced by a reconfigured copy, never changed under a running encode."""
         length = self._source_tokens(limit)
         if length == self.max_source_tokens:

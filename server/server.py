@@ -501,7 +501,7 @@ class HoverdocServer(LanguageServer):
         return loaded
 
     def _limit_source_tokens(self) -> None:
-        """Cut every loaded model's input to the ``maxSourceTokens`` setting (None: each model's own)."""
+        """Cut every loaded model's input to the ``maxSourceTokens`` setting (None: each model's served length)."""
         summarizers = [self.engine.summarizer, *(m.summarizer for m in self.folder_models.values())]
         for summarizer in summarizers:
             if summarizer is None:

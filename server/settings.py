@@ -17,7 +17,7 @@ class Settings:
     hover_enabled: bool = True  # hoverdoc.hover.enabled
     hover_documented: bool = False  # hoverdoc.hover.documented: also hover functions that have docstrings
     max_source_tokens: int | None = (
-        None  # hoverdoc.maxSourceTokens: cap the model's input (None: the model's own)
+        None  # hoverdoc.maxSourceTokens: the model's input length (None: the length its manifest serves)
     )
     threads: int = 0  # hoverdoc.threads: inference threads (0: all cores)
     workspace_enabled: bool = True  # hoverdoc.workspace.enabled: learn from the workspace's documented code

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hoverdoc.core.paths import bundled_model_dir
-from hoverdoc.training.recipes.bundled_export import training_phases
+from hoverdoc.training.recipes.bundled_export import shortest_within_tolerance, training_phases
 from hoverdoc.training.recipes.bundled_model import MODEL_NAME, refine_base
 
 
@@ -85,3 +85,17 @@ def test_bundled_model_record_matches_its_manifest() -> None:
         record["warm_start"]["vocab_size"]
         == json.loads((model_dir / "weights" / "config.json").read_text())["vocab_size"]
     )
+
+
+def test_the_served_length_is_the_shortest_that_keeps_every_dev_score() -> None:
+    scores = {
+        64: {"summary": 19.0, "param": 12.5},  # summaries fall more than 0.3
+        96: {"summary": 19.5, "param": 12.3},  # both within 0.3
+        128: {"summary": 19.6, "param": 12.6},
+        192: {"summary": 19.6, "param": 12.5},
+    }
+    assert shortest_within_tolerance(scores) == 96
+    scores[96]["param"] = 12.1  # parameter descriptions count as much as summaries
+    assert shortest_within_tolerance(scores) == 128
+    assert shortest_within_tolerance({128: {"summary": 18.0}, 192: {"summary": 19.6}}) is None
+    assert shortest_within_tolerance({96: {"summary": 20.0}, 192: {"summary": 19.6, "param": 12.0}}) is None

@@ -130,6 +130,47 @@ def test_the_server_serves_with_the_collector_on_after_a_paused_start_up(monkeyp
         gc.enable()
 
 
+MALLOC_HEAPS = """
+import ctypes, sys, tempfile, threading
+from hoverdoc.server.__main__ import limit_malloc_arenas
+if sys.argv[1] == "limit":
+    assert limit_malloc_arenas()
+kept = []
+threads = [
+    threading.Thread(target=lambda: kept.extend(ctypes.create_string_buffer(32_000) for _ in range(20)))
+    for _ in range(4)
+]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+with tempfile.NamedTemporaryFile("r", suffix=".xml") as report:
+    handle = ctypes.c_void_p(libc.fopen(report.name.encode(), b"w"))
+    libc.malloc_info(0, handle)
+    libc.fclose(handle)
+    print(report.read().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_servers_threads_share_one_malloc_arena():
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+
+    def heaps(mode: str) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", MALLOC_HEAPS, mode], capture_output=True, text=True, env=environment
+        )
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout)
+
+    assert heaps("limit") == 1
+    assert heaps("default") > 1  # each thread got its own arena
+
+
 def test_a_source_limit_replaces_the_tokenizer_without_changing_the_old_one():
     summarizer = load_model(None, workspace_root=None).summarizer
     assert summarizer is not None

@@ -220,6 +220,11 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
         manifest["graph_optimization"] = "all"  # hardware-specific layouts: never saved
         (d / "manifest.json").write_text(json.dumps(manifest))
 
+    def unservable_length(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["served_source_tokens"] = 0
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
     cases = [
         (truncate, "truncated or corrupt"),
         (unknown_optimization, "'graph_optimization' must be one of none, extended"),
@@ -228,6 +233,7 @@ def test_corrupt_truncated_and_unknown_model_dirs(tmp_path, tiny_model_dir: Path
         (unknown_input, "input format version 7"),
         (lambda d: (d / "manifest.json").write_text("{"), "unreadable manifest"),
         (lambda d: (d / "tokenizer.json").unlink(), "missing model file tokenizer.json"),
+        (unservable_length, "'served_source_tokens' must be a positive integer or null"),
     ]
     for number, (change, message) in enumerate(cases):
         broken = corrupt_copy(tiny_model_dir, tmp_path / f"m{number}", change)
@@ -293,3 +299,20 @@ def test_beam_search_matches_transformers(tiny_base: Path, pairs_files, corpus_r
                 )[0].tolist()
             expected = [t for t in output[1:] if t not in (g.eos_token_id, g.pad_token_id)]
             assert summarizer.generate([text], num_beams=3)[0] == expected
+
+
+def test_the_manifests_served_length_is_the_default_input_length(tmp_path, tiny_model_dir: Path):
+    def serve_12_tokens(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["served_source_tokens"] = 12
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    summarizer = Summarizer(corrupt_copy(tiny_model_dir, tmp_path / "served", serve_12_tokens))
+    trained = summarizer.manifest.max_source_tokens
+    assert trained > 12
+    long_code = "def f():\n    return " + " + ".join(f"x{i}" for i in range(400)) + "\n"
+    assert summarizer.encode([long_code])[0].shape[1] == 12
+    summarizer.limit_source_tokens(10_000)  # a setting may ask for the whole trained length
+    assert summarizer.encode([long_code])[0].shape[1] == trained
+    summarizer.limit_source_tokens(None)  # and an empty one is the served length again
+    assert summarizer.encode([long_code])[0].shape[1] == 12

@@ -69,6 +69,7 @@ def stage_export(
     )
     if manifest.input_format_version >= 2:
         set_copy_similarity(target, work / "dev.jsonl")
+    set_served_source_tokens(target, work / "dev.jsonl")
 
 
 def stage_export_gpu(work: Path, target: Path, name: str) -> None:
@@ -90,6 +91,7 @@ def stage_export_gpu(work: Path, target: Path, name: str) -> None:
     )
     print(f"exported {name} (GPU run) to {target}; parity {manifest.parity}", file=sys.stderr)
     set_copy_similarity(target, work / "dev.jsonl")
+    set_served_source_tokens(target, work / "dev.jsonl")
 
 
 COPY_SIMILARITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -121,17 +123,88 @@ def choose_copy_similarity(model_dir: Path, dev: Path) -> tuple[float | None, di
 
 def set_copy_similarity(model_dir: Path, dev: Path) -> dict[str, float]:
     """Choose the copy threshold on ``dev`` and record it in the model's manifest."""
+    threshold, scores = choose_copy_similarity(model_dir, dev)
+    _update_manifest(model_dir, copy_similarity=threshold, metrics={"dev_bleu_by_copy_similarity": scores})
+    print(f"copy similarity {threshold} (dev BLEU-4 by threshold: {scores})", file=sys.stderr)
+    return scores
+
+
+SOURCE_TOKEN_GRID = (64, 96, 128, 160)
+# BLEU-4 a shorter served input may cost on dev, in summaries and in parameter descriptions alike
+SOURCE_TOKEN_TOLERANCE = 0.3
+
+
+def _dev_scores_by_length(model_dir: Path, dev: Path) -> dict[int, dict[str, float]]:
+    """Dev BLEU-4 at each served input length: summaries as served (workspace exemplars, quoting above
+    the manifest's copy threshold) and, when the model knows the task, its parameter descriptions."""
+    from hoverdoc.core.metrics import bleu4
+    from hoverdoc.core.runtime import Summarizer
+    from hoverdoc.training.exemplars import project_contexts
+    from hoverdoc.training.mine import param_records
+
+    records = read_pairs(dev)
+    contexts = project_contexts(records)
+    summarizer = Summarizer(model_dir)
+    threshold = summarizer.manifest.copy_similarity
+    quoted = [c.quoted(threshold) if threshold is not None else None for c in contexts]
+    params = param_records(records) if summarizer.describes_params else []
+    trained = summarizer.manifest.max_source_tokens
+    scores: dict[int, dict[str, float]] = {}
+    for length in [n for n in SOURCE_TOKEN_GRID if n < trained] + [trained]:
+        summarizer.limit_source_tokens(length)
+        generated = summarizer.summarize(
+            [r["code"] for r in records], exemplars=[c.exemplars() for c in contexts]
+        )
+        served = [q.entry.summary if q is not None else g for q, g in zip(quoted, generated)]
+        scores[length] = {"summary": round(bleu4(served, [r["summary"] for r in records]), 2)}
+        if params:
+            described = summarizer.describe_batch([(r["code"], r["param"]) for r in params])
+            scores[length]["param"] = round(bleu4(described, [r["description"] for r in params]), 2)
+    return scores
+
+
+def choose_served_source_tokens(model_dir: Path, dev: Path) -> tuple[int | None, dict[int, dict[str, float]]]:
+    """The shortest input length whose dev scores all stay within ``SOURCE_TOKEN_TOLERANCE`` of the
+    trained length's (None: the trained length itself): shorter inputs make every hover faster."""
+    scores = _dev_scores_by_length(model_dir, dev)
+    return shortest_within_tolerance(scores), scores
+
+
+def shortest_within_tolerance(scores: dict[int, dict[str, float]]) -> int | None:
+    """The shortest length in ``scores`` (length -> metric -> dev BLEU-4) whose every metric is within
+    ``SOURCE_TOKEN_TOLERANCE`` of the longest length's; None when that is the longest one itself."""
+    trained = max(scores)
+    reference = scores[trained]
+    for length in sorted(scores):
+        if all(
+            scores[length].get(k, -1.0) >= value - SOURCE_TOKEN_TOLERANCE for k, value in reference.items()
+        ):
+            return None if length == trained else length
+    return None
+
+
+def set_served_source_tokens(model_dir: Path, dev: Path) -> dict[int, dict[str, float]]:
+    """Choose the served input length on ``dev`` and record it in the model's manifest."""
+    length, scores = choose_served_source_tokens(model_dir, dev)
+    _update_manifest(
+        model_dir,
+        served_source_tokens=length,
+        metrics={"dev_bleu_by_source_tokens": {str(k): v for k, v in scores.items()}},
+    )
+    print(f"served source tokens {length} (dev BLEU-4 by length: {scores})", file=sys.stderr)
+    return scores
+
+
+def _update_manifest(model_dir: Path, metrics: dict, **fields) -> None:
+    """Set ``fields`` and merge ``metrics`` into the model's manifest, atomically."""
     from hoverdoc.core.model_dir import MANIFEST
     from hoverdoc.core.sources import atomic_write_text
 
-    threshold, scores = choose_copy_similarity(model_dir, dev)
     path = model_dir / MANIFEST
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["copy_similarity"] = threshold
-    data.setdefault("metrics", {})["dev_bleu_by_copy_similarity"] = scores
+    data.update(fields)
+    data.setdefault("metrics", {}).update(metrics)
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
-    print(f"copy similarity {threshold} (dev BLEU-4 by threshold: {scores})", file=sys.stderr)
-    return scores
 
 
 def _cpu() -> str:
@@ -260,7 +333,7 @@ def _model_lines(summarizer, model_dir: Path, phases: list[dict], warm: dict) ->
         f"- Vocabulary: MiniLM's uncased WordPiece pruned from {warm['original_vocab_size']:,} to {warm['vocab_size']:,}"
         " tokens (those the corpus uses, plus every single character).",
         f"- Input: input format v{manifest.input_format_version}, the function's code without its docstring, cut to"
-        f" {manifest.max_source_tokens} tokens; output up to {manifest.max_target_tokens} tokens, {_decoding(manifest)}.",
+        f" {_input_length(manifest)}; output up to {manifest.max_target_tokens} tokens, {_decoding(manifest)}.",
         f"- Files: ONNX int8 encoder {size.get('encoder_model.onnx', 0):.1f} MB + merged decoder"
         f" {size.get('decoder_model_merged.onnx', 0):.1f} MB, tokenizer {size.get('tokenizer.json', 0):.1f} MB;"
         f" merged weights (fp16 safetensors) {weights_size:.1f} MB.",
@@ -354,6 +427,15 @@ def _example_lines(measured: _CardScores) -> list[str]:
     return lines
 
 
+def _input_length(manifest: Manifest) -> str:
+    """The input length in words: the trained one, and the served one when it is shorter."""
+    trained = f"{manifest.max_source_tokens} tokens"
+    served = manifest.served_source_tokens
+    if served is None or served >= manifest.max_source_tokens:
+        return trained
+    return f"{served} tokens when served ({trained} in training; the shortest length that kept dev quality)"
+
+
 def _weakness_lines(max_source_tokens: int) -> list[str]:
     return [
         "",
@@ -398,7 +480,7 @@ def stage_card(work: Path, models_dir: Path, name: str) -> None:
         *_data_lines(corpus),
         *_score_lines(name, measured),
         *_example_lines(measured),
-        *_weakness_lines(summarizer.manifest.max_source_tokens),
+        *_weakness_lines(summarizer.max_source_tokens),
     ]
     (model_dir / "README.md").write_text("\n".join(lines), encoding="utf-8")
     print(
