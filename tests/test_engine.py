@@ -177,7 +177,8 @@ def test_a_source_limit_replaces_the_tokenizer_without_changing_the_old_one():
     before = summarizer.tokenizer
     own_length = before.truncation["max_length"]
     long_code = "def f():\n    return " + " + ".join(f"x{i}" for i in range(400)) + "\n"
-    assert summarizer.encode([long_code])[0].shape[1] == summarizer.manifest.max_source_tokens
+    served = summarizer.manifest.served_source_tokens or summarizer.manifest.max_source_tokens
+    assert summarizer.encode([long_code])[0].shape[1] == served
     summarizer.limit_source_tokens(32)
     assert summarizer.encode([long_code])[0].shape[1] == 32
     assert summarizer.tokenizer is not before  # an encode running meanwhile keeps its own
