@@ -190,10 +190,15 @@ async def stop(client: LanguageClient) -> None:
     await client.stop()
 
 
-def start_ups(model: str | None, files: list[Path], starts: int, cold: bool = False) -> int:
+def start_ups(
+    model: str | None, files: list[Path], starts: int, cold: bool = False, extra: dict | None = None
+) -> int:
     """Start the server ``starts`` times and print each first hover (any answer, and by the model)
     with their medians: start-up alone, without waiting for the workspace index."""
-    runs = [asyncio.run(run(model, files, 1, start_up_only=True, cold=cold)) for _ in range(starts)]
+    runs = [
+        asyncio.run(run(model, files, 1, start_up_only=True, cold=cold, extra_settings=extra))
+        for _ in range(starts)
+    ]
     kind = "first-ever starts (no bytecode cache)" if cold else "starts"
     print(f"model: {runs[0]['model']}; {starts} {kind}; {os.cpu_count()} CPU cores\n")
     for key, label in (("first_any_s", "any answer"), ("first_model_s", "answered by the model")):
@@ -231,7 +236,7 @@ def main() -> int:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     files = [Path(f).resolve() for f in args.files] if args.files else [stdlib / f for f in DEFAULT_FILES]
     if args.starts:
-        return start_ups(args.model, files, args.starts, args.cold)
+        return start_ups(args.model, files, args.starts, args.cold, extra)
     results = {"value": asyncio.run(run(args.model, files, args.n, cold=args.cold, extra_settings=extra))}
     first = next(iter(results.values()))
     print(f"model: {first['model']}; {first['hovers']} distinct functions; {os.cpu_count()} CPU cores\n")

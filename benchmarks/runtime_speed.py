@@ -111,6 +111,8 @@ def worker(backend: str, model: Path, data_file: Path, threads: int) -> dict:
         from hoverdoc.core.runtime import Summarizer
 
         summarizer = Summarizer(model, threads=threads)
+        # the trained length, as the PyTorch backend reads: like with like (served may be shorter)
+        summarizer.limit_source_tokens(summarizer.manifest.max_source_tokens)
 
         def run_one(code: str) -> str:
             return summarizer.summarize([code], batch_size=1)[0]

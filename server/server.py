@@ -7,6 +7,7 @@ import gc
 import logging
 import sys
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -358,7 +359,7 @@ class HoverdocServer(LanguageServer):
         for warning in warnings:
             self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning))
         if previous.max_source_tokens != self.settings.max_source_tokens:
-            self._limit_source_tokens()
+            self._limit_source_tokens([self.engine.model, *self.folder_models.values()])
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
         if changed and self._load_started:
             self.start_model_load()
@@ -458,6 +459,7 @@ class HoverdocServer(LanguageServer):
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=loaded.label))
         if generation != self._load_generation:
             return  # a newer load superseded this one
+        self._limit_source_tokens([loaded])  # before it serves: settings that came while it loaded
         self.engine.set_model(loaded if loaded.summarizer is not None else None)
         try:
             self.folder_models = await asyncio.to_thread(self._load_folder_models, loaded)
@@ -466,7 +468,7 @@ class HoverdocServer(LanguageServer):
             self.folder_models = {}
         for model in {id(m): m for m in self.folder_models.values()}.values():
             self._announce(model)
-        self._limit_source_tokens()  # settings that arrived while the model was loading
+        self._limit_source_tokens(self.folder_models.values())  # as for the default model
         self.model_state = "ready" if loaded.summarizer is not None else "fallback"
         self.model_error = loaded.error
         self.model_origin = loaded.origin
@@ -500,10 +502,10 @@ class HoverdocServer(LanguageServer):
                 loaded[root] = model
         return loaded
 
-    def _limit_source_tokens(self) -> None:
-        """Cut every loaded model's input to the ``maxSourceTokens`` setting (None: each model's served length)."""
-        summarizers = [self.engine.summarizer, *(m.summarizer for m in self.folder_models.values())]
-        for summarizer in summarizers:
+    def _limit_source_tokens(self, models: Iterable[LoadedModel | None]) -> None:
+        """Cut the ``models``' input to the ``maxSourceTokens`` setting (None: each one's served length)."""
+        for model in models:
+            summarizer = model.summarizer if model is not None else None
             if summarizer is None:
                 continue
             try:

@@ -97,5 +97,9 @@ def test_the_served_length_is_the_shortest_that_keeps_every_dev_score() -> None:
     assert shortest_within_tolerance(scores) == 96
     scores[96]["param"] = 12.1  # parameter descriptions count as much as summaries
     assert shortest_within_tolerance(scores) == 128
+    scores[96]["code_kept"] = 0.93  # too many inputs would lose their own code to the exemplars
+    scores[128]["code_kept"] = 0.99
+    scores[96]["param"] = 12.3
+    assert shortest_within_tolerance(scores) == 128
     assert shortest_within_tolerance({128: {"summary": 18.0}, 192: {"summary": 19.6}}) is None
     assert shortest_within_tolerance({96: {"summary": 20.0}, 192: {"summary": 19.6, "param": 12.0}}) is None
