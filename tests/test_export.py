@@ -316,3 +316,20 @@ def test_the_manifests_served_length_is_the_default_input_length(tmp_path, tiny_
     assert summarizer.encode([long_code])[0].shape[1] == trained
     summarizer.limit_source_tokens(None)  # and an empty one is the served length again
     assert summarizer.encode([long_code])[0].shape[1] == 12
+
+
+def test_a_retrained_model_serves_at_its_bases_served_length(tmp_path, tiny_model_dir: Path):
+    from hoverdoc.training.retrain import inherit_served_length
+
+    def serve_12_tokens(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["served_source_tokens"] = 12
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    base = corrupt_copy(tiny_model_dir, tmp_path / "base", serve_12_tokens)
+    adapted = corrupt_copy(tiny_model_dir, tmp_path / "adapted", lambda d: None)
+    inherit_served_length(adapted, tiny_model_dir)  # a base served at its whole length: nothing changes
+    assert load_manifest(adapted).served_source_tokens is None
+    inherit_served_length(adapted, base)
+    assert load_manifest(adapted).served_source_tokens == 12
+    assert Summarizer(adapted).max_source_tokens == 12

@@ -276,6 +276,19 @@ def _export_adapted(work: Path, name: str, run_dir: Path | None = None) -> Path:
     return work / "model"
 
 
+def inherit_served_length(model_dir: Path, base_model: Path) -> None:
+    """Serve the adapted model at its base's served input length (the base's dev-chosen
+    ``served_source_tokens``): both were trained on the same length, and hovers stay as fast."""
+    from hoverdoc.core.model_dir import load_manifest, write_manifest
+
+    served = load_manifest(base_model).served_source_tokens
+    if served is None:
+        return
+    manifest = load_manifest(model_dir)
+    manifest.served_source_tokens = min(served, manifest.max_source_tokens)
+    write_manifest(manifest, model_dir)
+
+
 def _changed_examples(heldout: list[PairRecord], before: list[str], after: list[str]) -> list[dict]:
     """Up to five held-out functions whose summary changed."""
     return [
@@ -316,12 +329,14 @@ def retrain(
         scored = _prepare_search(work, pairs) if search_budget else pairs
         _write_pairs_files(work, pairs)
         stage(2, f"scoring the base model ({Path(base_id).name}) on {len(scored.heldout)} held-out functions")
-        before, before_predictions = _scores(Summarizer(_base_model_dir(base_id, work)), scored)
+        base_model = _base_model_dir(base_id, work)
+        before, before_predictions = _scores(Summarizer(base_model), scored)
         run_dir, trials, chosen, fraction = _adapt(work, base_id, pairs, (epochs, overrides), search_budget)
         stage(4, "exporting the adapted model to ONNX int8")
         model_dir = _export_adapted(
             work, f"{workspace.name}-{chosen['method'] if chosen else 'lora'}", run_dir
         )
+        inherit_served_length(model_dir, base_model)
         stage(5, "scoring the adapted model on the held-out functions")
         after, after_predictions = _scores(Summarizer(model_dir), scored)
         installed = after["bleu"] >= before["bleu"] or force
