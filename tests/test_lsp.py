@@ -95,29 +95,29 @@ async def test_a_hover_sent_while_the_model_loads_waits_for_it(
 
 
 async def test_an_input_limit_set_while_the_model_loads_holds_once_it_is_in(
-    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+    client: LanguageClient, workspace: Path
 ):
     from hoverdoc.core.extract import extract
+    from hoverdoc.core.paths import bundled_model_dir
     from hoverdoc.core.runtime import Summarizer
 
-    path = workspace / "pkg" / "accounts.py"
-    code = next(d for d in extract(path.read_text()) if d.name == "fetch_account_balance").code
-    summarizer = Summarizer(tiny_model_dir)
-    [whole] = summarizer.summarize([code])
-    summarizer.limit_source_tokens(8)
-    [cut] = summarizer.summarize([code])
-    assert cut != whole  # the limit changes what the model writes for this function
-    # the load starts with the initialization options' model; the limit arrives with the
-    # workspace/configuration answer, while that same model is still loading
-    settings = {"modelPath": str(tiny_model_dir), "maxSourceTokens": 8, "workspace": {"enabled": False}}
-    client.set_configuration(settings, section="hoverdoc")
+    # the bundled model (fixed weights): the load starts as the session does, and the limit arrives
+    # with the workspace/configuration answer while that same model is still loading
+    client.set_configuration({"maxSourceTokens": 8, "workspace": {"enabled": False}}, section="hoverdoc")
     await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities(),
             root_uri=workspace.as_uri(),
-            initialization_options={"modelPath": str(tiny_model_dir), "workspace": {"enabled": False}},
+            initialization_options={"workspace": {"enabled": False}},
         )
     )
+    path = workspace / "pkg" / "accounts.py"
+    code = next(d for d in extract(path.read_text()) if d.name == "fetch_account_balance").code
+    summarizer = Summarizer(bundled_model_dir())
+    [whole] = summarizer.summarize([code])
+    summarizer.limit_source_tokens(8)
+    [cut] = summarizer.summarize([code])
+    assert cut != whole  # the limit changes what the model writes for this function
     await wait_for_state(client)
     shown = await hover(client, open_document(client, path), 3, 8)
     assert f"\n\n{cut}\n\n---" in shown
