@@ -7,6 +7,7 @@ greedy output matches transformers' ``generate`` token for token (export checks 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -98,8 +99,11 @@ class Summarizer:
         self.manifest: Manifest = load_manifest(model_dir, verify=verify)
         self.generation = self.manifest.generation
         preoptimized = self.manifest.graph_optimization != "none"
-        self.encoder = _session(self.manifest.path(ENCODER_FILE), threads, preoptimized)
-        self.decoder = _session(self.manifest.path(DECODER_FILE), threads, preoptimized)
+        # onnxruntime builds a session without the GIL: the two graphs load side by side
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoverdoc-load") as pool:
+            decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), threads, preoptimized)
+            self.encoder = _session(self.manifest.path(ENCODER_FILE), threads, preoptimized)
+            self.decoder = decoder.result()
         self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
         self.max_source_tokens = self._source_tokens(None)
         try:
