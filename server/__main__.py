@@ -42,7 +42,7 @@ M_ARENA_MAX = -8  # glibc's mallopt parameter: how many malloc arenas the proces
 def limit_malloc_arenas(arenas: int = 1) -> bool:
     """Let every thread allocate from one malloc arena (glibc; whether it took effect). glibc gives
     each new thread its own arena, and the server's threads (inference, onnxruntime's pools, the
-    workspace index) each kept several MB of them resident: 226 MB instead of 246 MB of RSS after
+    workspace index) each kept several MB of them resident: 220 MB instead of 250 MB of RSS after
     100 hovers. Hovers did not slow (onnxruntime keeps its own arena for tensors). A
     ``MALLOC_ARENA_MAX`` in the environment wins. Call before any thread starts."""
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:

@@ -333,3 +333,20 @@ def test_a_retrained_model_serves_at_its_bases_served_length(tmp_path, tiny_mode
     inherit_served_length(adapted, base)
     assert load_manifest(adapted).served_source_tokens == 12
     assert Summarizer(adapted).max_source_tokens == 12
+
+
+def test_the_recipe_records_the_served_length_it_chose_on_dev(
+    tmp_path, tiny_multitask_model_dir: Path, pairs_files
+):
+    from hoverdoc.training.recipes.bundled_export import set_served_source_tokens, shortest_within_tolerance
+
+    model = corrupt_copy(tiny_multitask_model_dir, tmp_path / "model", lambda d: None)
+    before = load_manifest(model)
+    scores = set_served_source_tokens(model, pairs_files[1])
+    after = load_manifest(model)  # still a valid manifest, the rest of it kept
+    assert after.served_source_tokens == shortest_within_tolerance(scores)
+    assert max(scores) == before.max_source_tokens  # the trained length is always scored
+    recorded = after.metrics["dev_bleu_by_source_tokens"]
+    assert recorded == {str(k): v for k, v in scores.items()}
+    assert {k: v for k, v in after.metrics.items() if k != "dev_bleu_by_source_tokens"} == before.metrics
+    assert after.files == before.files and after.tasks == before.tasks

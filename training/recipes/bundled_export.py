@@ -150,8 +150,6 @@ def _dev_scores_by_length(model_dir: Path, dev: Path) -> dict[int, dict[str, flo
     records = read_pairs(dev)
     contexts = project_contexts(records)
     summarizer = Summarizer(model_dir)
-    threshold = summarizer.manifest.copy_similarity
-    quoted = [c.quoted(threshold) if threshold is not None else None for c in contexts]
     params = param_records(records) if summarizer.describes_params else []
     trained = summarizer.manifest.max_source_tokens
     exemplars = [c.exemplars() for c in contexts]
@@ -159,8 +157,7 @@ def _dev_scores_by_length(model_dir: Path, dev: Path) -> dict[int, dict[str, flo
     scores: dict[int, dict[str, float]] = {}
     for length in [n for n in SOURCE_TOKEN_GRID if n < trained] + [trained]:
         summarizer.limit_source_tokens(length)
-        generated = summarizer.summarize([r["code"] for r in records], exemplars=exemplars)
-        served = [q.entry.summary if q is not None else g for q, g in zip(quoted, generated)]
+        served = [text for text, _ in summarizer.summarize_in_context([r["code"] for r in records], contexts)]
         scores[length] = {"summary": round(bleu4(served, [r["summary"] for r in records]), 2)}
         kept = sum(1 for start in code_starts if length - start >= MIN_CODE_TOKENS)
         scores[length]["code_kept"] = round(kept / max(1, len(code_starts)), 3)
@@ -222,15 +219,14 @@ def set_served_source_tokens(model_dir: Path, dev: Path) -> dict[int, dict[str, 
 
 
 def _update_manifest(model_dir: Path, metrics: dict, **fields) -> None:
-    """Set ``fields`` and merge ``metrics`` into the model's manifest, atomically."""
-    from hoverdoc.core.model_dir import MANIFEST
-    from hoverdoc.core.sources import atomic_write_text
+    """Set ``fields`` and merge ``metrics`` into the model's manifest (checked as it is read)."""
+    from hoverdoc.core.model_dir import load_manifest, write_manifest
 
-    path = model_dir / MANIFEST
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data.update(fields)
-    data.setdefault("metrics", {}).update(metrics)
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+    manifest = load_manifest(model_dir)
+    for name, value in fields.items():
+        setattr(manifest, name, value)
+    manifest.metrics.update(metrics)
+    write_manifest(manifest, model_dir)
 
 
 def _cpu() -> str:
