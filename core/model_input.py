@@ -6,8 +6,9 @@ directory records the version it was trained with, and the server refuses versio
 - Version 1: the code alone.
 - Version 2: up to ``MAX_EXEMPLARS`` documented neighbours from the workspace (best first, each as a
   similarity bucket, its qualified name and its summary), the tokenizer's ``[SEP]``, then the code.
-  With no neighbours the exemplar section is empty: ``[SEP] <code>``. Exemplars come first so that
-  truncation to the model's source length cuts the code, never the evidence.
+  With no neighbours the exemplar section is empty: ``[SEP] <code>``. Exemplars come first, so
+  truncation to the model's source length cuts the code, never the evidence; a served input shows
+  only as many exemplars as leave the code ``CODE_TOKEN_RESERVE`` tokens (``Summarizer.format``).
 
 A model can know a second task, parameter descriptions (the manifest's ``tasks``): its input is the
 same, after the prefix ``describe <parameter> :`` (``describe return :`` for the return value;
@@ -29,6 +30,9 @@ DEFAULT_MAX_SOURCE_TOKENS = 128
 DEFAULT_MAX_TARGET_TOKENS = 32
 MAX_EXEMPLARS = 3
 MAX_EXEMPLAR_WORDS = 24
+# Served inputs drop whole exemplars, least similar first, until the function's own code keeps this
+# many tokens (all of it when shorter): the cut at the input length takes the end, which is the code.
+CODE_TOKEN_RESERVE = 32
 SEPARATOR = "[SEP]"
 EXEMPLAR_JOINER = " | "
 

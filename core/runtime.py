@@ -23,8 +23,11 @@ from hoverdoc.core.model_dir import (
     load_manifest,
 )
 from hoverdoc.core.model_input import (
+    CODE_TOKEN_RESERVE,
     EXEMPLAR_INPUT_FORMAT_VERSION,
+    MAX_EXEMPLARS,
     PARAM_TASK,
+    SEPARATOR,
     Exemplar,
     format_input,
     format_param_input,
@@ -310,9 +313,36 @@ class Summarizer:
         return self.manifest.input_format_version >= EXEMPLAR_INPUT_FORMAT_VERSION
 
     def format(self, code: str, exemplars: Sequence[Exemplar] = ()) -> str:
-        """The model's input for ``code`` (exemplars are ignored by a v1 model)."""
+        """The model's input for ``code`` with as many of ``exemplars`` as leave the code room (see
+        ``fitting_exemplars``; exemplars are ignored by a v1 model)."""
         manifest = self.manifest
-        return format_input(code, manifest.input_prefix, exemplars, manifest.input_format_version)
+        shown = self.fitting_exemplars(code, exemplars)
+        return format_input(code, manifest.input_prefix, shown, manifest.input_format_version)
+
+    def fitting_exemplars(self, code: str, exemplars: Sequence[Exemplar]) -> Sequence[Exemplar]:
+        """The first of ``exemplars`` that leave ``code`` at least ``CODE_TOKEN_RESERVE`` tokens of the
+        input (all of it when it is shorter): whole exemplars are dropped, the least similar first."""
+        if not exemplars or not self.uses_exemplars:
+            return exemplars
+        manifest = self.manifest
+        counts = range(min(len(exemplars), MAX_EXEMPLARS), -1, -1)
+        texts = [
+            format_input(code, manifest.input_prefix, exemplars[:count], manifest.input_format_version)
+            for count in counts
+        ]
+        kept = [self._code_tokens(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
+        wanted = min(CODE_TOKEN_RESERVE, kept[-1])
+        return next(exemplars[:count] for count, tokens in zip(counts, kept) if tokens >= wanted)
+
+    def code_tokens(self, text: str) -> int:
+        """How many tokens of the code in the formatted v2 input ``text`` survive the cut to the
+        input length (those after the exemplar section's separator)."""
+        return self._code_tokens(self.tokenizer.encode(text).ids)
+
+    def _code_tokens(self, ids: list[int]) -> int:
+        separator = self.tokenizer.token_to_id(SEPARATOR)
+        start = ids.index(separator) + 1 if separator in ids else len(ids)
+        return max(0, len(ids) - start - 1)  # the last token is the closing [SEP]
 
     def summarize(
         self,

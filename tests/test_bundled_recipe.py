@@ -101,5 +101,13 @@ def test_the_served_length_is_the_shortest_that_keeps_every_dev_score() -> None:
     scores[128]["code_kept"] = 0.99
     scores[96]["param"] = 12.3
     assert shortest_within_tolerance(scores) == 128
+    scores[96]["code_kept"] = 1.0
+    scores[64] = {"summary": 19.5, "summary_rougeL": 30.5, "param": 12.5}
+    scores[96]["summary_rougeL"] = 30.9
+    scores[128]["summary_rougeL"] = 31.1
+    scores[192]["summary_rougeL"] = 31.3
+    assert shortest_within_tolerance(scores) == 128  # ROUGE-L counts as much as BLEU-4 (64 and 96 fall)
+    scores[96]["summary_rougeL"] = 31.2
+    assert shortest_within_tolerance(scores) == 96
     assert shortest_within_tolerance({128: {"summary": 18.0}, 192: {"summary": 19.6}}) is None
     assert shortest_within_tolerance({96: {"summary": 20.0}, 192: {"summary": 19.6, "param": 12.0}}) is None

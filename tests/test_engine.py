@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hoverdoc.core.extract import extract
+from hoverdoc.core.model_input import CODE_TOKEN_RESERVE, Exemplar, format_input
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.server.cache import SummaryCache
 from hoverdoc.server.engine import SummaryEngine
@@ -185,6 +186,40 @@ def test_a_source_limit_replaces_the_tokenizer_without_changing_the_old_one():
     assert before.truncation["max_length"] == own_length
     summarizer.limit_source_tokens(10_000)  # never more than the model was trained with
     assert summarizer.max_source_tokens == summarizer.manifest.max_source_tokens
+
+
+def test_exemplars_that_would_crowd_out_the_code_are_dropped_whole_least_similar_first():
+    summarizer = load_model(None, workspace_root=None).summarizer
+    assert summarizer is not None and summarizer.uses_exemplars
+    shown = [
+        Exemplar(f"module.helper_{i}", "Return the value " + "of the thing " * 8, 0.9 - i / 10)
+        for i in range(3)
+    ]
+    long_code = "def total(a, b):\n" + "".join(f"    a = a + b * {i}\n" for i in range(40))
+    short_code = "def one():\n    return 1\n"
+
+    def code_kept(code: str, exemplars, fitted: bool = True) -> int:
+        """Code tokens left in the input as served (``fitted``), else with every exemplar shown."""
+        manifest = summarizer.manifest
+        text = (
+            summarizer.format(code, exemplars)
+            if fitted
+            else format_input(code, manifest.input_prefix, exemplars, manifest.input_format_version)
+        )
+        return summarizer.code_tokens(text)
+
+    summarizer.limit_source_tokens(96)
+    fitted = summarizer.fitting_exemplars(long_code, shown)
+    assert 0 < len(fitted) < 3 and list(fitted) == shown[: len(fitted)]  # the most similar stay
+    assert code_kept(long_code, shown) >= CODE_TOKEN_RESERVE
+    assert (
+        code_kept(long_code, shown[: len(fitted) + 1], fitted=False) < CODE_TOKEN_RESERVE
+    )  # no more dropped than needed
+    assert code_kept(short_code, shown) == code_kept(short_code, [])  # a short code stays whole
+    summarizer.limit_source_tokens(summarizer.manifest.max_source_tokens)
+    assert list(summarizer.fitting_exemplars(short_code, shown)) == shown  # and with room all are shown
+    summarizer.limit_source_tokens(48)
+    assert len(summarizer.fitting_exemplars(long_code, shown)) == 0
 
 
 def free_port() -> int:

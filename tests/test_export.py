@@ -346,7 +346,7 @@ def test_the_recipe_records_the_served_length_it_chose_on_dev(
     after = load_manifest(model)  # still a valid manifest, the rest of it kept
     assert after.served_source_tokens == shortest_within_tolerance(scores)
     assert max(scores) == before.max_source_tokens  # the trained length is always scored
-    recorded = after.metrics["dev_bleu_by_source_tokens"]
+    recorded = after.metrics["dev_scores_by_source_tokens"]
     assert recorded == {str(k): v for k, v in scores.items()}
-    assert {k: v for k, v in after.metrics.items() if k != "dev_bleu_by_source_tokens"} == before.metrics
+    assert {k: v for k, v in after.metrics.items() if k != "dev_scores_by_source_tokens"} == before.metrics
     assert after.files == before.files and after.tasks == before.tasks

@@ -130,7 +130,8 @@ def set_copy_similarity(model_dir: Path, dev: Path) -> dict[str, float]:
 
 
 SOURCE_TOKEN_GRID = (64, 96, 128, 160)
-# BLEU-4 a shorter served input may cost on dev, in summaries and in parameter descriptions alike
+# BLEU-4 and ROUGE-L points a shorter served input may cost on dev, in summaries and in parameter
+# descriptions alike (BLEU-4 alone let 64 tokens through with ROUGE-L 0.7 lower)
 SOURCE_TOKEN_TOLERANCE = 0.3
 # the workspace's exemplars come first and the cut takes the end: a served length must leave at least
 # MIN_CODE_TOKENS of the function's own code in this share of dev inputs (at 96 tokens, 7% of the
@@ -140,9 +141,9 @@ CODE_KEPT_SHARE = 0.98
 
 
 def _dev_scores_by_length(model_dir: Path, dev: Path) -> dict[int, dict[str, float]]:
-    """Dev BLEU-4 at each served input length: summaries as served (workspace exemplars, quoting above
-    the manifest's copy threshold) and, when the model knows the task, its parameter descriptions."""
-    from hoverdoc.core.metrics import bleu4
+    """Dev BLEU-4 and ROUGE-L at each served input length: summaries as served (workspace exemplars,
+    quoting above the manifest's copy threshold) and, when the model knows the task, its parameter
+    descriptions; and ``code_kept``, the share of inputs that keep enough of their own code."""
     from hoverdoc.core.runtime import Summarizer
     from hoverdoc.training.exemplars import project_contexts
     from hoverdoc.training.mine import param_records
@@ -152,35 +153,38 @@ def _dev_scores_by_length(model_dir: Path, dev: Path) -> dict[int, dict[str, flo
     summarizer = Summarizer(model_dir)
     params = param_records(records) if summarizer.describes_params else []
     trained = summarizer.manifest.max_source_tokens
+    codes = [r["code"] for r in records]
     exemplars = [c.exemplars() for c in contexts]
-    code_starts = _code_starts(summarizer, [r["code"] for r in records], exemplars)
     scores: dict[int, dict[str, float]] = {}
     for length in [n for n in SOURCE_TOKEN_GRID if n < trained] + [trained]:
         summarizer.limit_source_tokens(length)
-        served = [text for text, _ in summarizer.summarize_in_context([r["code"] for r in records], contexts)]
-        scores[length] = {"summary": round(bleu4(served, [r["summary"] for r in records]), 2)}
-        kept = sum(1 for start in code_starts if length - start >= MIN_CODE_TOKENS)
-        scores[length]["code_kept"] = round(kept / max(1, len(code_starts)), 3)
+        served = [text for text, _ in summarizer.summarize_in_context(codes, contexts)]
+        scores[length] = _scores("summary", served, [r["summary"] for r in records])
+        scores[length]["code_kept"] = _code_kept(summarizer, codes, exemplars)
         if params:
             described = summarizer.describe_batch([(r["code"], r["param"]) for r in params])
-            scores[length]["param"] = round(bleu4(described, [r["description"] for r in params]), 2)
+            scores[length].update(_scores("param", described, [r["description"] for r in params]))
     return scores
 
 
-def _code_starts(summarizer, codes: list[str], exemplars: list) -> list[int]:
-    """Where each input's own code starts, in tokens: after the exemplar section's separator (0 for
-    inputs without one), measured at the trained length."""
-    from hoverdoc.core.model_input import SEPARATOR
+def _scores(task: str, predictions: list[str], references: list[str]) -> dict[str, float]:
+    """``task``'s BLEU-4 (under its name) and ROUGE-L (``<task>_rougeL``), rounded as recorded."""
+    from hoverdoc.core.metrics import score_all
 
+    scores = score_all(predictions, references)
+    return {task: round(scores["bleu"], 2), f"{task}_rougeL": round(scores["rougeL"], 2)}
+
+
+def _code_kept(summarizer, codes: list[str], exemplars: list) -> float:
+    """The share of inputs, formatted as served at the summarizer's current length, that keep
+    ``MIN_CODE_TOKENS`` of their own code (or all of it, when it is shorter)."""
     if not summarizer.uses_exemplars:
-        return [0] * len(codes)
-    summarizer.limit_source_tokens(summarizer.manifest.max_source_tokens)
-    separator = summarizer.tokenizer.token_to_id(SEPARATOR)  # v2 inputs always have one before the code
-    starts = []
+        return 1.0
+    kept = 0
     for code, shown in zip(codes, exemplars):
-        ids = summarizer.encode([summarizer.format(code, shown)])[0][0].tolist()
-        starts.append(ids.index(separator) + 1 if separator in ids else 0)
-    return starts
+        whole = summarizer.code_tokens(summarizer.format(code, ()))
+        kept += summarizer.code_tokens(summarizer.format(code, shown)) >= min(MIN_CODE_TOKENS, whole)
+    return round(kept / max(1, len(codes)), 3)
 
 
 def choose_served_source_tokens(model_dir: Path, dev: Path) -> tuple[int | None, dict[int, dict[str, float]]]:
@@ -191,9 +195,9 @@ def choose_served_source_tokens(model_dir: Path, dev: Path) -> tuple[int | None,
 
 
 def shortest_within_tolerance(scores: dict[int, dict[str, float]]) -> int | None:
-    """The shortest length in ``scores`` (length -> metric -> dev BLEU-4, and ``code_kept``: the share
+    """The shortest length in ``scores`` (length -> metric -> dev score, and ``code_kept``: the share
     of inputs left ``MIN_CODE_TOKENS`` of their code) that leaves enough code in ``CODE_KEPT_SHARE`` of
-    them and whose every BLEU-4 is within ``SOURCE_TOKEN_TOLERANCE`` of the longest length's; None
+    them and whose every score is within ``SOURCE_TOKEN_TOLERANCE`` of the longest length's; None
     when that is the longest one itself."""
     trained = max(scores)
     reference = {k: v for k, v in scores[trained].items() if k != "code_kept"}
@@ -212,7 +216,7 @@ def set_served_source_tokens(model_dir: Path, dev: Path) -> dict[int, dict[str, 
     _update_manifest(
         model_dir,
         served_source_tokens=length,
-        metrics={"dev_bleu_by_source_tokens": {str(k): v for k, v in scores.items()}},
+        metrics={"dev_scores_by_source_tokens": {str(k): v for k, v in scores.items()}},
     )
     print(f"served source tokens {length} (dev BLEU-4 by length: {scores})", file=sys.stderr)
     return scores
