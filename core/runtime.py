@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from hoverdoc.core.lexicon import InputWords, WordGuard
 from hoverdoc.core.model_dir import (
     DECODER_FILE,
     ENCODER_FILE,
@@ -95,6 +96,14 @@ def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
     return stripped
 
 
+def _id_order(vocabulary: dict[str, int]) -> list[str]:
+    """A tokenizer's vocabulary as a list indexed by token id."""
+    pieces = [""] * (max(vocabulary.values(), default=-1) + 1)
+    for piece, index in vocabulary.items():
+        pieces[index] = piece
+    return pieces
+
+
 class Summarizer:
     """A loaded model directory that turns code into summaries."""
 
@@ -102,21 +111,18 @@ class Summarizer:
         self.manifest: Manifest = load_manifest(model_dir, verify=verify)
         self.generation = self.manifest.generation
         preoptimized = self.manifest.graph_optimization != "none"
-        # onnxruntime builds a session without the GIL: the two graphs load side by side
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hoverdoc-load") as pool:
-            decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), threads, preoptimized)
-            self.encoder = _session(self.manifest.path(ENCODER_FILE), threads, preoptimized)
-            self.decoder = decoder.result()
         self._prompt = soft_prompt_ids(self.manifest.soft_prompt)
         self.max_source_tokens = self._source_tokens(None)
-        try:
-            self.tokenizer = load_tokenizer(
-                self.manifest.path(TOKENIZER_FILE), self.max_source_tokens - len(self._prompt)
+        # onnxruntime builds a session without the GIL: the two graphs load side by side while this
+        # thread reads the tokenizer and the word guard's lexicon
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hoverdoc-load") as pool:
+            decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), threads, preoptimized)
+            encoder = pool.submit(_session, self.manifest.path(ENCODER_FILE), threads, preoptimized)
+            self.tokenizer = self._load_tokenizer()
+            self._guard = WordGuard.for_vocabulary(
+                _id_order(self.tokenizer.get_vocab(with_added_tokens=True))
             )
-        except Exception as error:  # noqa: BLE001 - tokenizers raises plain Exceptions
-            raise ModelDirError(
-                f"{self.manifest.path(TOKENIZER_FILE)}: unreadable tokenizer ({error})"
-            ) from None
+            self.encoder, self.decoder = encoder.result(), decoder.result()
         self._past_names = [
             i.name for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")
         ]
@@ -127,6 +133,14 @@ class Summarizer:
         # read once: each is a walk over the graph's inputs or outputs, and a hover takes ~20 steps
         self._feeds_encoder_states = "encoder_hidden_states" in {i.name for i in self.decoder.get_inputs()}
         self._output_names = [o.name for o in self.decoder.get_outputs()]
+
+    def _load_tokenizer(self):
+        """The model's tokenizer, cutting inputs to the served length (after the soft prompt)."""
+        path = self.manifest.path(TOKENIZER_FILE)
+        try:
+            return load_tokenizer(path, self.max_source_tokens - len(self._prompt))
+        except Exception as error:  # noqa: BLE001 - tokenizers raises plain Exceptions
+            raise ModelDirError(f"{path}: unreadable tokenizer ({error})") from None
 
     def _source_tokens(self, limit: int | None) -> int:
         """The input length for ``limit`` (never more than the model was trained with; None: the length
@@ -199,18 +213,25 @@ class Summarizer:
             logits[:, self._prompt[0] : self._prompt[-1] + 1] = -np.inf
         return logits, new_past
 
-    def generate(self, texts: Sequence[str], num_beams: int | None = None) -> list[list[int]]:
-        """Generated token ids (without the start token) for already formatted input texts."""
+    def generate(
+        self, texts: Sequence[str], num_beams: int | None = None, guard_words: bool = True
+    ) -> list[list[int]]:
+        """Generated token ids (without the start token) for already formatted input texts. Greedy
+        decoding keeps to known words (``hoverdoc.core.lexicon``) unless ``guard_words`` is off, as
+        for the export's parity check against transformers."""
         if not texts:
             return []
         beams = num_beams or self.generation.num_beams
         input_ids, mask = self.encode(texts)
         (states,) = self.encoder.run(["last_hidden_state"], {"input_ids": input_ids, "attention_mask": mask})
         if beams <= 1:
-            return self._greedy(states, mask)
+            known = [InputWords(text) for text in texts] if guard_words and self._guard else None
+            return self._greedy(states, mask, known)
         return self._beam(states, mask, beams)
 
-    def _greedy(self, states: np.ndarray, mask: np.ndarray) -> list[list[int]]:
+    def _greedy(
+        self, states: np.ndarray, mask: np.ndarray, known: list[InputWords] | None
+    ) -> list[list[int]]:
         g = self.generation
         batch = states.shape[0]
         sequences = [[g.decoder_start_token_id] for _ in range(batch)]
@@ -225,6 +246,8 @@ class Summarizer:
                     logits[row, token] = -np.inf
             chosen = logits.argmax(axis=-1)
             for row in range(batch):
+                if not finished[row] and known is not None and self._guard is not None:
+                    chosen[row] = self._guard.choose(logits[row], sequences[row], known[row])
                 token = g.pad_token_id if finished[row] else int(chosen[row])
                 sequences[row].append(token)
                 if token == g.eos_token_id:

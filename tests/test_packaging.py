@@ -90,6 +90,7 @@ def test_the_wheel_carries_the_model_and_summarizes_from_a_fresh_environment(tmp
     model = "share/hoverdoc/models/hoverdoc-minilm-bart-22m"
     for name in ("manifest.json", "encoder_model.onnx", "decoder_model_merged.onnx", "tokenizer.json"):
         assert any(n.endswith(f".data/data/{model}/{name}") for n in names), name
+    assert "hoverdoc/core/data/summary_words.txt" in names  # the word guard's lexicon
 
     fresh = tmp_path / "env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(fresh)], check=True, timeout=120)
@@ -127,3 +128,4 @@ def test_the_wheel_carries_the_model_and_summarizes_from_a_fresh_environment(tmp
     assert demo.returncode == 0, demo.stderr
     lines = demo.stdout.splitlines()
     assert len(lines) == 8 and all("fallback" not in line for line in lines), demo.stdout
+    assert "invoicesice" not in demo.stdout  # the installed runtime found its lexicon

@@ -360,6 +360,7 @@ def _parser() -> argparse.ArgumentParser:
             "exemplars",
             "multitask",
             "export",
+            "lexicon",
             "card",
             "pack",
             "unpack",
@@ -423,6 +424,10 @@ def _run_stage(stage: str, args: argparse.Namespace, work: Path) -> None:
 
         target = Path(args.export_to) if args.export_to else None
         stage_export(work, Path(args.models_dir), MODEL_NAME, args.repetition_penalty, args.beams, target)
+    elif stage == "lexicon":
+        from hoverdoc.training.lexicon import write_lexicon
+
+        print(f"lexicon: {write_lexicon(read_pairs(work / 'train.jsonl'))} words", file=sys.stderr)
     elif stage == "pack":
         from .gpu_pack import stage_pack
 

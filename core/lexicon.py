@@ -1,0 +1,188 @@
+"""The words a generated summary may be made of: a guard against made-up words in greedy decoding.
+
+A WordPiece model spells a word it has no token for out of pieces (``in ##vo ##ice``), and a small one
+sometimes runs on into a word no one writes ("invoicesice", "ssltranranransale"): about one dev
+summary in twenty. The guard lets a word grow only while it is the start of a known word, and end
+only when it is a whole one. Known words are the lexicon (the words of the training corpus's
+docstrings, ``data/summary_words.txt``) and the words of the model's own input (the code's
+identifiers and the exemplars' summaries), so an unusual name the code uses can still be written.
+A word of a single token is always allowed. When the model's best token is not allowed, the best of
+those that are is taken (the best one after all when none is).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+LEXICON_FILE = Path(__file__).parent / "data" / "summary_words.txt"
+CONTINUATION = "##"
+# known words scanned for the pieces that may continue a word (a short start has thousands)
+MAX_SCANNED = 2000
+# inflections a lexicon word of MIN_INFLECTED letters may take ("rewinds" where the lexicon has
+# "rewind"); not the code's own names, which gave "cping" and "hookimpler"
+SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
+MIN_INFLECTED = 4
+# a word as BERT's pre-tokenizer cuts it: letters and digits (underscores and punctuation split)
+_WORD = re.compile(r"[^\W_]+")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def words_of(text: str) -> set[str]:
+    """The lower-cased words of ``text``, identifiers also cut at their camel-case humps."""
+    found = set()
+    for word in _WORD.findall(text):
+        found.add(word.lower())
+        found.update(part.lower() for part in _CAMEL.findall(word))
+    return found
+
+
+class InputWords:
+    """The words of one model input (``words_of``), found the first time they are asked for: most
+    decoding steps are settled by the lexicon alone."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._words: set[str] | None = None
+
+    @property
+    def words(self) -> set[str]:
+        if self._words is None:
+            self._words = words_of(self._text)
+        return self._words
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def __iter__(self):
+        return iter(self.words)
+
+
+def read_lexicon(path: Path = LEXICON_FILE) -> list[str]:
+    """The lexicon's words, one per line (empty when the file is missing)."""
+    try:
+        return path.read_text(encoding="utf-8").split()
+    except OSError:
+        return []
+
+
+class WordGuard:
+    """Chooses each greedy step's token so that words stay known (see the module docstring)."""
+
+    def __init__(self, vocabulary: Sequence[str], lexicon: Iterable[str]):
+        self._pieces = list(vocabulary)
+        mark = len(CONTINUATION)
+        self._continuation_ids = {p[mark:]: i for i, p in enumerate(self._pieces) if p[:mark] == CONTINUATION}
+        self._continues = np.zeros(len(self._pieces), dtype=bool)
+        self._continues[list(self._continuation_ids.values())] = True
+        self._lexicon = sorted(lexicon)  # the file is sorted already: timsort only checks it
+
+    @classmethod
+    def for_vocabulary(cls, vocabulary: Sequence[str]) -> WordGuard | None:
+        """A guard for a WordPiece vocabulary (id order), None for others or without a lexicon."""
+        lexicon = read_lexicon()
+        guard = cls(vocabulary, lexicon) if lexicon else None
+        return guard if guard is not None and guard._continuation_ids else None
+
+    def choose(self, scores: np.ndarray, sequence: Sequence[int], known: InputWords) -> int:
+        """The best-scoring token of ``scores`` that keeps the word being written known, given the
+        ``sequence`` so far and the input's own words ``known``; the best one when none does."""
+        best = int(scores.argmax())
+        word, pieces = self._current_word(sequence)
+        if self._allowed(best, word, pieces, known):
+            return best
+        allowed = self._continuations(word, known)
+        if pieces < 2 or self._is_word(word, known):  # the word may end: any word start may follow
+            starts = scores.copy()
+            starts[: len(self._continues)][self._continues] = -np.inf
+            allowed.add(int(starts.argmax()))
+        finite = [token for token in allowed if np.isfinite(scores[token])]
+        return max(finite, key=lambda token: scores[token]) if finite else best
+
+    def _continuations(self, word: str, known: InputWords) -> set[int]:
+        """The continuation pieces that keep ``word`` the start of a known word."""
+        index = bisect_left(self._lexicon, word)
+        longer: list[str] = []
+        while (
+            index < len(self._lexicon) and len(longer) < MAX_SCANNED and self._lexicon[index].startswith(word)
+        ):
+            longer.append(self._lexicon[index])
+            index += 1
+        longer.extend(w for w in known if w.startswith(word))
+        for cut in _cuts(word):  # a known word taking an inflection
+            longer.extend(word + suffix[len(word) - cut :] for suffix in self._inflecting(word, cut))
+        found = set()
+        for whole in longer:
+            rest = whole[len(word) :]
+            for end in range(1, len(rest) + 1):
+                piece = self._continuation_ids.get(rest[:end])
+                if piece is not None:
+                    found.add(piece)
+        return found
+
+    def _allowed(self, token: int, word: str, pieces: int, known: InputWords) -> bool:
+        if token >= len(self._pieces):
+            return True
+        if self._continues[token]:
+            return self._starts_a_word(word + self._pieces[token][len(CONTINUATION) :], known)
+        return pieces < 2 or self._is_word(word, known)  # the word being written ends here
+
+    def _current_word(self, sequence: Sequence[int]) -> tuple[str, int]:
+        """The word at the end of ``sequence`` and how many pieces it has so far."""
+        parts: list[str] = []
+        for token in reversed(sequence):
+            piece = self._pieces[token] if 0 <= token < len(self._pieces) else ""
+            if piece.startswith(CONTINUATION):
+                parts.append(piece[len(CONTINUATION) :])
+                continue
+            parts.append(piece)
+            break
+        return "".join(reversed(parts)), len(parts)
+
+    def _is_word(self, word: str, known: InputWords) -> bool:
+        """Whether ``word`` is known, or a known word with an inflection (``SUFFIXES``)."""
+        if self._listed(word, known):
+            return True
+        return any(
+            word.endswith(suffix) and self._inflectable(base)
+            for suffix in SUFFIXES
+            for base in _bases(word[: -len(suffix)], suffix)
+        )
+
+    def _listed(self, word: str, known: InputWords) -> bool:
+        index = bisect_left(self._lexicon, word)
+        return (index < len(self._lexicon) and self._lexicon[index] == word) or word in known
+
+    def _starts_a_word(self, prefix: str, known: InputWords) -> bool:
+        index = bisect_left(self._lexicon, prefix)
+        if index < len(self._lexicon) and self._lexicon[index].startswith(prefix):
+            return True
+        if any(word.startswith(prefix) for word in known):
+            return True
+        return any(self._inflecting(prefix, cut) for cut in _cuts(prefix))
+
+    def _inflecting(self, prefix: str, cut: int) -> list[str]:
+        """The suffixes that ``prefix[cut:]`` begins, when ``prefix[:cut]`` is an inflectable lexicon word."""
+        rest = prefix[cut:]
+        return [
+            suffix
+            for suffix in SUFFIXES
+            if suffix.startswith(rest) and any(self._inflectable(b) for b in _bases(prefix[:cut], suffix))
+        ]
+
+    def _inflectable(self, base: str) -> bool:
+        return len(base) >= MIN_INFLECTED and self._listed(base, set())
+
+
+def _cuts(word: str) -> range:
+    """Where a suffix of ``word`` could begin (suffixes are at most 3 letters)."""
+    return range(max(1, len(word) - 3), len(word) + 1)
+
+
+def _bases(stem: str, suffix: str) -> tuple[str, ...]:
+    """The words ``stem`` + ``suffix`` can inflect: "iterating" is "iterate" + "ing"."""
+    return (stem, stem + "e") if suffix in ("ing", "ed") else (stem,)

@@ -1,0 +1,91 @@
+"""The word guard: greedy decoding keeps to known words (``hoverdoc.core.lexicon``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hoverdoc.core.lexicon import InputWords, WordGuard, read_lexicon, words_of
+from hoverdoc.core.model_loading import load_model
+from hoverdoc.training.lexicon import build_lexicon
+
+VOCABULARY = ["[PAD]", "[CLS]", "the", "in", "##vo", "##ice", "##ices", "##tore", "re", "##wind", "##s", "."]
+IDS = {piece: index for index, piece in enumerate(VOCABULARY)}
+
+
+def scores_for(*ranked: str) -> np.ndarray:
+    """Scores that rank ``ranked`` first, in that order, and every other piece below them."""
+    scores = np.full(len(VOCABULARY), -5.0, dtype=np.float32)
+    for place, piece in enumerate(ranked):
+        scores[IDS[piece]] = 10.0 - place
+    return scores
+
+
+def sequence(*pieces: str) -> list[int]:
+    return [IDS["[CLS]"]] + [IDS[p] for p in pieces]
+
+
+def choose(guard: WordGuard, scores: np.ndarray, written: list[int], code: str = "") -> str:
+    return VOCABULARY[guard.choose(scores, written, InputWords(code))]
+
+
+def test_a_word_may_not_run_on_past_every_known_word():
+    guard = WordGuard(VOCABULARY, ["the", "rewind"])
+    written = sequence("the", "in", "##vo", "##ices")
+    code = "def iter_overdue(invoices): ..."
+    # "invoices" is the code's own word: it may end, and may not run on into "invoicesice"
+    assert choose(guard, scores_for("##ice", "."), written, code) == "."
+    assert choose(guard, scores_for("##ices", "##tore", "."), sequence("the", "in", "##vo"), code) == "##ices"
+    # without the code's word "invo" starts nothing: the model's best is taken when nothing is allowed
+    assert choose(guard, scores_for("##ice"), sequence("the", "in", "##vo")) == "##ice"
+
+
+def test_a_word_may_end_only_when_it_is_whole():
+    guard = WordGuard(VOCABULARY, ["the", "rewind"])
+    assert choose(guard, scores_for(".", "##wind"), sequence("re")) == "."  # one piece: always a word
+    assert choose(guard, scores_for(".", "##s"), sequence("re", "##wind")) == "."
+    # "invo" is the start of the code's "invoice", not a word: it goes on to one
+    written = sequence("in", "##vo")
+    assert choose(guard, scores_for(".", "##tore", "##ice"), written, "class Invoice: ...") == "##ice"
+
+
+def test_lexicon_words_take_inflections_and_the_codes_names_do_not():
+    guard = WordGuard(VOCABULARY, ["rewind"])
+    assert choose(guard, scores_for("##s", "."), sequence("re", "##wind")) == "##s"  # "rewinds"
+    written = sequence("in", "##vo", "##ice")
+    assert choose(guard, scores_for("##s", "."), written, "invoice = 1") == "."  # not "invoices"
+
+
+def test_words_of_cuts_identifiers_like_the_tokenizer_and_at_camel_case():
+    assert words_of("class InvoiceStore(HTTPServer): total_due = 1") >= {
+        "class",
+        "invoicestore",
+        "invoice",
+        "store",
+        "httpserver",
+        "http",
+        "server",
+        "total",
+        "due",
+        "1",
+    }
+
+
+def test_the_lexicon_keeps_words_written_in_two_docstrings():
+    records = [
+        {"docstring": "Read the ledger.\n\nArgs:\n    path: The file."},
+        {"summary": "Read a file."},
+        {"docstring": "Write the ledgr."},
+    ]
+    assert build_lexicon(records) == ["file", "read", "the"]  # "ledger" once, "ledgr" once
+
+
+def test_the_bundled_model_no_longer_writes_made_up_words():
+    summarizer = load_model(None, workspace_root=None).summarizer
+    assert summarizer is not None
+    code = "def iter_overdue(invoices, paid_numbers):\n    for invoice in invoices:\n        yield invoice\n"
+    text = summarizer.format(code)
+    unguarded = summarizer.decode(summarizer.generate([text], guard_words=False)[0])
+    guarded = summarizer.decode(summarizer.generate([text])[0])
+    assert "invoicesice" in unguarded  # the fixed weights' known slip, the reason for the guard
+    known = set(read_lexicon()) | words_of(text)
+    assert all(word in known for word in words_of(guarded)), guarded
