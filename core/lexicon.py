@@ -4,7 +4,7 @@ A WordPiece model spells a word it has no token for out of pieces (``in ##vo ##i
 sometimes runs on into a word no one writes ("invoicesice", "ssltranranransale"): about one dev
 summary in twenty. The guard lets a word grow only while it is the start of a known word, and end
 only when it is a whole one. Known words are the lexicon (the words of the training corpus's
-docstrings, ``data/summary_words.txt``) and the words of the model's own input (the code's
+docstrings, ``summary_words.txt`` beside this module) and the words of the model's own input (the code's
 identifiers and the exemplars' summaries), so an unusual name the code uses can still be written.
 A word of a single token is always allowed. When the model's best token is not allowed, the best of
 those that are is taken (the best one after all when none is).
@@ -12,24 +12,33 @@ those that are is taken (the best one after all when none is).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+from tokenizers import Tokenizer
 
-LEXICON_FILE = Path(__file__).parent / "data" / "summary_words.txt"
+from hoverdoc.core.fallback import split_name
+
+log = logging.getLogger(__name__)
+
+LEXICON_FILE = Path(__file__).parent / "summary_words.txt"
 CONTINUATION = "##"
-# known words scanned for the pieces that may continue a word (a short start has thousands)
+# known words scanned for the pieces that may continue a word; past it (a start of a letter or two has
+# thousands) each continuation piece is tried instead
 MAX_SCANNED = 2000
 # inflections a lexicon word of MIN_INFLECTED letters may take ("rewinds" where the lexicon has
 # "rewind"); not the code's own names, which gave "cping" and "hookimpler"
 SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 MIN_INFLECTED = 4
+# changes when the guard's rules change, so outputs cached under the old rules are not served
+GUARD_VERSION = 1
 # a word as BERT's pre-tokenizer cuts it: letters and digits (underscores and punctuation split)
 _WORD = re.compile(r"[^\W_]+")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def words_of(text: str) -> set[str]:
@@ -37,7 +46,7 @@ def words_of(text: str) -> set[str]:
     found = set()
     for word in _WORD.findall(text):
         found.add(word.lower())
-        found.update(part.lower() for part in _CAMEL.findall(word))
+        found.update(part.lower() for part in split_name(word))
     return found
 
 
@@ -58,7 +67,7 @@ class InputWords:
     def __contains__(self, word: object) -> bool:
         return word in self.words
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.words)
 
 
@@ -80,13 +89,25 @@ class WordGuard:
         self._continues = np.zeros(len(self._pieces), dtype=bool)
         self._continues[list(self._continuation_ids.values())] = True
         self._lexicon = sorted(lexicon)  # the file is sorted already: timsort only checks it
+        words = "\n".join(self._lexicon).encode()
+        self.fingerprint = f"guard{GUARD_VERSION}:{hashlib.sha256(words).hexdigest()[:16]}"
 
     @classmethod
-    def for_vocabulary(cls, vocabulary: Sequence[str]) -> WordGuard | None:
-        """A guard for a WordPiece vocabulary (id order), None for others or without a lexicon."""
+    def for_tokenizer(cls, tokenizer: Tokenizer) -> WordGuard | None:
+        """A guard for a WordPiece tokenizer that marks continuations with ``##`` (None for others,
+        and, with a warning, when the lexicon is missing)."""
+        model = tokenizer.model
+        if type(model).__name__ != "WordPiece" or model.continuing_subword_prefix != CONTINUATION:
+            return None
         lexicon = read_lexicon()
-        guard = cls(vocabulary, lexicon) if lexicon else None
-        return guard if guard is not None and guard._continuation_ids else None
+        if not lexicon:
+            log.warning("%s: no lexicon, summaries are decoded without the word guard", LEXICON_FILE)
+            return None
+        vocabulary = tokenizer.get_vocab(with_added_tokens=True)
+        pieces = [""] * (max(vocabulary.values(), default=-1) + 1)
+        for piece, index in vocabulary.items():
+            pieces[index] = piece
+        return cls(pieces, lexicon)
 
     def choose(self, scores: np.ndarray, sequence: Sequence[int], known: InputWords) -> int:
         """The best-scoring token of ``scores`` that keeps the word being written known, given the
@@ -98,7 +119,8 @@ class WordGuard:
         allowed = self._continuations(word, known)
         if pieces < 2 or self._is_word(word, known):  # the word may end: any word start may follow
             starts = scores.copy()
-            starts[: len(self._continues)][self._continues] = -np.inf
+            width = min(len(starts), len(self._continues))
+            starts[:width][self._continues[:width]] = -np.inf
             allowed.add(int(starts.argmax()))
         finite = [token for token in allowed if np.isfinite(scores[token])]
         return max(finite, key=lambda token: scores[token]) if finite else best
@@ -107,16 +129,34 @@ class WordGuard:
         """The continuation pieces that keep ``word`` the start of a known word."""
         index = bisect_left(self._lexicon, word)
         longer: list[str] = []
-        while (
-            index < len(self._lexicon) and len(longer) < MAX_SCANNED and self._lexicon[index].startswith(word)
-        ):
+        while index < len(self._lexicon) and self._lexicon[index].startswith(word):
             longer.append(self._lexicon[index])
             index += 1
-        longer.extend(w for w in known if w.startswith(word))
-        for cut in _cuts(word):  # a known word taking an inflection
-            longer.extend(word + suffix[len(word) - cut :] for suffix in self._inflecting(word, cut))
+            if len(longer) > MAX_SCANNED:  # a short start: ask of every piece instead
+                return self._lexicon_continuations(word) | self._pieces_towards(
+                    word, self._close(word, known)
+                )
+        return self._pieces_towards(word, longer + self._close(word, known))
+
+    def _close(self, word: str, known: InputWords) -> list[str]:
+        """The input's words that start with ``word``, and ``word`` with the inflections it may take."""
+        found = [w for w in known if w.startswith(word)]
+        for cut in _cuts(word):
+            found.extend(word + suffix[len(word) - cut :] for suffix in self._inflecting(word, cut))
+        return found
+
+    def _lexicon_continuations(self, word: str) -> set[int]:
         found = set()
-        for whole in longer:
+        for piece, token in self._continuation_ids.items():
+            index = bisect_left(self._lexicon, word + piece)
+            if index < len(self._lexicon) and self._lexicon[index].startswith(word + piece):
+                found.add(token)
+        return found
+
+    def _pieces_towards(self, word: str, targets: Iterable[str]) -> set[int]:
+        """The continuation pieces that take ``word`` some way towards one of ``targets``."""
+        found = set()
+        for whole in targets:
             rest = whole[len(word) :]
             for end in range(1, len(rest) + 1):
                 piece = self._continuation_ids.get(rest[:end])
@@ -141,7 +181,7 @@ class WordGuard:
                 continue
             parts.append(piece)
             break
-        return "".join(reversed(parts)), len(parts)
+        return "".join(reversed(parts)).lower(), len(parts)
 
     def _is_word(self, word: str, known: InputWords) -> bool:
         """Whether ``word`` is known, or a known word with an inflection (``SUFFIXES``)."""

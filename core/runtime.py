@@ -1,17 +1,20 @@
 """The lean inference runtime: ``tokenizers`` + ``onnxruntime`` over a model directory.
 
 No torch, no transformers. Greedy and small-beam decoding with the decoder's KV cache, batched;
-greedy output matches transformers' ``generate`` token for token (export checks this).
+greedy output matches transformers' ``generate`` token for token (export checks this) until the
+word guard (``hoverdoc.core.lexicon``) steers it away from a made-up word.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+from tokenizers import Tokenizer
 
 from hoverdoc.core.lexicon import InputWords, WordGuard
 from hoverdoc.core.model_dir import (
@@ -96,14 +99,6 @@ def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
     return stripped
 
 
-def _id_order(vocabulary: dict[str, int]) -> list[str]:
-    """A tokenizer's vocabulary as a list indexed by token id."""
-    pieces = [""] * (max(vocabulary.values(), default=-1) + 1)
-    for piece, index in vocabulary.items():
-        pieces[index] = piece
-    return pieces
-
-
 class Summarizer:
     """A loaded model directory that turns code into summaries."""
 
@@ -119,9 +114,7 @@ class Summarizer:
             decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), threads, preoptimized)
             encoder = pool.submit(_session, self.manifest.path(ENCODER_FILE), threads, preoptimized)
             self.tokenizer = self._load_tokenizer()
-            self._guard = WordGuard.for_vocabulary(
-                _id_order(self.tokenizer.get_vocab(with_added_tokens=True))
-            )
+            self._guard = WordGuard.for_tokenizer(self.tokenizer)
             self.encoder, self.decoder = encoder.result(), decoder.result()
         self._past_names = [
             i.name for i in self.decoder.get_inputs() if i.name.startswith("past_key_values.")
@@ -134,7 +127,7 @@ class Summarizer:
         self._feeds_encoder_states = "encoder_hidden_states" in {i.name for i in self.decoder.get_inputs()}
         self._output_names = [o.name for o in self.decoder.get_outputs()]
 
-    def _load_tokenizer(self):
+    def _load_tokenizer(self) -> Tokenizer:
         """The model's tokenizer, cutting inputs to the served length (after the soft prompt)."""
         path = self.manifest.path(TOKENIZER_FILE)
         try:
@@ -172,8 +165,11 @@ class Summarizer:
 
     @property
     def digest(self) -> str:
-        """Cache key of this model's outputs."""
-        return self.manifest.digest
+        """Cache key of this model's outputs: its files and settings, and the word guard's rules and
+        lexicon when it decodes with one."""
+        if self._guard is None:
+            return self.manifest.digest
+        return hashlib.sha256(f"{self.manifest.digest}:{self._guard.fingerprint}".encode()).hexdigest()[:32]
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, padded to the longest text."""
@@ -225,9 +221,14 @@ class Summarizer:
         input_ids, mask = self.encode(texts)
         (states,) = self.encoder.run(["last_hidden_state"], {"input_ids": input_ids, "attention_mask": mask})
         if beams <= 1:
-            known = [InputWords(text) for text in texts] if guard_words and self._guard else None
+            known = [InputWords(self._seen(text)) for text in texts] if guard_words and self._guard else None
             return self._greedy(states, mask, known)
         return self._beam(states, mask, beams)
+
+    def _seen(self, text: str) -> str:
+        """The start of an input ``text`` that may reach the encoder (a token is rarely over 16
+        characters): the word guard needs the words of no more."""
+        return text[: self.max_source_tokens * 16]
 
     def _greedy(
         self, states: np.ndarray, mask: np.ndarray, known: list[InputWords] | None
@@ -347,27 +348,35 @@ class Summarizer:
         input (all of it when it is shorter): whole exemplars are dropped, the least similar first."""
         if not exemplars or not self.uses_exemplars:
             return exemplars
-        manifest = self.manifest
         head = self._head(code)
         counts = range(min(len(exemplars), MAX_EXEMPLARS), -1, -1)
-        texts = [
-            format_input(head, manifest.input_prefix, exemplars[:count], manifest.input_format_version)
-            for count in counts
-        ]
-        kept = [self._code_tokens(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
+        kept = self._code_kept(head, exemplars, counts)
+        if kept[-1] < CODE_TOKEN_RESERVE and len(head) < len(code):  # the head fell short: count it all
+            kept = self._code_kept(code, exemplars, counts)
         wanted = min(CODE_TOKEN_RESERVE, kept[-1])
         return next(exemplars[:count] for count, tokens in zip(counts, kept) if tokens >= wanted)
 
+    def _code_kept(self, code: str, exemplars: Sequence[Exemplar], counts: range) -> list[int]:
+        """The code tokens an input keeps with each count of the first ``exemplars``."""
+        manifest = self.manifest
+        texts = [
+            format_input(code, manifest.input_prefix, exemplars[:count], manifest.input_format_version)
+            for count in counts
+        ]
+        return [self._code_tokens(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
+
     @staticmethod
     def _head(code: str) -> str:
-        """The start of ``code`` that holds at least ``CODE_TOKEN_RESERVE`` tokens (tokens average far
-        under 8 characters), cut at whitespace: whether exemplars leave the code its reserve is the
-        same on it as on a long function's whole source, at a fraction of the tokenizer's time."""
+        """The start of ``code`` that usually holds ``CODE_TOKEN_RESERVE`` tokens (tokens average far
+        under 8 characters), cut at whitespace: counting on it instead of a long function's whole
+        source is a fraction of the tokenizer's time (``fitting_exemplars`` counts again on the
+        whole code when the head falls short, as a long string literal can make it)."""
         limit = CODE_TOKEN_RESERVE * 8
         if len(code) <= limit:
             return code
         head = code[:limit]
-        return head[: max(head.rfind(" "), head.rfind("\n"), 1)]
+        cut = max(head.rfind(" "), head.rfind("\n"))
+        return head[:cut] if cut > 0 else head
 
     def code_tokens(self, text: str) -> int:
         """How many tokens of the code in the formatted v2 input ``text`` survive the cut to the

@@ -216,6 +216,11 @@ def test_exemplars_that_would_crowd_out_the_code_are_dropped_whole_least_similar
         code_kept(long_code, shown[: len(fitted) + 1], fitted=False) < CODE_TOKEN_RESERVE
     )  # no more dropped than needed
     assert code_kept(short_code, shown) == code_kept(short_code, [])  # a short code stays whole
+    # a long literal early on: the code's first characters hold few tokens, the count goes on past them
+    literal_code = (
+        'def key():\n    KEY = "' + "A" * 300 + '"\n' + "".join(f"    a = a + {i}\n" for i in range(30))
+    )
+    assert code_kept(literal_code, shown) >= CODE_TOKEN_RESERVE
     summarizer.limit_source_tokens(summarizer.manifest.max_source_tokens)
     assert list(summarizer.fitting_exemplars(short_code, shown)) == shown  # and with room all are shown
     summarizer.limit_source_tokens(48)

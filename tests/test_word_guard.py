@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from hoverdoc.core import lexicon
 from hoverdoc.core.lexicon import InputWords, WordGuard, read_lexicon, words_of
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.training.lexicon import build_lexicon
@@ -55,6 +57,25 @@ def test_lexicon_words_take_inflections_and_the_codes_names_do_not():
     assert choose(guard, scores_for("##s", "."), written, "invoice = 1") == "."  # not "invoices"
 
 
+@pytest.mark.parametrize("scanned", [lexicon.MAX_SCANNED, 1])  # 1: a short start, every piece asked
+def test_a_word_the_model_would_derail_goes_on_to_the_best_known_word(monkeypatch, scanned):
+    monkeypatch.setattr(lexicon, "MAX_SCANNED", scanned)
+    guard = WordGuard(VOCABULARY, ["rewind", "rewound", "the"])
+    assert choose(guard, scores_for("##tore", "##wind", "."), sequence("re")) == "##wind"
+
+
+def test_scores_narrower_or_wider_than_the_vocabulary_and_cased_pieces():
+    pieces = [p.capitalize() if p.isalpha() else p for p in VOCABULARY]  # "In", "##vo", "The"
+    guard = WordGuard(pieces, ["the", "invoice"])
+    assert (
+        pieces[guard.choose(scores_for("##vo", "."), sequence("in"), InputWords(""))] == "##vo"
+    )  # "invo..."
+    narrow = scores_for("##tore", "the")[:-1]  # the model's output lacks the vocabulary's last piece
+    assert pieces[guard.choose(narrow, sequence("in"), InputWords(""))] == "The"
+    wide = np.concatenate([scores_for("##tore", "##ice"), [-9.0, -9.0]])
+    assert pieces[guard.choose(wide, sequence("in", "##vo"), InputWords(""))] == "##ice"
+
+
 def test_words_of_cuts_identifiers_like_the_tokenizer_and_at_camel_case():
     assert words_of("class InvoiceStore(HTTPServer): total_due = 1") >= {
         "class",
@@ -89,3 +110,5 @@ def test_the_bundled_model_no_longer_writes_made_up_words():
     assert "invoicesice" in unguarded  # the fixed weights' known slip, the reason for the guard
     known = set(read_lexicon()) | words_of(text)
     assert all(word in known for word in words_of(guarded)), guarded
+    # outputs cached before the guard, or under another lexicon, are never served as its own
+    assert summarizer.digest != summarizer.manifest.digest

@@ -8,10 +8,16 @@ import platform
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hoverdoc.core.model_dir import Manifest
+from hoverdoc.core.model_input import CODE_TOKEN_RESERVE
 from hoverdoc.core.pairs import iter_pairs, read_pairs
 from hoverdoc.training.checkpoints import last_complete_checkpoint, trainer_state
+
+if TYPE_CHECKING:
+    from hoverdoc.core.model_input import Exemplar
+    from hoverdoc.core.runtime import Summarizer
 
 
 def _decoding(manifest: Manifest) -> str:
@@ -134,8 +140,9 @@ SOURCE_TOKEN_GRID = (64, 96, 128, 160)
 # descriptions alike (BLEU-4 alone let 64 tokens through with ROUGE-L 0.7 lower)
 SOURCE_TOKEN_TOLERANCE = 0.3
 # the workspace's exemplars come first and the cut takes the end: a served length must leave at least
-# MIN_CODE_TOKENS of the function's own code in this share of dev inputs (at 96 tokens, 7% of the
-# bundled model's dev inputs kept no code at all, which dev BLEU-4 did not show)
+# MIN_CODE_TOKENS of the function's own code in this share of dev inputs. Before served inputs dropped
+# exemplars to leave the code CODE_TOKEN_RESERVE tokens, 7% of the bundled model's dev inputs kept no
+# code at all at 96 tokens, which dev BLEU-4 did not show; the check stays as the guard of that rule.
 MIN_CODE_TOKENS = 16
 CODE_KEPT_SHARE = 0.98
 
@@ -175,7 +182,7 @@ def _scores(task: str, predictions: list[str], references: list[str]) -> dict[st
     return {task: round(scores["bleu"], 2), f"{task}_rougeL": round(scores["rougeL"], 2)}
 
 
-def _code_kept(summarizer, codes: list[str], exemplars: list) -> float:
+def _code_kept(summarizer: Summarizer, codes: list[str], exemplars: list[list[Exemplar]]) -> float:
     """The share of inputs, formatted as served at the summarizer's current length, that keep
     ``MIN_CODE_TOKENS`` of their own code (or all of it, when it is shorter)."""
     if not summarizer.uses_exemplars:
@@ -470,7 +477,7 @@ def _weakness_lines(manifest: Manifest) -> list[str]:
         "- Uncased vocabulary: the model writes lower case; identifiers that occur in the code get their",
         "  spelling back and the first letter is capitalised, but other proper nouns and acronyms stay lower case.",
         f"- It sees only the first {_input_length(manifest)} (for a model that reads the workspace,",
-        "  its neighbours first, as many as leave the code 32 tokens, then the signature and first",
+        f"  its neighbours first, as many as leave the code {CODE_TOKEN_RESERVE} tokens, then the signature and first",
         "  lines), so summaries of long functions rest on their names and openings.",
         '- Trained on library code: it leans towards library phrasing ("Return the ..."); `hoverdoc retrain`',
         "  adapts it to a team's own wording.",

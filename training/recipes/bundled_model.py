@@ -395,7 +395,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one stage or all of them."""
     args = _parser().parse_args(argv)
-    stages = ["corpus", "init", "train", "refine", "export", "card"] if args.stage == "all" else [args.stage]
+    everything = ["corpus", "init", "train", "refine", "lexicon", "export", "card"]
+    stages = everything if args.stage == "all" else [args.stage]
     for stage in stages:
         _run_stage(stage, args, Path(args.work))
     return 0
