@@ -146,12 +146,9 @@ class WordGuard:
         return found
 
     def _lexicon_continuations(self, word: str) -> set[int]:
-        found = set()
-        for piece, token in self._continuation_ids.items():
-            index = bisect_left(self._lexicon, word + piece)
-            if index < len(self._lexicon) and self._lexicon[index].startswith(word + piece):
-                found.add(token)
-        return found
+        return {
+            token for piece, token in self._continuation_ids.items() if self._lexicon_starts(word + piece)
+        }
 
     def _pieces_towards(self, word: str, targets: Iterable[str]) -> set[int]:
         """The continuation pieces that take ``word`` some way towards one of ``targets``."""
@@ -194,14 +191,18 @@ class WordGuard:
         )
 
     def _listed(self, word: str, known: InputWords) -> bool:
+        return self._in_lexicon(word) or word in known
+
+    def _in_lexicon(self, word: str) -> bool:
         index = bisect_left(self._lexicon, word)
-        return (index < len(self._lexicon) and self._lexicon[index] == word) or word in known
+        return index < len(self._lexicon) and self._lexicon[index] == word
+
+    def _lexicon_starts(self, prefix: str) -> bool:
+        index = bisect_left(self._lexicon, prefix)
+        return index < len(self._lexicon) and self._lexicon[index].startswith(prefix)
 
     def _starts_a_word(self, prefix: str, known: InputWords) -> bool:
-        index = bisect_left(self._lexicon, prefix)
-        if index < len(self._lexicon) and self._lexicon[index].startswith(prefix):
-            return True
-        if any(word.startswith(prefix) for word in known):
+        if self._lexicon_starts(prefix) or any(word.startswith(prefix) for word in known):
             return True
         return any(self._inflecting(prefix, cut) for cut in _cuts(prefix))
 
@@ -215,7 +216,7 @@ class WordGuard:
         ]
 
     def _inflectable(self, base: str) -> bool:
-        return len(base) >= MIN_INFLECTED and self._listed(base, set())
+        return len(base) >= MIN_INFLECTED and self._in_lexicon(base)
 
 
 def _cuts(word: str) -> range:

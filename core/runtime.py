@@ -336,11 +336,12 @@ class Summarizer:
         """Whether the model reads workspace exemplars (input format v2)."""
         return self.manifest.input_format_version >= EXEMPLAR_INPUT_FORMAT_VERSION
 
-    def format(self, code: str, exemplars: Sequence[Exemplar] = ()) -> str:
+    def format(self, code: str, exemplars: Sequence[Exemplar] = (), fit: bool = True) -> str:
         """The model's input for ``code`` with as many of ``exemplars`` as leave the code room (see
-        ``fitting_exemplars``; exemplars are ignored by a v1 model)."""
+        ``fitting_exemplars``; exemplars are ignored by a v1 model). ``fit=False`` shows them all: the
+        text a cache key needs, since with the input length and the tokenizer it decides the fitting."""
         manifest = self.manifest
-        shown = self.fitting_exemplars(code, exemplars)
+        shown = self.fitting_exemplars(code, exemplars) if fit else exemplars
         return format_input(code, manifest.input_prefix, shown, manifest.input_format_version)
 
     def fitting_exemplars(self, code: str, exemplars: Sequence[Exemplar]) -> Sequence[Exemplar]:

@@ -104,7 +104,8 @@ class SummaryEngine:
         if quoted is not None:
             return Summary(quoted.entry.summary, "workspace", summarizer.name, quoted)
         exemplars = context.exemplars()
-        key = self._key(summarizer, summarizer.format(definition.code, exemplars))
+        # keyed on the input before the exemplars are fitted to the length: no tokenizer work here
+        key = self._key(summarizer, summarizer.format(definition.code, exemplars, fit=False))
         neighbour = context.explaining()
         cached = self._cached(summarizer, key)
         if cached is not None:

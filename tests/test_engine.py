@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from hoverdoc.core.extract import extract
-from hoverdoc.core.model_input import CODE_TOKEN_RESERVE, Exemplar, format_input
+from hoverdoc.core.model_input import CODE_TOKEN_RESERVE, Exemplar
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.server.cache import SummaryCache
 from hoverdoc.server.engine import SummaryEngine
@@ -200,13 +200,7 @@ def test_exemplars_that_would_crowd_out_the_code_are_dropped_whole_least_similar
 
     def code_kept(code: str, exemplars, fitted: bool = True) -> int:
         """Code tokens left in the input as served (``fitted``), else with every exemplar shown."""
-        manifest = summarizer.manifest
-        text = (
-            summarizer.format(code, exemplars)
-            if fitted
-            else format_input(code, manifest.input_prefix, exemplars, manifest.input_format_version)
-        )
-        return summarizer.code_tokens(text)
+        return summarizer.code_tokens(summarizer.format(code, exemplars, fit=fitted))
 
     summarizer.limit_source_tokens(96)
     fitted = summarizer.fitting_exemplars(long_code, shown)
