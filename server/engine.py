@@ -46,10 +46,18 @@ class Summary:
         return self.origin == "fallback"
 
 
+_Serving = tuple[str, int]  # a model's digest and the input length it cuts to: what a key is taken for
+
+
+def _serving(summarizer: Summarizer) -> _Serving:
+    return summarizer.digest, summarizer.max_source_tokens
+
+
 @dataclass
 class _Job:
     key: str
     code: str
+    keyed_for: _Serving  # whose output the key names: only that output may be stored under it
     exemplars: tuple[Exemplar, ...] = ()
     summarizer: Summarizer | None = None  # a workspace folder's own model; None: the default one
     param: str | None = None  # a parameter (or RETURN_KEY) to describe; None: summarize the code
@@ -86,7 +94,8 @@ class SummaryEngine:
         return model.summarizer if model is not None else None
 
     def _key(self, summarizer: Summarizer, text: str) -> str:
-        return f"{summarizer.digest}:{summarizer.max_source_tokens}:{input_digest(text)}"
+        digest, length = _serving(summarizer)
+        return f"{digest}:{length}:{input_digest(text)}"
 
     # --- requests ---------------------------------------------------------------------------------
 
@@ -110,7 +119,7 @@ class SummaryEngine:
         cached = self._cached(summarizer, key)
         if cached is not None:
             return Summary(cached, "cache", summarizer.name, neighbour)
-        text_out = await self._queued(key, definition.code, exemplars, own)
+        text_out = await self._queued(key, _serving(summarizer), definition.code, exemplars, own)
         if not text_out:
             return Summary(fallback_summary(definition), "fallback")
         return Summary(text_out, "model", summarizer.name, neighbour)
@@ -130,7 +139,7 @@ class SummaryEngine:
             cached = self._cached(summarizer, key)
             if cached is not None:
                 return cached
-            return await self._queued(key, definition.code, (), own, param=name)
+            return await self._queued(key, _serving(summarizer), definition.code, (), own, param=name)
 
         texts = await asyncio.gather(*(one(name) for name in names))
         return {name: text for name, text in zip(names, texts) if text}
@@ -144,6 +153,7 @@ class SummaryEngine:
     async def _queued(
         self,
         key: str,
+        keyed_for: _Serving,
         code: str,
         exemplars: tuple[Exemplar, ...],
         summarizer: Summarizer | None = None,
@@ -155,7 +165,7 @@ class SummaryEngine:
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
-                job = _Job(key, code, exemplars, summarizer, param)
+                job = _Job(key, code, keyed_for, exemplars, summarizer, param)
                 self._jobs[key] = job
                 self._queue.append(job)
                 self._wake.notify()
@@ -203,14 +213,20 @@ class SummaryEngine:
     def _run(self, summarizer: Summarizer | None, batch: list[_Job]) -> None:
         """Summarize one group of jobs with one model and answer their waiters."""
         results = [""] * len(batch)
+        served: _Serving | None = None
         if summarizer is not None:
+            served = _serving(summarizer)
             try:
                 results = _outputs(summarizer, batch)
                 self.runs += 1
             except Exception:  # noqa: BLE001 - a model failure must not kill the worker
                 logger.exception("inference failed; answering with the fallback")
                 results = [""] * len(batch)
-        stored = [(job.key, text) for job, text in zip(batch, results) if text and summarizer is not None]
+            if _serving(summarizer) != served:
+                served = None  # maxSourceTokens changed during the run: no length is sure
+        # answered all the same, but stored only under a key taken for this model at this length: a
+        # model swap or a maxSourceTokens change after the request must not cache under another's key
+        stored = [(job.key, text) for job, text in zip(batch, results) if text and job.keyed_for == served]
         with self._lock:  # answer first, then store: the editor does not wait for the disk
             self._storing.update(stored)  # meanwhile the same input is answered from here
             for job, text in zip(batch, results):

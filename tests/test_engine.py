@@ -75,6 +75,32 @@ def _format(definition) -> str:
     return format_input(definition.code)
 
 
+async def test_an_output_is_not_cached_under_a_key_taken_for_another_input_length(
+    tmp_path, tiny_model_dir, corpus_records
+):
+    engine = SummaryEngine(SummaryCache(tmp_path / "cache.sqlite3"))
+    loaded = load_model(tiny_model_dir)
+    engine.set_model(loaded)
+    summarizer = loaded.summarizer
+    served = summarizer.max_source_tokens
+    (definition,) = definitions(1, corpus_records)
+    run = summarizer.summarize
+
+    def with_a_settings_change_landing(*args, **kwargs):
+        summarizer.limit_source_tokens(served // 2)  # maxSourceTokens changes while the model runs
+        return run(*args, **kwargs)
+
+    summarizer.summarize = with_a_settings_change_landing
+    assert (await engine.summarize(definition)).origin == "model"  # answered all the same
+    del summarizer.summarize
+    summarizer.limit_source_tokens(served)  # back to the length the first request was keyed at
+    again = await engine.summarize(definition)
+    # the model runs again: the shorter input's output was not cached under the full length's key
+    assert again.origin == "model" and engine.runs == 2
+    assert (await engine.summarize(definition)).origin == "cache"  # an undisturbed run is cached
+    engine.close()
+
+
 def test_settings_fall_back_per_value_with_warnings():
     settings, warnings = parse_settings(
         {
