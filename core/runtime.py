@@ -37,7 +37,12 @@ from hoverdoc.core.model_input import (
     format_param_input,
 )
 from hoverdoc.core.summary import polish
-from hoverdoc.core.tokenization import configure_truncation, load_tokenizer, soft_prompt_ids
+from hoverdoc.core.tokenization import (
+    configure_truncation,
+    encode_truncated,
+    load_tokenizer,
+    soft_prompt_ids,
+)
 from hoverdoc.core.workspace_index import Context, Hit
 
 
@@ -173,7 +178,7 @@ class Summarizer:
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask, padded to the longest text."""
-        rows = [self._prompt + e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        rows = [self._prompt + e.ids for e in encode_truncated(self.tokenizer, texts)]
         length = max(1, max(len(row) for row in rows))
         ids = np.full((len(texts), length), self.generation.pad_token_id, dtype=np.int64)
         mask = np.zeros((len(texts), length), dtype=np.int64)
@@ -364,7 +369,7 @@ class Summarizer:
             format_input(code, manifest.input_prefix, exemplars[:count], manifest.input_format_version)
             for count in counts
         ]
-        return [self._code_tokens(encoding.ids) for encoding in self.tokenizer.encode_batch(texts)]
+        return [self._code_tokens(encoding.ids) for encoding in encode_truncated(self.tokenizer, texts)]
 
     @staticmethod
     def _head(code: str) -> str:
@@ -382,7 +387,7 @@ class Summarizer:
     def code_tokens(self, text: str) -> int:
         """How many tokens of the code in the formatted v2 input ``text`` survive the cut to the
         input length (those after the exemplar section's separator)."""
-        return self._code_tokens(self.tokenizer.encode(text).ids)
+        return self._code_tokens(encode_truncated(self.tokenizer, [text])[0].ids)
 
     def _code_tokens(self, ids: list[int]) -> int:
         separator = self.tokenizer.token_to_id(SEPARATOR)

@@ -6,9 +6,16 @@ source is cut to the same number of tokens, with the same special tokens, wherev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
+
+# A bound on the characters a token spans in code and docstrings (they average about 4): a text longer
+# than this many characters per token the truncation keeps is encoded from a start cut at whitespace.
+CHARS_PER_TOKEN_BOUND = 16
+# pre-tokenizers that end words at whitespace: no token before a space depends on the text after it
+_WORD_SPLITTING = frozenset({"BertPreTokenizer", "Whitespace", "WhitespaceSplit"})
 
 
 def _set_truncation(tokenizer: Tokenizer, max_length: int | None) -> Tokenizer:
@@ -44,3 +51,33 @@ def soft_prompt_ids(soft_prompt: dict | None) -> list[int]:
         return []
     first, count = int(soft_prompt["first_id"]), int(soft_prompt["tokens"])
     return list(range(first, first + count))
+
+
+def encode_truncated(tokenizer: Tokenizer, texts: Sequence[str]) -> list[Encoding]:
+    """``tokenizer.encode_batch(texts)``, the same encodings, without tokenizing what the truncation
+    drops (a long function's source took up to 16 ms to encode whole for 96 tokens kept).
+    A long text is encoded from its start, cut at whitespace; one whose start falls short of the
+    truncation length, as a long run of spaces can make it, is encoded whole. Tokenizers that do not
+    split words at whitespace, or do not truncate, encode every text whole."""
+    limit = (tokenizer.truncation or {}).get("max_length")
+    if not limit or type(tokenizer.pre_tokenizer).__name__ not in _WORD_SPLITTING:
+        return tokenizer.encode_batch(list(texts))
+    heads = [_cut_at_whitespace(text, limit * CHARS_PER_TOKEN_BOUND) for text in texts]
+    encodings = tokenizer.encode_batch(heads)
+    short = [
+        index
+        for index, (head, text, encoding) in enumerate(zip(heads, texts, encodings))
+        if len(head) < len(text) and len(encoding.ids) < limit
+    ]
+    for index, encoding in zip(short, tokenizer.encode_batch([texts[i] for i in short])):
+        encodings[index] = encoding
+    return encodings
+
+
+def _cut_at_whitespace(text: str, length: int) -> str:
+    """``text`` cut before its last space or newline within ``length`` characters (all of it when it
+    is no longer, or has no such break to cut at)."""
+    if len(text) <= length:
+        return text
+    cut = max(text.rfind(" ", 0, length), text.rfind("\n", 0, length))
+    return text[:cut] if cut > 0 else text
