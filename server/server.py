@@ -810,7 +810,8 @@ class HoverdocServer(LanguageServer):
                 edit=types.WorkspaceEdit(changes={uri: edits}), label="hoverdoc: Document file"
             )
         )
-        return {"applied": bool(applied.applied), "documented": len(edits)}
+        fallbacks = sum(summaries[d.qualname].is_fallback for d in targets)
+        return {"applied": bool(applied.applied), "documented": len(edits), "fallbacks": fallbacks}
 
     def _file_edits(
         self,

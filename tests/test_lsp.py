@@ -303,6 +303,17 @@ async def test_no_model_shows_one_message_and_marked_fallback(
     await hover(client, uri, 12, 10)
     warnings = [m for m in client.messages if "no usable model" in m.message]
     assert len(warnings) == 1
+    # docstrings written without a model say so: the extension tells the user which summaries to check
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="hoverdoc.generateDocstring", arguments=[uri, {"line": 3, "character": 6}]
+        )
+    )
+    assert result["applied"] and result["fallback"]
+    result = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="hoverdoc.documentFile", arguments=[uri])
+    )
+    assert result["applied"] and result["fallbacks"] == result["documented"] > 0
 
 
 async def test_corrupt_model_falls_back(

@@ -70,6 +70,10 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
   case "$mode" in
     pip-fails) write_settings "\"hoverdoc.wheelhouse\": \"$WORK/empty-wheelhouse\"," ;;
     setup) write_settings "" ;;
+    reuse)  # a restart must reuse the environment, not rebuild it (a rebuild starts from an empty folder)
+      kept="$(env_dir)"
+      [ -n "$kept" ] || { echo "e2e: no private environment to reuse" >&2; status=1; break; }
+      touch "$kept/e2e-reuse-marker" ;;
     repair)
       broken="$(env_dir)"
       [ -n "$broken" ] || { echo "e2e: no private environment to break" >&2; status=1; break; }
@@ -91,6 +95,13 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
       echo "e2e: the cancelled retrain left the installed workspace model unchanged"
     else
       echo "e2e: the cancelled retrain changed the installed workspace model" >&2; status=1
+    fi
+  fi
+  if [ "$status" = 0 ] && [ "$mode" = reuse ]; then
+    if [ -f "$(env_dir)/e2e-reuse-marker" ]; then
+      echo "e2e: the restart reused the private environment"
+    else
+      echo "e2e: the restart rebuilt the private environment instead of reusing it" >&2; status=1
     fi
   fi
   [ "$status" = 0 ] || break

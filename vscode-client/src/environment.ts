@@ -14,6 +14,7 @@ export const STAMP_FILE = "hoverdoc-environment.json";
 export interface Stamp {
   extension: string;
   wheel: string;
+  bytes?: number; // the wheel's size: a wheel rebuilt under the same name and version differs in it
 }
 
 export function importStrategy(value: unknown): ImportStrategy {
@@ -72,16 +73,18 @@ export function bundledWheel(names: string[]): string | undefined {
 }
 
 /** Whether an environment stamped `stamp` holds what this extension carries. */
-export function isCurrent(stamp: Stamp | undefined, extension: string, wheel: string): boolean {
-  return stamp !== undefined && stamp.extension === extension && stamp.wheel === wheel;
+export function isCurrent(stamp: Stamp | undefined, extension: string, wheel: string, bytes: number): boolean {
+  return stamp !== undefined && stamp.extension === extension && stamp.wheel === wheel && stamp.bytes === bytes;
 }
 
 export function parseStamp(text: string): Stamp | undefined {
   try {
     const data = JSON.parse(text) as Partial<Stamp>;
-    return typeof data.extension === "string" && typeof data.wheel === "string"
-      ? { extension: data.extension, wheel: data.wheel }
-      : undefined;
+    if (typeof data.extension !== "string" || typeof data.wheel !== "string") {
+      return undefined;
+    }
+    const bytes = typeof data.bytes === "number" ? { bytes: data.bytes } : {};
+    return { extension: data.extension, wheel: data.wheel, ...bytes };
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 // Entry point: start the server for Python files and wire the commands. Nothing else runs at start-up.
 import * as vscode from "vscode";
 
+import { fallbackDocstringsMessage } from "./messages";
 import { onInterpreterChange } from "./pythonExtension";
 import { retrainWorkspace } from "./retrain";
 import { ServerManager } from "./server";
@@ -31,17 +32,24 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       const args = editorArgs();
       if (args) {
         const result = (await server.executeServerCommand("hoverdoc.generateDocstring", args)) as
-          | { applied: boolean; reason?: string }
+          | { applied: boolean; reason?: string; fallback?: boolean }
           | undefined;
         if (result && !result.applied && result.reason) {
           void vscode.window.setStatusBarMessage(`hoverdoc: ${result.reason}`, 4000);
+        } else if (result?.applied && result.fallback) {
+          void vscode.window.showInformationMessage(fallbackDocstringsMessage(1));
         }
       }
     }),
     vscode.commands.registerCommand("hoverdoc.editor.documentFile", async () => {
       const args = editorArgs();
       if (args) {
-        await server.executeServerCommand("hoverdoc.documentFile", [args[0]]);
+        const result = (await server.executeServerCommand("hoverdoc.documentFile", [args[0]])) as
+          | { applied: boolean; fallbacks?: number }
+          | undefined;
+        if (result?.applied && result.fallbacks) {
+          void vscode.window.showInformationMessage(fallbackDocstringsMessage(result.fallbacks));
+        }
       }
     }),
     vscode.commands.registerCommand("hoverdoc.editor.reloadModel", () =>

@@ -5,7 +5,10 @@ export const SHOW_OUTPUT = "Show Output";
 
 /** The notification for an interpreter that cannot import hoverdoc.server (importStrategy fromEnvironment). */
 export function missingPackageMessage(python: string, detail: string): string {
-  const reason = /No module named|ModuleNotFoundError/.test(detail)
+  const lacking = /is missing the packages ([^\n]+)/.exec(detail);
+  const reason = lacking
+    ? `hoverdoc is missing the packages ${lacking[1].trim()}`
+    : /No module named|ModuleNotFoundError/.test(detail)
     ? "hoverdoc is not installed"
     : /ENOENT|not found|No such file/.test(detail)
       ? "the interpreter was not found"
@@ -24,6 +27,12 @@ export function setupNeededMessage(): string {
 /** The notification when the private environment exists but cannot run the server. */
 export function brokenEnvironmentMessage(folder: string): string {
   return `hoverdoc: its private environment ${folder} is broken. "${SET_UP}" recreates it.`;
+}
+
+/** After Generate docstring or Document file wrote summaries that no model wrote (none was ready). */
+export function fallbackDocstringsMessage(count: number): string {
+  const which = count === 1 ? "the new docstring's summary line" : `${count} new docstrings' summary lines`;
+  return `hoverdoc: no model was ready (see the status item), so ${which} came from the name alone: worth a look.`;
 }
 
 function quoted(path: string): string {

@@ -102,6 +102,10 @@ export class ServerManager implements vscode.Disposable {
       this.output.error(`The hoverdoc server did not start: ${error}`);
       this.status.show({ state: "stopped", reason: String(error) });
       this.client = undefined;
+      if (python === this.environment.python) {
+        // a private environment that passed the check can still be damaged (a broken native library)
+        this.offerSetUp(brokenEnvironmentMessage(this.environment.folder), "broken");
+      }
     }
   }
 

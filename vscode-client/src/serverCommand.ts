@@ -29,12 +29,37 @@ export function safePathCheckCommand(python: string): CommandLine {
   return { command: python, args: ["-P", "-c", "pass"] };
 }
 
-/** Exits 0 when the interpreter can import the server package (and prints its location). */
+/**
+ * The check's script: import the server package, then look up every package hoverdoc's metadata
+ * requires to serve (not its extras, nor requirements under environment markers). An environment that
+ * lost one (onnxruntime, say) used to pass and then crash the server at start, with no way out offered.
+ */
+const IMPORT_CHECK = [
+  `import ${SERVER_MODULE} as m, re, sys, importlib.metadata as md`,
+  "try:",
+  "    requirements = md.requires('hoverdoc') or []",
+  "except md.PackageNotFoundError:  # run from a source tree: nothing to compare with",
+  "    requirements = []",
+  "missing = []",
+  "for requirement in requirements:",
+  "    name = re.match(r'[A-Za-z0-9._-]+', requirement)",
+  "    if name is None or ';' in requirement:",
+  "        continue",
+  "    try:",
+  "        md.distribution(name.group(0))",
+  "    except md.PackageNotFoundError:",
+  "        missing.append(name.group(0))",
+  "if missing:",
+  "    sys.exit('hoverdoc is missing the packages ' + ', '.join(missing))",
+  "sys.stdout.write(m.__file__)",
+].join("\n");
+
+/**
+ * Exits 0 when the interpreter can import the server package and has the packages it needs (and
+ * prints its location); otherwise exits 1, saying why on stderr.
+ */
 export function importCheckCommand(python: string): CommandLine {
-  return {
-    command: python,
-    args: ["-c", `import ${SERVER_MODULE} as m, sys; sys.stdout.write(m.__file__)`],
-  };
+  return { command: python, args: ["-c", IMPORT_CHECK] };
 }
 
 /** `<python> [-P] -m hoverdoc.core.cli retrain <folder> --json <file> [--search --budget <budget>]`. */

@@ -66,7 +66,8 @@ export class PrivateEnvironment {
     if (stamp === undefined) {
       return "missing"; // an interrupted set-up: recreate it
     }
-    return wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel)) ? "current" : "outdated";
+    const current = wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel), fs.statSync(wheel).size);
+    return current ? "current" : "outdated";
   }
 
   /**
@@ -149,7 +150,7 @@ export class PrivateEnvironment {
           fs.rmSync(this.folder, { recursive: true, force: true });
           throw error;
         }
-        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel) };
+        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), bytes: fs.statSync(wheel).size };
         fs.writeFileSync(path.join(this.folder, STAMP_FILE), JSON.stringify(stamp) + "\n");
         this.output.info(`Set up ${this.folder} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return this.python;

@@ -49,9 +49,12 @@ describe("private environment", () => {
   it("finds the bundled wheel and knows when an upgrade must reinstall it", () => {
     assert.equal(bundledWheel(["README.md", "hoverdoc-0.1.0-py3-none-any.whl"]), "hoverdoc-0.1.0-py3-none-any.whl");
     assert.equal(bundledWheel(["other-1.0-py3-none-any.whl"]), undefined);
-    const stamp = parseStamp('{"extension": "0.1.0", "wheel": "hoverdoc-0.1.0-py3-none-any.whl"}');
-    assert.ok(isCurrent(stamp, "0.1.0", "hoverdoc-0.1.0-py3-none-any.whl"));
-    assert.ok(!isCurrent(stamp, "0.2.0", "hoverdoc-0.2.0-py3-none-any.whl"));
-    assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", "hoverdoc-0.1.0-py3-none-any.whl"));
+    const wheel = "hoverdoc-0.1.0-py3-none-any.whl";
+    const stamp = parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}", "bytes": 1000}`);
+    assert.ok(isCurrent(stamp, "0.1.0", wheel, 1000));
+    assert.ok(!isCurrent(stamp, "0.2.0", "hoverdoc-0.2.0-py3-none-any.whl", 1000));
+    assert.ok(!isCurrent(stamp, "0.1.0", wheel, 1001)); // rebuilt under the same name and version
+    assert.ok(!isCurrent(parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}"}`), "0.1.0", wheel, 1000)); // older stamp
+    assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", wheel, 1000));
   });
 });

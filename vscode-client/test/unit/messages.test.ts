@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 
 import {
   brokenEnvironmentMessage,
+  fallbackDocstringsMessage,
   missingPackageMessage,
   SET_UP,
   setupNeededMessage,
@@ -15,6 +16,16 @@ describe("messages", () => {
     assert.match(message, /^hoverdoc: hoverdoc is not installed in \/usr\/bin\/python3\./);
     assert.ok(message.includes(`"${SET_UP}"`));
     assert.ok(!message.includes("pip install hoverdoc"));
+  });
+
+  it("names the packages an environment lacks", () => {
+    const detail = "hoverdoc is missing the packages onnxruntime, tokenizers\n Command failed";
+    assert.match(missingPackageMessage("/e/bin/python", detail), /hoverdoc is missing the packages onnxruntime, tokenizers in \/e\/bin\/python\./);
+  });
+
+  it("says when docstrings were written without a model", () => {
+    assert.match(fallbackDocstringsMessage(1), /no model was ready .* the new docstring's summary line came from the name/);
+    assert.match(fallbackDocstringsMessage(3), /3 new docstrings' summary lines came from the name/);
   });
 
   it("says when the interpreter itself is missing", () => {

@@ -1,4 +1,8 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 import { importCheckCommand, retrainCommand, serverCommand } from "../../src/serverCommand";
 
@@ -12,6 +16,37 @@ describe("command lines", () => {
     assert.equal(check.command, "python3");
     assert.equal(check.args[0], "-c");
     assert.match(check.args[1], /^import hoverdoc\.server as m/);
+  });
+
+  /** Run the check with python3 on a folder holding a stand-in hoverdoc that requires `requires`. */
+  function runCheck(requires: string[]): { status: number | null; stdout: string; stderr: string } {
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-check-"));
+    fs.mkdirSync(path.join(site, "hoverdoc", "server"), { recursive: true });
+    fs.writeFileSync(path.join(site, "hoverdoc", "__init__.py"), "");
+    fs.writeFileSync(path.join(site, "hoverdoc", "server", "__init__.py"), "");
+    const info = path.join(site, "hoverdoc-0.1.0.dist-info");
+    fs.mkdirSync(info);
+    const metadata = ["Metadata-Version: 2.1", "Name: hoverdoc", "Version: 0.1.0", ...requires.map((r) => `Requires-Dist: ${r}`)];
+    fs.writeFileSync(path.join(info, "METADATA"), metadata.join("\n") + "\n");
+    const dependency = path.join(site, "hoverdoc_test_dependency-1.0.dist-info"); // an installed requirement
+    fs.mkdirSync(dependency);
+    fs.writeFileSync(path.join(dependency, "METADATA"), "Metadata-Version: 2.1\nName: hoverdoc-test-dependency\nVersion: 1.0\n");
+    const check = importCheckCommand("python3");
+    const result = spawnSync(check.command, ["-I", "-c", `import sys; sys.path.insert(0, ${JSON.stringify(site)}); exec(${JSON.stringify(check.args[1])})`], { encoding: "utf8" });
+    fs.rmSync(site, { recursive: true, force: true });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it("passes an environment that has what hoverdoc requires, extras aside", () => {
+    const result = runCheck(["hoverdoc-test-dependency>=1", 'torch>=2; extra == "train"']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /hoverdoc[\\/]server[\\/]__init__\.py$/);
+  });
+
+  it("fails an environment that lost a package hoverdoc requires, naming it", () => {
+    const result = runCheck(["hoverdoc-test-dependency>=1", "surely-not-installed-package>=1"]);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /hoverdoc is missing the packages surely-not-installed-package/);
   });
 
   it("runs retrain on the workspace folder with a JSON report", () => {
