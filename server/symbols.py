@@ -18,7 +18,7 @@ from typing import Any
 
 from parso.utils import split_lines
 
-from hoverdoc.core.extract import Definition, Span, definition_named_at, extract
+from hoverdoc.core.extract import Definition, Span, definition_named_at, extract, leaves
 from hoverdoc.core.sources import read_python_source
 
 logger = logging.getLogger(__name__)
@@ -199,10 +199,8 @@ def _block_definitions(lines: list[str], line: int) -> list[Definition] | None:
 
 
 def _shift_leaves(root: Any, offset: int) -> None:
-    leaf = root.get_first_leaf()
-    while leaf is not None:
+    for leaf in leaves(root):
         leaf.line += offset
-        leaf = leaf.get_next_leaf()
 
 
 def _shift_span(span: Span | None, offset: int) -> Span | None:

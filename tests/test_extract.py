@@ -192,3 +192,25 @@ def test_lookup_by_position():
 def test_class_bases_and_signature():
     (c,) = extract("class Point(Base, metaclass=Meta):\n    x: int = 0\n")
     assert c.bases == ("Base", "metaclass=Meta") and c.signature == "class Point(Base, metaclass=Meta)"
+
+
+def test_long_flat_literals_are_walked_without_parsos_per_leaf_lookup(monkeypatch):
+    """parso's ``get_next_leaf`` finds each leaf in its parent's children: walking a 40,000-item list
+    with it took minutes (a hover never came back). Signatures and shifted block parses walk the tree
+    themselves, so it must not be called."""
+    import parso.tree
+    from parso.utils import split_lines
+
+    from hoverdoc.server.symbols import _block_definitions
+
+    def refuse(self):
+        raise AssertionError("get_next_leaf walks a long literal in quadratic time")
+
+    monkeypatch.setattr(parso.tree.Leaf, "get_next_leaf", refuse)
+    items = ", ".join(str(i) for i in range(5000))
+    (lookup,) = extract(f"def lookup(index, table=({items})):\n    return table[index]\n")
+    assert lookup.signature.startswith("def lookup(index, table=(0, 1, 2,")
+    source = f"class Table:\n    DATA = [{items}]\n\n    def lookup(self, index):\n        return self.DATA[index]\n"
+    found = _block_definitions(split_lines(source, keepends=True), 3)
+    method = next(d for d in found if d.name == "lookup")
+    assert method.name_span.start_line == 3  # shifted back to the file's own line numbers
