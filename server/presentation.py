@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from hoverdoc.core.extract import Definition
 from hoverdoc.core.fallback import FALLBACK_LABEL
 
 from .engine import Summary
+
+# what may end a line in Markdown, or in an editor that renders it
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_BACKTICKS = re.compile(r"`+")
+_HTML_SPECIAL = re.compile(r"[&<>]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def code_block(code: str) -> str:
+    """``code`` on one line in a fenced Python block that no text inside can close: a workspace's
+    signature may hold line breaks and backticks (a string default), which ended the block and let
+    the rest render as Markdown (links, remote images)."""
+    line = _LINE_BREAKS.sub(" ", code)
+    longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}python\n{line}\n{fence}"
+
+
+def as_text(text: str) -> str:
+    """``text`` with HTML's special characters escaped: a summary quoted from the workspace is the
+    workspace's words, not markup (an ``<img>`` there would load a remote image in a hover)."""
+    return _HTML_SPECIAL.sub(lambda match: _ENTITIES[match.group(0)], text)
 
 
 def neighbour_link(summary: Summary, root: str | Path | None) -> str | None:
@@ -18,9 +41,10 @@ def neighbour_link(summary: Summary, root: str | Path | None) -> str | None:
     entry = hit.entry
     uri = (Path(root) / entry.path).as_uri()
     link = f"[`{entry.qualname}`]({uri}#L{entry.line + 1})"
+    where = as_text(entry.path)
     if summary.origin == "workspace":
-        return f"same as {link} in {entry.path}"
-    return f"like {link} in {entry.path}"
+        return f"same as {link} in {where}"
+    return f"like {link} in {where}"
 
 
 def hover_markdown(definition: Definition, summary: Summary, root: str | Path | None = None) -> str:
@@ -34,4 +58,4 @@ def hover_markdown(definition: Definition, summary: Summary, root: str | Path | 
         reason = neighbour_link(summary, root)
         if reason:
             origin += f" · {reason}"
-    return f"```python\n{signature}\n```\n\n{summary.text}\n\n---\n{origin}"
+    return f"{code_block(signature)}\n\n{as_text(summary.text)}\n\n---\n{origin}"

@@ -3,7 +3,9 @@
 pygls 2.1's reader (``pygls.io_.run_async``) only accepts ``Content-Length: N\\r\\n`` spelled exactly
 so and goes deaf for good after one bad frame; its protocol drops requests whose params don't
 structure and puts tracebacks in ``error.data``. :class:`FrameReader` and :class:`HoverdocProtocol`
-replace those parts; everything else (features, workspace, progress) stays pygls'.
+replace those parts; its documents split lines as Python's ``str.splitlines`` does, at form feeds
+too, where LSP breaks lines only at ``\\n``, ``\\r\\n`` and ``\\r``: :class:`LspLinesWorkspace` gives it
+documents that split as the editor does. Everything else (features, progress) stays pygls'.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pygls.exceptions import (
     JsonRpcServerNotInitialized,
 )
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.workspace import TextDocument, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +169,47 @@ def _id_in_broken(body: bytes) -> Any:
 _ID = re.compile(rb'"id"[ \t\r\n]*:[ \t\r\n]*(-?\d{1,18}|"(?:[^"\\]|\\.){0,200}")')
 
 
+# a line as LSP counts them: up to and including \n, \r\n or \r (never a form feed or \u2028)
+_LSP_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+class LspLinesDocument(TextDocument):
+    """pygls' text document with its lines where the editor has them. pygls splits with
+    ``str.splitlines``, which also breaks at form feeds, ``\\x1c``-``\\x1e``, ``\\x85`` and ``\\u2028``:
+    an incremental edit after a form feed (common in GNU-style Python) landed on the wrong line."""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(_LSP_LINE.findall(self.source))
+
+
+class LspLinesWorkspace(Workspace):
+    """pygls' workspace, its documents :class:`LspLinesDocument`."""
+
+    @classmethod
+    def like(cls, workspace: Workspace) -> LspLinesWorkspace:
+        """A workspace with ``workspace``'s root, folders, sync kind and position encoding."""
+        sync_kind = getattr(workspace, "_sync_kind", types.TextDocumentSyncKind.Incremental)
+        folders = list(workspace.folders.values())
+        return cls(workspace.root_uri, sync_kind, folders, workspace.position_encoding)
+
+    def _create_text_document(
+        self,
+        doc_uri: str,
+        source: str | None = None,
+        version: int | None = None,
+        language_id: str | None = None,
+    ) -> TextDocument:
+        return LspLinesDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=getattr(self, "_sync_kind", types.TextDocumentSyncKind.Incremental),
+            position_codec=self.position_codec,
+        )
+
+
 class HoverdocProtocol(LanguageServerProtocol):
     """pygls' LSP protocol that answers every request: malformed, too early, too late or failing."""
 
@@ -173,6 +217,15 @@ class HoverdocProtocol(LanguageServerProtocol):
         super().__init__(server, converter)
         self._initialized = False
         self._sending = False
+
+    @property
+    def workspace(self) -> Workspace:
+        """pygls' workspace as an :class:`LspLinesWorkspace`, swapped in the first time it is asked
+        for: ``initialize`` makes it, and every document is opened through this property."""
+        workspace = super().workspace
+        if not isinstance(workspace, LspLinesWorkspace):
+            workspace = self._workspace = LspLinesWorkspace.like(workspace)
+        return workspace
 
     def _send_data(self, data: Any) -> None:
         """pygls' send, minus its reaction to a failed write (``report_server_error``, which sends

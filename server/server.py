@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
+from urllib.parse import unquote
 
 from lsprotocol import types
 from parso.utils import split_lines
@@ -190,13 +191,9 @@ class HoverdocServer(LanguageServer):
         self.notify_status()
 
     def document(self, uri: str) -> TextDocument | None:
-        """An open document (None for unknown URIs)."""
-        try:
-            document = self.workspace.get_text_document(uri)
-            _ = document.source
-            return document
-        except Exception:  # noqa: BLE001 - a URI that isn't a readable file
-            return None
+        """An open document; None for any other URI. pygls would read a closed file from disk, on the
+        event loop and at every access: a request naming a FIFO stalled every request after it."""
+        return self.workspace.text_documents.get(unquote(uri))
 
     async def definitions(self, document: TextDocument) -> list[Definition]:
         """Parsed definitions of a document, parsed off the event loop."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -84,3 +85,38 @@ async def test_server_survives_abuse(client: LanguageClient, tmp_path: Path, tin
     # still alive and answering, memory bounded
     assert "fetch_account_balance" in hover_text(await hover(client, accounts, 3, 8))
     assert server_rss_mb(client) < max(400.0, rss_start + 250.0)
+
+
+async def test_edits_after_a_form_feed_and_requests_for_unopened_files(
+    client: LanguageClient, tmp_path: Path, tiny_model_dir: Path
+):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    await start_session(
+        client, workspace, {"modelPath": str(tiny_model_dir), "workspace": {"enabled": False}}
+    )
+    await wait_for_state(client)
+    # a form feed (a page break, as GNU-style Python has) is no line break in LSP: an edit at line 2
+    # used to land on line 3 of the server's copy
+    path = workspace / "pages.py"
+    uri = open_document(client, path, text="import os\n\x0c\ndef load(path):\n    return path\n")
+    added = "def first(items):\n    return items[0]\n\n"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(2, 0), types.Position(2, 0)), text=added
+                )
+            ],
+        )
+    )
+    assert "def first(items)" in hover_text(await hover(client, uri, 2, 5))
+    assert "def load(path)" in hover_text(await hover(client, uri, 5, 5))
+
+    # a request naming a file that is not open is not read from disk: a FIFO used to block the server
+    if hasattr(os, "mkfifo"):
+        fifo = workspace / "pipe.py"
+        os.mkfifo(fifo)
+        assert await asyncio.wait_for(hover(client, fifo.as_uri(), 0, 0), timeout=30) is None
+    assert "def first(items)" in hover_text(await asyncio.wait_for(hover(client, uri, 2, 5), timeout=30))
