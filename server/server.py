@@ -89,6 +89,7 @@ class HoverdocServer(LanguageServer):
         self.model_error: str | None = None
         self.model_origin: str | None = None  # where the model in use came from (bundled, workspace, ...)
         self._warned: str | None = None
+        self._settings_warnings: dict[str, set[str]] = {}  # per scope ("": the server's), those shown
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
         self._diagnostic_tasks: dict[str, asyncio.Task] = {}
@@ -353,8 +354,7 @@ class HoverdocServer(LanguageServer):
         """Take new settings; reload the model if its path changed; warn about invalid values once."""
         previous = self.settings
         self.settings, warnings = parse_settings(raw, Settings())
-        for warning in warnings:
-            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, warning))
+        self._warn_settings("", warnings)
         if previous.max_source_tokens != self.settings.max_source_tokens:
             self._limit_source_tokens([self.engine.model, *self.folder_models.values()])
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
@@ -396,10 +396,19 @@ class HoverdocServer(LanguageServer):
         for root, raw in zip(self.roots(), values):
             settings, warnings = parse_settings(raw, self.settings)  # null: as the server's
             self.folder_settings[root] = settings
-            for warning in warnings:
-                self.window_show_message(
-                    types.ShowMessageParams(types.MessageType.Warning, f"{root.name}: {warning}")
-                )
+            self._warn_settings(root.name, warnings)
+
+    def _warn_settings(self, scope: str, warnings: list[str]) -> None:
+        """Show each invalid-setting warning once while its value stays: every configuration change
+        reads every value again, and a client answers each folder with the user's settings too (one
+        bad value gave a warning per folder per change). ``scope``: a folder's name, "" the server's."""
+        inherited = self._settings_warnings.get("", set()) if scope else set()
+        shown = self._settings_warnings.get(scope, set())
+        for warning in warnings:
+            if warning not in shown and warning not in inherited:
+                text = f"{scope}: {warning}" if scope else warning
+                self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, text))
+        self._settings_warnings[scope] = set(warnings)
 
     def settings_for(self, path: str | Path | None) -> Settings:
         """The settings of the workspace folder holding ``path`` (the server's, outside any folder)."""

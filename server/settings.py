@@ -44,6 +44,12 @@ SETTING_KEYS = {
 }
 
 
+# the objects that group settings (hover, workspace, ...), each with the keys it holds
+SETTING_GROUPS = {
+    group: sorted(key for key in SETTING_KEYS if key.startswith(f"{group}."))
+    for group in {key.split(".")[0] for key in SETTING_KEYS if "." in key}
+}
+
 # settings that only the VS Code extension reads (how to start the server, tracing)
 CLIENT_ONLY_SETTINGS = frozenset({"interpreter", "importStrategy", "wheelhouse", "trace.server"})
 
@@ -111,6 +117,10 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
     updates: dict[str, Any] = {}
     for key, value in _flatten(raw).items():
         name = SETTING_KEYS.get(key)
+        if name is None and key in SETTING_GROUPS:  # "hover": false, where an object was meant
+            listed = ", ".join(SETTING_GROUPS[key])
+            warnings.append(f"hoverdoc.{key} = {value!r} must be an object with {listed}; ignored")
+            continue
         if name is None:
             continue  # settings the client owns (interpreter, trace.server) or from a newer hoverdoc
         try:

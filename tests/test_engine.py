@@ -123,6 +123,12 @@ def test_settings_fall_back_per_value_with_warnings():
     assert len(warnings) == 2
     assert any("hover.documented" in w for w in warnings) and any("threads" in w for w in warnings)
     assert parse_settings("nonsense")[1] and parse_settings(None) == (Settings(), [])
+    # a group given as a value, where an object was meant, is said, not silently ignored
+    settings, warnings = parse_settings({"hover": False, "workspace": {"enabled": False}})
+    assert settings == Settings(workspace_enabled=False)
+    assert warnings == [
+        "hoverdoc.hover = False must be an object with hover.documented, hover.enabled; ignored"
+    ]
 
 
 def test_unreadable_cache_only_costs_speed(tmp_path):

@@ -353,6 +353,23 @@ async def test_server_switches_to_a_newly_installed_workspace_model(
     assert status["model"] == "tiny-model" and status["origin"] == "workspace"
 
 
+async def test_an_invalid_setting_is_reported_once_while_it_stays(
+    client: LanguageClient, workspace: Path, tiny_model_dir: Path
+):
+    # VS Code answers the server's section and each folder's with the same values
+    await start_session(client, workspace, {"modelPath": str(tiny_model_dir), "threads": -1})
+    await wait_for_state(client)
+    for _ in range(2):  # configuration changes make the server read every value again
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await asyncio.sleep(0.5)
+    assert len([m for m in client.messages if "hoverdoc.threads" in m.message]) == 1
+    settings = {"modelPath": str(tiny_model_dir), "threads": -2}  # another bad value: said again
+    client.set_configuration(settings, section="hoverdoc")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    assert len([m for m in client.messages if "hoverdoc.threads = -2" in m.message]) == 1
+
+
 async def test_hover_settings_and_initialization_options(
     client: LanguageClient, workspace: Path, tiny_model_dir: Path
 ):
