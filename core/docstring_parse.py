@@ -27,7 +27,9 @@ _ENTRY_NAME = re.compile(r"^\s*\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:", re.MULTI
 
 _GOOGLE_PARSER = GoogleParser(
     sections=[
-        *GOOGLE_SECTIONS,
+        # "Example:" keeps its own key, so an update writes back the title the author chose (with
+        # docstring_parser's shared "examples" key it came back as "Examples:")
+        *(Section(s.title, "example", s.type) if s.title == "Example" else s for s in GOOGLE_SECTIONS),
         *(
             Section(title, title.lower().replace(" ", "_"), SectionType.SINGULAR)
             for title in GOOGLE_TEXT_SECTIONS

@@ -82,6 +82,13 @@ def test_existing_docstring_keeps_human_text_and_drops_removed_params():
     )
 
 
+def test_an_update_keeps_the_section_titles_the_author_wrote():
+    source = 'def f(a, c):\n    """Do it.\n\n    Args:\n        a: First.\n\n    Example:\n        >>> f(1, 2)\n    """\n'
+    out = document_all(source, "google")
+    assert "    Example:\n        >>> f(1, 2)\n" in out and "Examples:" not in out  # not renamed
+    assert "        c: " in out  # the update did run
+
+
 def test_bytes_literal_is_not_taken_for_a_docstring():
     out = document_all((DATA / "raw_and_bytes.py").read_text(), "google")
     assert 'def not_a_docstring(data):\n    """Summary of not_a_docstring.' in out
