@@ -82,7 +82,17 @@ def test_existing_docstring_keeps_human_text_and_drops_removed_params():
     )
 
 
-def test_an_update_keeps_the_section_titles_the_author_wrote():
+def test_an_update_keeps_a_numpy_examples_section_whole():
+    examples = (
+        "    Examples\n    --------\n    Some text.\n\n    >>> f(1, 2)\n    1\n    >>> f(3, 4)\n    3\n"
+    )
+    source = f'def f(a, c):\n    """Do it.\n\n    Parameters\n    ----------\n    a : int\n        First.\n\n{examples}    """\n'
+    out = document_all(source, "numpy")
+    assert examples in out and out.count("Examples") == 1  # the doctests were dropped before
+    assert "    c\n        " in out  # the update did run
+
+
+def test_an_update_keeps_the_google_section_titles_the_author_wrote():
     source = 'def f(a, c):\n    """Do it.\n\n    Args:\n        a: First.\n\n    Example:\n        >>> f(1, 2)\n    """\n'
     out = document_all(source, "google")
     assert "    Example:\n        >>> f(1, 2)\n" in out and "Examples:" not in out  # not renamed

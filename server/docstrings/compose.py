@@ -258,6 +258,24 @@ def documented_params(docstring: str) -> list[str] | None:
     return names
 
 
+def _section_text(meta: docstring_parser.DocstringMeta) -> str:
+    """A kept section's text, a NumPy example's doctest included: docstring_parser keeps the ``>>>``
+    lines apart, as the example's snippet, and an update used to drop them."""
+    snippet = getattr(meta, "snippet", None)
+    return "\n".join(part.strip("\n") for part in (snippet, meta.description) if part)
+
+
+def _keep_section(extra: list[tuple[str, str]], title: str, text: str) -> None:
+    """Add a kept section; an example that docstring_parser split in chunks (NumPy: its text, then
+    each doctest) is joined back into one section, as it was written."""
+    if extra and extra[-1][0] == title and title.startswith("Example"):
+        previous = extra[-1][1]
+        gap = "\n" if text.startswith(">>>") and ">>>" in previous else "\n\n"  # doctest after doctest
+        extra[-1] = (title, f"{previous}{gap}{text}")
+    else:
+        extra.append((title, text))
+
+
 def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, list[tuple[str, str]]]:
     """Code facts merged with a parsed docstring: human text wins, the signature decides the params."""
     documented: dict[str, docstring_parser.DocstringParam] = {}
@@ -277,8 +295,8 @@ def _merge(fresh: Facts, parsed: docstring_parser.Docstring) -> tuple[Facts, lis
             attributes[_bare(name.split(" ")[0])] = meta
         elif isinstance(meta, (docstring_parser.DocstringReturns, docstring_parser.DocstringRaises)):
             continue
-        elif key not in ("type", "rtype", "vartype", "ytype") and meta.description:
-            extra.append((section_title(meta), meta.description))
+        elif key not in ("type", "rtype", "vartype", "ytype") and _section_text(meta):
+            _keep_section(extra, section_title(meta), _section_text(meta))
     merged = Facts()
     elsewhere = documented_in_text_sections(extra)
     for entry in fresh.params:
