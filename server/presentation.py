@@ -13,8 +13,9 @@ from .engine import Summary
 # what may end a line in Markdown, or in an editor that renders it
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _BACKTICKS = re.compile(r"`+")
-_HTML_SPECIAL = re.compile(r"[&<>]")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# the punctuation that can open Markdown or HTML inline (links, images, tags, entities, code,
+# emphasis, tables): backslash-escaped (CommonMark), none of it is markup; the rest stays as it is
+_MARKUP = re.compile(r"([\\`*_\[\]<>!&~|])")
 
 
 def code_block(code: str) -> str:
@@ -28,9 +29,11 @@ def code_block(code: str) -> str:
 
 
 def as_text(text: str) -> str:
-    """``text`` with HTML's special characters escaped: a summary quoted from the workspace is the
-    workspace's words, not markup (an ``<img>`` there would load a remote image in a hover)."""
-    return _HTML_SPECIAL.sub(lambda match: _ENTITIES[match.group(0)], text)
+    """``text`` shown as written, the characters that open markup backslash-escaped: a summary
+    (quoted from the workspace, or a model's, which copies the workspace's words) is text, not
+    Markdown or HTML (an image, ``![](https://...)`` or ``<img>``, would load a remote image in a
+    hover)."""
+    return _MARKUP.sub(r"\\\1", text)
 
 
 def neighbour_link(summary: Summary, root: str | Path | None) -> str | None:
@@ -41,7 +44,7 @@ def neighbour_link(summary: Summary, root: str | Path | None) -> str | None:
     entry = hit.entry
     uri = (Path(root) / entry.path).as_uri()
     link = f"[`{entry.qualname}`]({uri}#L{entry.line + 1})"
-    where = as_text(entry.path)
+    where = as_text(entry.path)  # a workspace file's name
     if summary.origin == "workspace":
         return f"same as {link} in {where}"
     return f"like {link} in {where}"
@@ -54,7 +57,7 @@ def hover_markdown(definition: Definition, summary: Summary, root: str | Path | 
     if summary.is_fallback:
         origin = f"*hoverdoc · {FALLBACK_LABEL}*"
     else:
-        origin = f"*hoverdoc · generated summary · {summary.model}*"
+        origin = f"*hoverdoc · generated summary · {as_text(summary.model or '')}*"
         reason = neighbour_link(summary, root)
         if reason:
             origin += f" · {reason}"

@@ -30,10 +30,15 @@ def test_a_signature_with_line_breaks_and_backticks_stays_inside_its_code_block(
     assert code.startswith('def render(template=""" x ``` **Injected** ![img]') and "\n" not in code
 
 
-def test_a_quoted_workspace_summary_cannot_carry_html():
+def test_a_quoted_workspace_summary_cannot_carry_markup():
     (definition,) = extract("def load(path):\n    return path\n")
-    quoted = 'Load a table <img src="https://attacker.example/i.png"> & more.'
-    markdown = hover_markdown(definition, Summary(quoted, "workspace", "m"))
-    assert "<img" not in markdown
-    assert 'Load a table &lt;img src="https://attacker.example/i.png"&gt; &amp; more.' in markdown
+    quoted = 'Load ![](https://attacker.example/p.png) <img src="https://attacker.example/i.png"> *rows*.'
+    markdown = hover_markdown(definition, Summary(quoted, "workspace", "model_<b>"))
+    summary = markdown.split("\n\n")[1]
+    assert summary == (
+        'Load \\!\\[\\](https://attacker.example/p.png) \\<img src="https://attacker.example/i.png"\\>'
+        " \\*rows\\*."
+    )
+    assert re.sub(r"\\(.)", r"\1", summary) == quoted  # each escape stands for the character written
+    assert "model\\_\\<b\\>" in markdown  # a workspace model's name is text too
     assert fences(markdown) == ["```python", "```"]
