@@ -38,6 +38,7 @@ from hoverdoc.core.model_input import (
 )
 from hoverdoc.core.summary import polish
 from hoverdoc.core.tokenization import (
+    CHARS_PER_TOKEN_BOUND,
     configure_truncation,
     encode_truncated,
     load_tokenizer,
@@ -233,7 +234,7 @@ class Summarizer:
     def _seen(self, text: str) -> str:
         """The start of an input ``text`` that may reach the encoder (a token is rarely over 16
         characters): the word guard needs the words of no more."""
-        return text[: self.max_source_tokens * 16]
+        return text[: self.max_source_tokens * CHARS_PER_TOKEN_BOUND]
 
     def _greedy(
         self, states: np.ndarray, mask: np.ndarray, known: list[InputWords] | None

@@ -14,6 +14,8 @@ from tokenizers import Encoding, Tokenizer
 # A bound on the characters a token spans in code and docstrings (they average about 4): a text longer
 # than this many characters per token the truncation keeps is encoded from a start cut at whitespace.
 CHARS_PER_TOKEN_BOUND = 16
+# below this truncation length the special tokens may not fit, and tokenizers does not truncate at all
+MIN_CUT_LENGTH = 8
 # pre-tokenizers that end words at whitespace: no token before a space depends on the text after it
 _WORD_SPLITTING = frozenset({"BertPreTokenizer", "Whitespace", "WhitespaceSplit"})
 
@@ -60,7 +62,7 @@ def encode_truncated(tokenizer: Tokenizer, texts: Sequence[str]) -> list[Encodin
     truncation length, as a long run of spaces can make it, is encoded whole. Tokenizers that do not
     split words at whitespace, or do not truncate, encode every text whole."""
     limit = (tokenizer.truncation or {}).get("max_length")
-    if not limit or type(tokenizer.pre_tokenizer).__name__ not in _WORD_SPLITTING:
+    if not limit or limit < MIN_CUT_LENGTH or type(tokenizer.pre_tokenizer).__name__ not in _WORD_SPLITTING:
         return tokenizer.encode_batch(list(texts))
     heads = [_cut_at_whitespace(text, limit * CHARS_PER_TOKEN_BOUND) for text in texts]
     encodings = tokenizer.encode_batch(heads)

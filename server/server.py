@@ -89,7 +89,7 @@ class HoverdocServer(LanguageServer):
         self.model_error: str | None = None
         self.model_origin: str | None = None  # where the model in use came from (bundled, workspace, ...)
         self._warned: str | None = None
-        self._settings_warnings: dict[str, set[str]] = {}  # per scope ("": the server's), those shown
+        self._settings_warnings: dict[Path | None, set[str]] = {}  # per folder (None: the server's)
         self._load_generation = 0
         self._parse_tasks: dict[str, asyncio.Task] = {}
         self._diagnostic_tasks: dict[str, asyncio.Task] = {}
@@ -211,7 +211,7 @@ class HoverdocServer(LanguageServer):
         """The document's lines (parso's split, without line ends), kept per open document until it
         changes, so concurrent requests don't each hold a copy."""
         source = document.source
-        if document.uri not in self.workspace.text_documents:
+        if self.document(document.uri) is None:
             return split_lines(source)
         cached = self._lines.get(document.uri)
         if cached is None or cached[0] is not source:
@@ -354,7 +354,7 @@ class HoverdocServer(LanguageServer):
         """Take new settings; reload the model if its path changed; warn about invalid values once."""
         previous = self.settings
         self.settings, warnings = parse_settings(raw, Settings())
-        self._warn_settings("", warnings)
+        self._warn_settings(None, warnings)
         if previous.max_source_tokens != self.settings.max_source_tokens:
             self._limit_source_tokens([self.engine.model, *self.folder_models.values()])
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
@@ -396,19 +396,20 @@ class HoverdocServer(LanguageServer):
         for root, raw in zip(self.roots(), values):
             settings, warnings = parse_settings(raw, self.settings)  # null: as the server's
             self.folder_settings[root] = settings
-            self._warn_settings(root.name, warnings)
+            self._warn_settings(root, warnings)
 
-    def _warn_settings(self, scope: str, warnings: list[str]) -> None:
+    def _warn_settings(self, folder: Path | None, warnings: list[str]) -> None:
         """Show each invalid-setting warning once while its value stays: every configuration change
         reads every value again, and a client answers each folder with the user's settings too (one
-        bad value gave a warning per folder per change). ``scope``: a folder's name, "" the server's."""
-        inherited = self._settings_warnings.get("", set()) if scope else set()
-        shown = self._settings_warnings.get(scope, set())
+        bad value gave a warning per folder per change). ``folder``: a workspace folder, None the
+        server's own settings."""
+        inherited = self._settings_warnings.get(None, set()) if folder is not None else set()
+        shown = self._settings_warnings.get(folder, set())
         for warning in warnings:
             if warning not in shown and warning not in inherited:
-                text = f"{scope}: {warning}" if scope else warning
+                text = f"{folder.name}: {warning}" if folder is not None else warning
                 self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, text))
-        self._settings_warnings[scope] = set(warnings)
+        self._settings_warnings[folder] = set(warnings)
 
     def settings_for(self, path: str | Path | None) -> Settings:
         """The settings of the workspace folder holding ``path`` (the server's, outside any folder)."""
@@ -618,7 +619,7 @@ class HoverdocServer(LanguageServer):
             return None, None
         path, target_line, target_col = found
         target_uri = path.as_uri()
-        open_document = self.document(target_uri) if target_uri in self.workspace.text_documents else None
+        open_document = self.document(target_uri)
         source = (
             open_document.source if open_document is not None else await asyncio.to_thread(read_file, path)
         )

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium, four times with the
+# `make e2e`: the packaged extension in code-server on 127.0.0.1, driven by Chromium, five times with the
 # same clean profile: a set-up whose pip cannot find the dependencies (hoverdoc.wheelhouse an empty
 # folder) fails with one clear message; then the user clicks "Set up hoverdoc" (the private environment
 # is created from the wheel the .vsix carries, with an interpreter that has no hoverdoc); a second
-# start reuses it; and once hoverdoc is deleted from it, a third names it broken and recreates it. Last,
+# start reuses it (a file left in it must survive); and once hoverdoc is deleted from it, a third names
+# it broken and recreates it. Last,
 # with an interpreter that has the training extras, a search retrain is cancelled from its progress
 # notification and the workspace model installed before it must be unchanged.
 set -euo pipefail

@@ -5,7 +5,8 @@ export const SHOW_OUTPUT = "Show Output";
 
 /** The notification for an interpreter that cannot import hoverdoc.server (importStrategy fromEnvironment). */
 export function missingPackageMessage(python: string, detail: string): string {
-  const lacking = /is missing the packages ([^\n]+)/.exec(detail);
+  // stderr's own line (execFile's message also quotes the check's script, where the words appear too)
+  const lacking = /^hoverdoc is missing the packages ([^\n]+)$/m.exec(detail);
   const reason = lacking
     ? `hoverdoc is missing the packages ${lacking[1].trim()}`
     : /No module named|ModuleNotFoundError/.test(detail)

@@ -35,7 +35,7 @@ export function safePathCheckCommand(python: string): CommandLine {
  * lost one (onnxruntime, say) used to pass and then crash the server at start, with no way out offered.
  */
 const IMPORT_CHECK = [
-  `import ${SERVER_MODULE} as m, re, sys, importlib.metadata as md`,
+  `import ${SERVER_MODULE} as m, re, sys, importlib.metadata as md, importlib.util as util`,
   "try:",
   "    requirements = md.requires('hoverdoc') or []",
   "except md.PackageNotFoundError:  # run from a source tree: nothing to compare with",
@@ -47,8 +47,9 @@ const IMPORT_CHECK = [
   "        continue",
   "    try:",
   "        md.distribution(name.group(0))",
-  "    except md.PackageNotFoundError:",
-  "        missing.append(name.group(0))",
+  "    except md.PackageNotFoundError:  # another build may provide it (onnxruntime-gpu: onnxruntime)",
+  "        if util.find_spec(name.group(0).replace('-', '_')) is None:",
+  "            missing.append(name.group(0))",
   "if missing:",
   "    sys.exit('hoverdoc is missing the packages ' + ', '.join(missing))",
   "sys.stdout.write(m.__file__)",

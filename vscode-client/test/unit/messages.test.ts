@@ -9,6 +9,7 @@ import {
   trainingExtrasCommand,
   trainingExtrasMessage,
 } from "../../src/messages";
+import { importCheckCommand } from "../../src/serverCommand";
 
 describe("messages", () => {
   it("names the interpreter and offers the set-up, never a pip command that cannot work", () => {
@@ -18,8 +19,12 @@ describe("messages", () => {
     assert.ok(!message.includes("pip install hoverdoc"));
   });
 
-  it("names the packages an environment lacks", () => {
-    const detail = "hoverdoc is missing the packages onnxruntime, tokenizers\n Command failed";
+  it("names the packages an environment lacks, and only when the check said so", () => {
+    const script = importCheckCommand("/e/bin/python").args[1];
+    const failed = (stderr: string) => `${stderr} Command failed: /e/bin/python -c ${script}\n${stderr}`;
+    const notInstalled = failed("ModuleNotFoundError: No module named 'hoverdoc'\n");
+    assert.match(missingPackageMessage("/e/bin/python", notInstalled), /hoverdoc is not installed in/);
+    const detail = failed("hoverdoc is missing the packages onnxruntime, tokenizers\n");
     assert.match(missingPackageMessage("/e/bin/python", detail), /hoverdoc is missing the packages onnxruntime, tokenizers in \/e\/bin\/python\./);
   });
 

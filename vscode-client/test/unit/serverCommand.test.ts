@@ -31,6 +31,9 @@ describe("command lines", () => {
     const dependency = path.join(site, "hoverdoc_test_dependency-1.0.dist-info"); // an installed requirement
     fs.mkdirSync(dependency);
     fs.writeFileSync(path.join(dependency, "METADATA"), "Metadata-Version: 2.1\nName: hoverdoc-test-dependency\nVersion: 1.0\n");
+    // a module another distribution provides (as onnxruntime-gpu provides onnxruntime)
+    fs.mkdirSync(path.join(site, "hoverdoc_test_module"));
+    fs.writeFileSync(path.join(site, "hoverdoc_test_module", "__init__.py"), "");
     const check = importCheckCommand("python3");
     const result = spawnSync(check.command, ["-I", "-c", `import sys; sys.path.insert(0, ${JSON.stringify(site)}); exec(${JSON.stringify(check.args[1])})`], { encoding: "utf8" });
     fs.rmSync(site, { recursive: true, force: true });
@@ -38,7 +41,7 @@ describe("command lines", () => {
   }
 
   it("passes an environment that has what hoverdoc requires, extras aside", () => {
-    const result = runCheck(["hoverdoc-test-dependency>=1", 'torch>=2; extra == "train"']);
+    const result = runCheck(["hoverdoc-test-dependency>=1", "hoverdoc-test-module>=1", 'torch>=2; extra == "train"']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /hoverdoc[\\/]server[\\/]__init__\.py$/);
   });
