@@ -15,6 +15,9 @@ import docstring_parser
 from docstring_parser import DocstringStyle
 from docstring_parser.google import DEFAULT_SECTIONS as GOOGLE_SECTIONS
 from docstring_parser.google import GoogleParser, Section, SectionType
+from docstring_parser.numpydoc import DEFAULT_SECTIONS as NUMPY_SECTIONS
+from docstring_parser.numpydoc import ExamplesSection, NumpydocParser
+from docstring_parser.numpydoc import Section as NumpySection
 
 GOOGLE_TEXT_SECTIONS = (
     "Attention", "Caution", "Danger", "Error", "Hint", "Important", "Keyword Args", "Keyword Arguments",
@@ -38,6 +41,17 @@ _GOOGLE_PARSER = GoogleParser(
 )
 
 
+def _own_key(section: NumpySection) -> NumpySection:
+    """A NumPy text section keyed by its own title: docstring_parser gives "Note" and "Notes" (and
+    "Example" and "Examples", "Warning" and "Warnings") one key, so an update wrote back the other."""
+    if type(section) in (NumpySection, ExamplesSection):
+        return type(section)(section.title, section.title.lower().replace(" ", "_"))
+    return section
+
+
+_NUMPY_PARSER = NumpydocParser(sections=[_own_key(s) for s in NUMPY_SECTIONS])
+
+
 def parse_docstring(docstring: str) -> docstring_parser.Docstring:
     """``docstring_parser.parse`` with the style found automatically (the parse with the most
     sections wins, as docstring_parser decides), its Google parser knowing every Napoleon section.
@@ -45,7 +59,7 @@ def parse_docstring(docstring: str) -> docstring_parser.Docstring:
     parsers = {
         DocstringStyle.REST: docstring_parser.rest.parse,
         DocstringStyle.GOOGLE: _GOOGLE_PARSER.parse,
-        DocstringStyle.NUMPYDOC: docstring_parser.numpydoc.parse,
+        DocstringStyle.NUMPYDOC: _NUMPY_PARSER.parse,
         DocstringStyle.EPYDOC: docstring_parser.epydoc.parse,
     }
     found, error = [], None

@@ -801,8 +801,8 @@ class HoverdocServer(LanguageServer):
             summaries[definition.qualname] = task.result()
         described = await asyncio.gather(*(self.descriptions(document.path, d, definitions) for d in targets))
         changed = moved_on(document, source, version)
-        edits = (
-            []
+        edits, fallbacks = (
+            ([], 0)
             if changed
             else self._file_edits(document, (source, definitions), targets, summaries, described)
         )
@@ -817,7 +817,6 @@ class HoverdocServer(LanguageServer):
                 edit=types.WorkspaceEdit(changes={uri: edits}), label="hoverdoc: Document file"
             )
         )
-        fallbacks = sum(summaries[d.qualname].is_fallback for d in targets)
         return {"applied": bool(applied.applied), "documented": len(edits), "fallbacks": fallbacks}
 
     def _file_edits(
@@ -827,18 +826,19 @@ class HoverdocServer(LanguageServer):
         targets: list[Definition],
         summaries: dict[str, Summary],
         described: list[dict[str, str]],
-    ) -> list[types.TextEdit]:
+    ) -> tuple[list[types.TextEdit], int]:
         """Document file's edits, all against the same source (plain text: a whole file of tab stops
-        would be a chore)."""
+        would be a chore), and how many of them have a summary no model wrote."""
         source, definitions = parsed
         style = self.settings_for(document.path).docstring_style
-        edits = []
+        edits, fallbacks = [], 0
         for definition, descriptions in zip(targets, described):
-            summary = summaries[definition.qualname].text
-            result = compose_docstring(source, definition, summary, style, definitions, descriptions)
+            summary = summaries[definition.qualname]
+            result = compose_docstring(source, definition, summary.text, style, definitions, descriptions)
             if result.edit is not None:
                 edits.append(self.to_lsp_edit(document, result.edit))
-        return edits
+                fallbacks += summary.is_fallback
+        return edits, fallbacks
 
 
 def moved_on(document: TextDocument, source: str, version: int | None) -> bool:

@@ -92,6 +92,14 @@ def test_an_update_keeps_a_numpy_examples_section_whole():
     assert "    c\n        " in out  # the update did run
 
 
+def test_an_update_keeps_the_numpy_section_titles_the_author_wrote():
+    kept = "    Note\n    ----\n    Slow.\n\n    Example\n    -------\n    >>> f(1, 2)\n    1\n"
+    source = f'def f(a, c):\n    """Do it.\n\n    Parameters\n    ----------\n    a : int\n        First.\n\n{kept}    """\n'
+    out = document_all(source, "numpy")
+    assert kept in out and "Notes" not in out and "Examples" not in out  # not renamed
+    assert "    c\n        " in out  # the update did run
+
+
 def test_an_update_keeps_the_google_section_titles_the_author_wrote():
     source = 'def f(a, c):\n    """Do it.\n\n    Args:\n        a: First.\n\n    Example:\n        >>> f(1, 2)\n    """\n'
     out = document_all(source, "google")
