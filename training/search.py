@@ -191,6 +191,10 @@ def _queue_continuation(work: Path, study) -> bool:
 
     from .checkpoints import last_complete_checkpoint
 
+    if study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        # screening trials still queued run first (Optuna takes them in order): a continuation queued
+        # now would continue the best so far, not the best of them (a loaded machine showed it)
+        return False
     cut = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
