@@ -29,6 +29,11 @@ from pathlib import Path  # noqa: E402
 from .errors import HoverdocError
 from .styles import DOCSTRING_STYLES
 
+# the same bounds as the server's settings: onnxruntime allocates per thread (100,000 took 24 GB)
+MAX_THREADS = 256
+MAX_BEAMS = 32
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
 # subcommand -> "module:function"; the function takes the parsed arguments and returns an exit code
 HANDLERS = {
     "mine": "hoverdoc.training.mine_cli:run",
@@ -84,9 +89,15 @@ def _existing_folder(text: str) -> str:
 
 
 def _pairs_out(text: str) -> str:
-    """An argparse type: a pairs file to write (its folder is created), not a folder."""
-    if Path(text).expanduser().is_dir():
+    """An argparse type: a pairs file to write (its folder is created), not a folder, a device or
+    FIFO, nor Python source (mine's own input)."""
+    path = Path(text).expanduser()
+    if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} is not a regular file (a FIFO or device); give a file name")
+    if path.suffix in PYTHON_SUFFIXES:
+        raise argparse.ArgumentTypeError(f"{text} is Python source; pairs files are JSONL (.jsonl)")
     return text
 
 
@@ -156,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parity-data", help="pairs file to draw the parity sample from")
     export.add_argument("--name", help="model name for the manifest")
     export.add_argument(
-        "--beams", type=_int_at_least(1), help="beam width the served model decodes with (default: the run's)"
+        "--beams",
+        type=_int_at_least(1, MAX_BEAMS),
+        help="beam width the served model decodes with (default: the run's)",
     )
     export.add_argument(
         "--repetition-penalty", type=float, help="penalty on repeated tokens (default: the run's)"
@@ -175,10 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=_output_file, help="write the metrics as JSON here")
     evaluate.add_argument("--predictions", type=_output_file, help="write one prediction per line here")
     evaluate.add_argument("--limit", type=_int_at_least(0), help="score only the first N pairs")
-    evaluate.add_argument("--batch-size", type=_int_at_least(1), default=16)
-    evaluate.add_argument("--beams", type=_int_at_least(1), help="beam width (default: the model's setting)")
+    evaluate.add_argument("--batch-size", type=_int_at_least(1, 1024), default=16)
     evaluate.add_argument(
-        "--threads", type=_int_at_least(0), default=0, help="inference threads (0: all cores)"
+        "--beams", type=_int_at_least(1, MAX_BEAMS), help="beam width (default: the model's setting)"
+    )
+    evaluate.add_argument(
+        "--threads", type=_int_at_least(0, MAX_THREADS), default=0, help="inference threads (0: all cores)"
     )
     evaluate.add_argument("--baseline", choices=["name"], help="score the name-as-sentence baseline instead")
     evaluate.add_argument(
@@ -216,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="with --docstring: let the model describe parameters the workspace does not (default: on)",
     )
-    summarize.add_argument("--threads", type=_int_at_least(0), default=0)
+    summarize.add_argument("--threads", type=_int_at_least(0, MAX_THREADS), default=0)
 
     serve = sub.add_parser("serve", help="run the language server")
     mode = serve.add_mutually_exclusive_group()

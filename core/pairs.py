@@ -58,10 +58,15 @@ def read_pairs(path: str | Path, required: tuple[str, ...] = REQUIRED_FIELDS) ->
 
 def write_pairs(path: str | Path, records: Iterable[dict]) -> int:
     """Write records as JSONL (atomically: a temp file beside it, renamed at the end; removed when
-    anything fails); returns the count."""
+    anything fails); returns the count. A symlink is written through to its file; a FIFO or device
+    is refused (renaming over it would replace it: as root, /dev/null itself)."""
     path = Path(path)
     if path.is_dir():
         raise PairsError(f"{path}: is a folder; give a file name")
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        raise PairsError(f"{path}: not a regular file (a FIFO or device); give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = open_temporary_beside(path)

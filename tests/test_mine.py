@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -226,3 +228,31 @@ def test_cli_bad_input_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines()[-1] == "hoverdoc mine: error: nothing to mine: no path exists"
     result = run_cli("mine", str(tmp_path), "--out", str(tmp_path / "o.jsonl"), "--dev-fraction", "0.2")
     assert result.returncode == 2 and "--dev-fraction needs --dev-out" in result.stderr
+
+
+def test_cli_refuses_outputs_that_would_lose_data(tree, tmp_path):
+    out = tmp_path / "pairs.jsonl"
+    same = run_cli("mine", str(tree), "--out", str(out), "--dev-fraction", "0.5", "--dev-out", str(out))
+    assert same.returncode == 2 and "--out and --dev-out name the same file" in same.stderr
+    params = run_cli("mine", str(tree), "--out", str(out), "--params-out", str(out))
+    assert params.returncode == 2 and "--out and --params-out name the same file" in params.stderr
+    source = next(tree.rglob("*.py"))
+    before = source.read_text()
+    onto_source = run_cli("mine", str(tree), "--out", str(source))
+    assert onto_source.returncode == 2 and "is Python source" in onto_source.stderr
+    assert source.read_text() == before and not out.exists()
+
+
+def test_pairs_are_written_through_a_link_and_never_over_a_fifo(tmp_path):
+    from hoverdoc.core.pairs import PairsError, write_pairs
+
+    real, link = tmp_path / "real.jsonl", tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    write_pairs(link, [{"code": "def f(): pass", "summary": "F."}])
+    assert link.is_symlink() and len(read_pairs(real)) == 1  # the link still points at the pairs
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "out.fifo"
+        os.mkfifo(fifo)
+        with pytest.raises(PairsError, match="not a regular file"):
+            write_pairs(fifo, [{"code": "def f(): pass", "summary": "F."}])
+        assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a FIFO, not replaced by a file

@@ -5,11 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.pairs import write_pairs
 
 from .mine import MineOptions, mine, param_records
+
+OUTPUTS = (("--out", "out"), ("--dev-out", "dev_out"), ("--params-out", "params_out"))
+
+
+def _check_distinct_outputs(args: argparse.Namespace) -> None:
+    """Refuse two outputs that are one file: the second write would replace the first's pairs."""
+    named = [(flag, getattr(args, name, None)) for flag, name in OUTPUTS]
+    seen: dict[Path, str] = {}
+    for flag, value in named:
+        if not value:
+            continue
+        path = Path(value).expanduser().resolve()
+        if path in seen:
+            raise HoverdocError(f"{seen[path]} and {flag} name the same file {value}; give each its own")
+        seen[path] = flag
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         raise HoverdocError("--dev-fraction needs --dev-out (where to write the held-out pairs)")
     if not 0.0 <= args.dev_fraction < 1.0:
         raise HoverdocError("--dev-fraction must be at least 0 and below 1")
+    _check_distinct_outputs(args)
     options = MineOptions(
         include_tests=args.include_tests,
         include_vendored=args.include_vendored,
