@@ -9,6 +9,7 @@ Exit status: 1 when any docstring is stale, 0 when none is, 2 when a path does n
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
@@ -29,19 +30,23 @@ class _Target:
 
     path: Path
     shown: str
+    named: bool = False  # named on the command line, not found in a folder
 
 
 def run(args: argparse.Namespace) -> int:
     """Check every file under ``args.paths``; print one line per finding; return the exit status."""
     raws = [str(raw) for raw in args.paths]
-    missing = next((raw for raw in raws if not Path(raw).expanduser().exists()), None)
+    # lexists: a link that cannot be followed (a loop) is there, and its read says why it fails
+    missing = next((raw for raw in raws if not os.path.lexists(Path(raw).expanduser())), None)
     if missing is not None:
         print(f"hoverdoc check: error: {missing}: no such file or directory", file=sys.stderr)
         return 2
     files = stale = 0
+    unchecked = False  # a file named on the command line that could not be read
     for target in _targets(raws):
         source = _read(target)
         if source is None:
+            unchecked = unchecked or target.named
             continue
         files += 1
         for finding in find_stale(source):
@@ -49,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{target.shown}:{finding.line + 1}: {finding.message}")
     noun = "docstring" if stale == 1 else "docstrings"
     print(f"hoverdoc check: {stale} stale {noun} in {files} files", file=sys.stderr)
-    return 1 if stale else 0
+    return 2 if unchecked else 1 if stale else 0
 
 
 def _read(target: _Target) -> str | None:
@@ -75,9 +80,9 @@ def _targets(raws: Iterable[str]) -> Iterator[_Target]:
         if path.is_dir():
             found = (_Target(f, str(Path(raw) / f.relative_to(path.resolve()))) for f in folder_files(path))
         else:
-            found = iter([_Target(path, raw)])
+            found = iter([_Target(path, raw, named=True)])
         for target in found:
-            key = target.path.resolve()
+            key = Path(os.path.realpath(target.path))  # resolve() raises on a link loop
             if key not in seen:
                 seen.add(key)
                 yield target

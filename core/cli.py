@@ -237,8 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     mode.add_argument("--tcp", action="store_true", help="listen on a TCP port")
-    serve.add_argument("--host", default="127.0.0.1", help="TCP address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=_int_at_least(0, 65535), default=2087)
+    serve.add_argument("--host", help="TCP address to bind, with --tcp (default 127.0.0.1)")
+    serve.add_argument("--port", type=_int_at_least(0, 65535), help="TCP port, with --tcp (default 2087)")
     serve.add_argument("--log-file", help="write the server log here")
     _model_option(serve)
 

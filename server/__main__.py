@@ -36,6 +36,8 @@ def resume_gc() -> None:
     gc.enable()
 
 
+DEFAULT_HOST = "127.0.0.1"  # loopback unless --host says otherwise
+DEFAULT_PORT = 2087
 M_ARENA_MAX = -8  # glibc's mallopt parameter: how many malloc arenas the process may have
 
 
@@ -108,8 +110,12 @@ def run(args: argparse.Namespace) -> int:
     if log_file:
         _check_log_file(log_file)
     tcp = getattr(args, "tcp", False)
+    host, port = getattr(args, "host", None), getattr(args, "port", None)
+    if not tcp and (host is not None or port is not None):
+        raise HoverdocError("--host and --port need --tcp (without it the server speaks over stdio)")
+    host, port = host or DEFAULT_HOST, DEFAULT_PORT if port is None else port
     if tcp:
-        _check_listen(args.host, args.port)
+        _check_listen(host, port)
     limit_malloc_arenas()  # before the server's threads start
     destination = {"filename": log_file} if log_file else {"stream": sys.stderr}
     logging.basicConfig(
@@ -124,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     server = create_server(model=getattr(args, "model", None))
     resume_gc()  # every module the server needs is imported now
     if tcp:
-        server.start_tcp(args.host, args.port)
+        server.start_tcp(host, port)
     else:
         server.start_io()
     return 0

@@ -130,6 +130,15 @@ def test_unreadable_files_are_skipped_with_a_note(tree, capsys):
     assert "stale.py: binary" in err and "huge.py: too large" in err
 
 
+def test_a_named_file_that_cannot_be_checked_fails_the_check(tree, capsys):
+    (tree / "pkg" / "loop.py").symlink_to(tree / "pkg" / "loop.py")  # a link to itself
+    (tree / "pkg" / "blob.py").write_bytes(b"\0binary")
+    for name in ("loop.py", "blob.py"):
+        code, lines, err = check(capsys, str(tree / "pkg" / "clean.py"), str(tree / "pkg" / name))
+        assert (code, lines) == (2, [])  # a CI step must not pass on a file it never read
+        assert f"skipped {tree / 'pkg' / name}" in err and "no such file" not in err
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_a_git_work_tree_is_listed_by_git(tree, capsys):
     subprocess.run(["git", "init", "-q", str(tree)], check=True)

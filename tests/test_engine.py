@@ -259,6 +259,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def test_a_port_without_tcp_is_refused_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "hoverdoc.server", "--port", "5000"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 2  # it used to serve stdio, the port silently ignored
+    assert result.stderr.strip().splitlines() == [
+        "hoverdoc serve: error: --host and --port need --tcp (without it the server speaks over stdio)"
+    ]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX process handling")
 def test_tcp_mode_binds_loopback_by_default(tmp_path):
     port = free_port()
