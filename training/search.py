@@ -403,7 +403,8 @@ def _result(work: Path, study) -> SearchResult:
     holds a finished run."""
     from optuna.trial import TrialState
 
-    trials = [_record(t) for t in study.trials]
+    # a trial still queued when the budget ran out never ran: not one of the search's trials
+    trials = [_record(t) for t in study.trials if t.state != TrialState.WAITING]
     complete = [
         t for t in study.trials if t.state == TrialState.COMPLETE and finished_run(run_dir_of(work, t))
     ]
