@@ -29,7 +29,7 @@ from pathlib import Path  # noqa: E402
 from .errors import HoverdocError
 from .styles import DOCSTRING_STYLES
 
-# the same bounds as the server's settings: onnxruntime allocates per thread (100,000 took 24 GB)
+# bounds the server's settings share: onnxruntime allocates per thread (100,000 took 24 GB)
 MAX_THREADS = 256
 MAX_BEAMS = 32
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")

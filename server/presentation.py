@@ -10,8 +10,6 @@ from hoverdoc.core.fallback import FALLBACK_LABEL
 
 from .engine import Summary
 
-# what may end a line in Markdown, or in an editor that renders it
-_LINE_BREAKS = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _BACKTICKS = re.compile(r"`+")
 # the punctuation that can open Markdown or HTML inline (links, images, tags, entities, code,
 # emphasis, tables): backslash-escaped (CommonMark), none of it is markup; the rest stays as it is
@@ -22,7 +20,7 @@ def code_block(code: str) -> str:
     """``code`` on one line in a fenced Python block that no text inside can close: a workspace's
     signature may hold line breaks and backticks (a string default), which ended the block and let
     the rest render as Markdown (links, remote images)."""
-    line = _LINE_BREAKS.sub(" ", code)
+    line = " ".join(code.splitlines())  # every break a renderer might take, form feeds and U+2028 too
     longest = max((len(run) for run in _BACKTICKS.findall(line)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}python\n{line}\n{fence}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from hoverdoc.core.cli import MAX_THREADS
+
 from .docstrings import STYLES
 
 
@@ -100,7 +102,7 @@ def _valid(name: str, value: Any) -> Any:
             return value
         raise ValueError("must be a number of tokens between 8 and 4096")
     if name == "threads":
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 256:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_THREADS:
             return value
         raise ValueError("must be a number of threads, 0 for all cores")
     raise ValueError("unknown setting")
