@@ -120,3 +120,9 @@ async def test_edits_after_a_form_feed_and_requests_for_unopened_files(
         os.mkfifo(fifo)
         assert await asyncio.wait_for(hover(client, fifo.as_uri(), 0, 0), timeout=30) is None
     assert "def first(items)" in hover_text(await asyncio.wait_for(hover(client, uri, 2, 5), timeout=30))
+
+    # a string default holding a line break and backticks stays inside the hover's code block
+    injected = 'def render(template=""" x\n```\n![img](https://attacker.example/p.png)\n"""):\n    return 1\n'
+    markdown = hover_text(await hover(client, open_document(client, workspace / "render.py", injected), 0, 5))
+    fences = [line for line in markdown.splitlines() if line.startswith("```")]
+    assert fences == ["````python", "````"] and "![img]" in markdown.splitlines()[1]
