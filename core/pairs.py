@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import HoverdocError
-from .sources import is_regular_file, open_temporary_beside
+from .sources import open_temporary_beside
 
 REQUIRED_FIELDS = ("code", "summary")
 
@@ -17,13 +18,25 @@ class PairsError(HoverdocError, ValueError):
     """A pairs file that cannot be used; the message names the file and line."""
 
 
+def _check_readable_kind(path: Path) -> None:
+    """Raise ``PairsError`` naming what ``path`` is when it is not a regular file to read: a FIFO or
+    device would block or never end."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise PairsError(f"{path}: no such file") from None
+    except OSError as error:
+        raise PairsError(f"{path}: cannot read ({error.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise PairsError(f"{path}: is a folder; give a pairs file")
+    if not stat.S_ISREG(mode):
+        raise PairsError(f"{path}: not a regular file (a FIFO or device); give a pairs file")
+
+
 def iter_pairs(path: str | Path, required: tuple[str, ...] = REQUIRED_FIELDS) -> Iterator[dict]:
     """Yield the records of a pairs file, raising ``PairsError`` at the first bad line."""
     path = Path(path)
-    if not path.is_file():
-        raise PairsError(f"{path}: no such file")
-    if not is_regular_file(path):  # a FIFO or device would block or never end
-        raise PairsError(f"{path}: not a regular file")
+    _check_readable_kind(path)
     try:
         handle = path.open(encoding="utf-8")
     except OSError as error:

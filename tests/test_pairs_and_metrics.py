@@ -61,6 +61,10 @@ def test_read_pairs_names_bad_lines(tmp_path):
         read_pairs(path)
     with pytest.raises(PairsError, match="no such file"):
         read_pairs(tmp_path / "missing.jsonl")
+    with pytest.raises(PairsError, match="is a folder"):
+        read_pairs(tmp_path)
+    with pytest.raises(PairsError, match="not a regular file"):
+        read_pairs("/dev/zero")  # said "no such file" before
     path.write_bytes(b'{"code": "\xff\xfe", "summary": "x"}\n')
     with pytest.raises(PairsError, match="not UTF-8"):
         read_pairs(path)
