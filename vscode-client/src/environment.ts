@@ -11,10 +11,14 @@ export const MIN_PYTHON: [number, number] = [3, 10];
 /** Written into the environment once hoverdoc is installed in it: which extension installed what. */
 export const STAMP_FILE = "hoverdoc-environment.json";
 
+/** Beside the bundled wheel, its SHA-256 (written when the extension is built): a wheel rebuilt under
+ * the same name and version differs in it, and reading it costs nothing at start. */
+export const DIGEST_SUFFIX = ".sha256";
+
 export interface Stamp {
   extension: string;
   wheel: string;
-  bytes?: number; // the wheel's size: a wheel rebuilt under the same name and version differs in it
+  sha256?: string; // the wheel's digest
 }
 
 export function importStrategy(value: unknown): ImportStrategy {
@@ -73,8 +77,14 @@ export function bundledWheel(names: string[]): string | undefined {
 }
 
 /** Whether an environment stamped `stamp` holds what this extension carries. */
-export function isCurrent(stamp: Stamp | undefined, extension: string, wheel: string, bytes: number): boolean {
-  return stamp !== undefined && stamp.extension === extension && stamp.wheel === wheel && stamp.bytes === bytes;
+export function isCurrent(stamp: Stamp | undefined, extension: string, wheel: string, sha256: string): boolean {
+  return stamp !== undefined && stamp.extension === extension && stamp.wheel === wheel && stamp.sha256 === sha256;
+}
+
+/** The hex digest at the start of a digest file's text (sha256sum's layout), else undefined. */
+export function parseDigest(text: string): string | undefined {
+  const match = /^([0-9a-f]{64})(\s|$)/.exec(text.trim().toLowerCase());
+  return match ? match[1] : undefined;
 }
 
 export function parseStamp(text: string): Stamp | undefined {
@@ -83,8 +93,8 @@ export function parseStamp(text: string): Stamp | undefined {
     if (typeof data.extension !== "string" || typeof data.wheel !== "string") {
       return undefined;
     }
-    const bytes = typeof data.bytes === "number" ? { bytes: data.bytes } : {};
-    return { extension: data.extension, wheel: data.wheel, ...bytes };
+    const digest = typeof data.sha256 === "string" ? { sha256: data.sha256 } : {};
+    return { extension: data.extension, wheel: data.wheel, ...digest };
   } catch {
     return undefined;
   }

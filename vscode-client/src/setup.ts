@@ -2,17 +2,20 @@
 // create a virtual environment in the extension's global storage and install the hoverdoc wheel the
 // extension carries, with progress in a notification and every line of pip in the output channel.
 import { execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 
 import {
   bundledWheel,
+  DIGEST_SUFFIX,
   environmentPython,
   installCommand,
   isCurrent,
   isSupportedVersion,
   MIN_PYTHON,
+  parseDigest,
   parseStamp,
   pythonCandidates,
   STAMP_FILE,
@@ -30,6 +33,8 @@ const LOCK_STALE_MS = 20 * 60_000;
 export class SetupError extends Error {}
 
 export class PrivateEnvironment {
+  private digests = new Map<string, string>();
+
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly output: vscode.LogOutputChannel,
@@ -55,6 +60,18 @@ export class PrivateEnvironment {
     return name ? path.join(folder, name) : undefined;
   }
 
+  /** The wheel's SHA-256: from the digest file the build writes beside it, else computed (once). */
+  private wheelDigest(wheel: string): string {
+    let digest = this.digests.get(wheel);
+    if (digest === undefined) {
+      const file = wheel + DIGEST_SUFFIX;
+      digest = fs.existsSync(file) ? parseDigest(fs.readFileSync(file, "utf8")) : undefined;
+      digest ??= createHash("sha256").update(fs.readFileSync(wheel)).digest("hex");
+      this.digests.set(wheel, digest);
+    }
+    return digest;
+  }
+
   /** Missing (never set up, or broken), outdated (set up by another version) or current. */
   state(): EnvironmentState {
     if (!fs.existsSync(this.python)) {
@@ -66,7 +83,7 @@ export class PrivateEnvironment {
     if (stamp === undefined) {
       return "missing"; // an interrupted set-up: recreate it
     }
-    const current = wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel), fs.statSync(wheel).size);
+    const current = wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel), this.wheelDigest(wheel));
     return current ? "current" : "outdated";
   }
 
@@ -150,7 +167,7 @@ export class PrivateEnvironment {
           fs.rmSync(this.folder, { recursive: true, force: true });
           throw error;
         }
-        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), bytes: fs.statSync(wheel).size };
+        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), sha256: this.wheelDigest(wheel) };
         fs.writeFileSync(path.join(this.folder, STAMP_FILE), JSON.stringify(stamp) + "\n");
         this.output.info(`Set up ${this.folder} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return this.python;

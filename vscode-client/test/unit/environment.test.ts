@@ -6,6 +6,7 @@ import {
   importStrategy,
   installCommand,
   isCurrent,
+  parseDigest,
   isSupportedVersion,
   parseStamp,
   pythonCandidates,
@@ -50,11 +51,20 @@ describe("private environment", () => {
     assert.equal(bundledWheel(["README.md", "hoverdoc-0.1.0-py3-none-any.whl"]), "hoverdoc-0.1.0-py3-none-any.whl");
     assert.equal(bundledWheel(["other-1.0-py3-none-any.whl"]), undefined);
     const wheel = "hoverdoc-0.1.0-py3-none-any.whl";
-    const stamp = parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}", "bytes": 1000}`);
-    assert.ok(isCurrent(stamp, "0.1.0", wheel, 1000));
-    assert.ok(!isCurrent(stamp, "0.2.0", "hoverdoc-0.2.0-py3-none-any.whl", 1000));
-    assert.ok(!isCurrent(stamp, "0.1.0", wheel, 1001)); // rebuilt under the same name and version
-    assert.ok(!isCurrent(parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}"}`), "0.1.0", wheel, 1000)); // older stamp
-    assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", wheel, 1000));
+    const [a, b] = ["a".repeat(64), "b".repeat(64)];
+    const stamp = parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}", "sha256": "${a}"}`);
+    assert.ok(isCurrent(stamp, "0.1.0", wheel, a));
+    assert.ok(!isCurrent(stamp, "0.2.0", "hoverdoc-0.2.0-py3-none-any.whl", a));
+    assert.ok(!isCurrent(stamp, "0.1.0", wheel, b)); // rebuilt under the same name and version
+    assert.ok(!isCurrent(parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}", "bytes": 1000}`), "0.1.0", wheel, a)); // older stamp
+    assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", wheel, a));
+  });
+
+  it("reads the wheel's digest file as sha256sum writes it", () => {
+    const digest = "0123456789abcdef".repeat(4);
+    assert.equal(parseDigest(`${digest}\n`), digest);
+    assert.equal(parseDigest(`${digest.toUpperCase()}  hoverdoc-0.1.0-py3-none-any.whl\n`), digest);
+    assert.equal(parseDigest(digest.slice(1)), undefined);
+    assert.equal(parseDigest(""), undefined);
   });
 });
