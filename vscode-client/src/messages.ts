@@ -30,6 +30,11 @@ export function brokenEnvironmentMessage(folder: string): string {
   return `hoverdoc: its private environment ${folder} is broken. "${SET_UP}" recreates it.`;
 }
 
+/** The notification when the server stopped during start-up though its environment imports it. */
+export function serverFailedMessage(): string {
+  return "hoverdoc: the server stopped during start-up. The output has its log; please report it with that log.";
+}
+
 /** After Generate docstring or Document file wrote summaries that no model wrote (none was ready). */
 export function fallbackDocstringsMessage(count: number): string {
   const which = count === 1 ? "the new docstring's summary line" : `${count} new docstrings' summary lines`;

@@ -12,9 +12,23 @@ import {
 
 import { importStrategy } from "./environment";
 import { chooseInterpreter, InterpreterChoice } from "./interpreter";
-import { brokenEnvironmentMessage, missingPackageMessage, SET_UP, setupNeededMessage, SHOW_OUTPUT } from "./messages";
+import {
+  brokenEnvironmentMessage,
+  missingPackageMessage,
+  serverFailedMessage,
+  SET_UP,
+  setupNeededMessage,
+  SHOW_OUTPUT,
+} from "./messages";
 import { activeInterpreter } from "./pythonExtension";
-import { importCheckCommand, NEUTRAL_CWD, safePathCheckCommand, serverCommand } from "./serverCommand";
+import {
+  CommandLine,
+  importCheckCommand,
+  NEUTRAL_CWD,
+  safePathCheckCommand,
+  serverCommand,
+  startImportCheckCommand,
+} from "./serverCommand";
 import { serverLogHandlers } from "./serverLog";
 import { toServerSettings } from "./settings";
 import { PrivateEnvironment } from "./setup";
@@ -102,10 +116,25 @@ export class ServerManager implements vscode.Disposable {
       this.output.error(`The hoverdoc server did not start: ${error}`);
       this.status.show({ state: "stopped", reason: String(error) });
       this.client = undefined;
-      if (python === this.environment.python) {
-        // a private environment that passed the check can still be damaged (a broken native library)
-        this.offerSetUp(brokenEnvironmentMessage(this.environment.folder), "broken");
-      }
+      await this.explainFailedStart(python);
+    }
+  }
+
+  /**
+   * After a failed start: an interpreter that cannot import what the server imports (a private
+   * environment passes the first check with a broken native library) gets "Set up"; otherwise the
+   * fault is hoverdoc's, and the user is sent to the log instead of a set-up that would not help.
+   */
+  private async explainFailedStart(python: string): Promise<void> {
+    const problem = await this.checkProblem(startImportCheckCommand(python));
+    if (problem) {
+      this.output.warn(problem);
+      const broken = python === this.environment.python;
+      const message = broken ? brokenEnvironmentMessage(this.environment.folder) : missingPackageMessage(python, problem);
+      this.offerSetUp(message, broken ? "broken" : python);
+    } else if (this.warnedFor !== "failed") {
+      this.warnedFor = "failed";
+      void vscode.window.showErrorMessage(serverFailedMessage(), SHOW_OUTPUT).then((choice) => this.onChoice(choice));
     }
   }
 
@@ -204,7 +233,11 @@ export class ServerManager implements vscode.Disposable {
 
   /** Why the interpreter cannot import the server package, or undefined when it can. */
   private importProblem(python: string): Promise<string | undefined> {
-    const check = importCheckCommand(python);
+    return this.checkProblem(importCheckCommand(python));
+  }
+
+  /** What a check command said on failure, or undefined when it passed. */
+  private checkProblem(check: CommandLine): Promise<string | undefined> {
     return new Promise((resolve) => {
       execFile(check.command, check.args, { timeout: 30_000, cwd: NEUTRAL_CWD }, (error, _stdout, stderr) =>
         resolve(error ? `${stderr || ""} ${error.message}`.trim() : undefined),

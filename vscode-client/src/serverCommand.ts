@@ -63,6 +63,14 @@ export function importCheckCommand(python: string): CommandLine {
   return { command: python, args: ["-c", IMPORT_CHECK] };
 }
 
+/**
+ * Exits 0 when the interpreter can import everything the server imports at start (its native
+ * libraries loaded, not only found): after a failed start, whether the environment is to blame.
+ */
+export function startImportCheckCommand(python: string): CommandLine {
+  return { command: python, args: ["-c", `import ${SERVER_MODULE}.server, hoverdoc.core.runtime`] };
+}
+
 /** `<python> [-P] -m hoverdoc.core.cli retrain <folder> --json <file> [--search --budget <budget>]`. */
 export function retrainCommand(
   python: string,

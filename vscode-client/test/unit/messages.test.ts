@@ -4,6 +4,7 @@ import {
   brokenEnvironmentMessage,
   fallbackDocstringsMessage,
   missingPackageMessage,
+  serverFailedMessage,
   SET_UP,
   setupNeededMessage,
   trainingExtrasCommand,
@@ -40,6 +41,11 @@ describe("messages", () => {
   it("offers the set-up when the private environment is missing or broken", () => {
     assert.ok(setupNeededMessage().includes(SET_UP));
     assert.match(brokenEnvironmentMessage("/home/u/env"), /\/home\/u\/env is broken\. "Set up hoverdoc" recreates it/);
+  });
+
+  it("sends a server that failed in a sound environment to its log, not to a set-up", () => {
+    assert.match(serverFailedMessage(), /stopped during start-up\. The output has its log/);
+    assert.doesNotMatch(serverFailedMessage(), new RegExp(SET_UP));
   });
 
   it("says how to add the training extras, torch as a CPU build", () => {

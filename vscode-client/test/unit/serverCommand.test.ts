@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { importCheckCommand, retrainCommand, serverCommand } from "../../src/serverCommand";
+import { importCheckCommand, retrainCommand, serverCommand, startImportCheckCommand } from "../../src/serverCommand";
 
 describe("command lines", () => {
   it("starts the server as <python> -m hoverdoc.server", () => {
@@ -18,12 +18,36 @@ describe("command lines", () => {
     assert.match(check.args[1], /^import hoverdoc\.server as m/);
   });
 
-  /** Run the check with python3 on a folder holding a stand-in hoverdoc that requires `requires`. */
-  function runCheck(requires: string[]): { status: number | null; stdout: string; stderr: string } {
+  /** A folder holding a stand-in hoverdoc whose server module runs `serverSource` when imported. */
+  function standIn(serverSource = ""): string {
     const site = fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-check-"));
     fs.mkdirSync(path.join(site, "hoverdoc", "server"), { recursive: true });
-    fs.writeFileSync(path.join(site, "hoverdoc", "__init__.py"), "");
-    fs.writeFileSync(path.join(site, "hoverdoc", "server", "__init__.py"), "");
+    fs.mkdirSync(path.join(site, "hoverdoc", "core"), { recursive: true });
+    for (const init of ["__init__.py", "server/__init__.py", "core/__init__.py", "core/runtime.py"]) {
+      fs.writeFileSync(path.join(site, "hoverdoc", init), "");
+    }
+    fs.writeFileSync(path.join(site, "hoverdoc", "server", "server.py"), serverSource);
+    return site;
+  }
+
+  /** Run `check` with python3, the stand-in `site` first on its path; the folder is removed after. */
+  function runWith(site: string, check: { command: string; args: string[] }): { status: number | null; stdout: string; stderr: string } {
+    const script = `import sys; sys.path.insert(0, ${JSON.stringify(site)}); exec(${JSON.stringify(check.args[1])})`;
+    const result = spawnSync("python3", ["-I", "-c", script], { encoding: "utf8" });
+    fs.rmSync(site, { recursive: true, force: true });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  it("after a failed start, tells an environment that cannot load the server's imports from one that can", () => {
+    assert.equal(runWith(standIn(), startImportCheckCommand("python3")).status, 0);
+    const broken = runWith(standIn("import onnxruntime_surely_not_here\n"), startImportCheckCommand("python3"));
+    assert.equal(broken.status, 1);
+    assert.match(broken.stderr, /No module named 'onnxruntime_surely_not_here'/);
+  });
+
+  /** Run the check with python3 on a folder holding a stand-in hoverdoc that requires `requires`. */
+  function runCheck(requires: string[]): { status: number | null; stdout: string; stderr: string } {
+    const site = standIn();
     const info = path.join(site, "hoverdoc-0.1.0.dist-info");
     fs.mkdirSync(info);
     const metadata = ["Metadata-Version: 2.1", "Name: hoverdoc", "Version: 0.1.0", ...requires.map((r) => `Requires-Dist: ${r}`)];
@@ -34,10 +58,7 @@ describe("command lines", () => {
     // a module another distribution provides (as onnxruntime-gpu provides onnxruntime)
     fs.mkdirSync(path.join(site, "hoverdoc_test_module"));
     fs.writeFileSync(path.join(site, "hoverdoc_test_module", "__init__.py"), "");
-    const check = importCheckCommand("python3");
-    const result = spawnSync(check.command, ["-I", "-c", `import sys; sys.path.insert(0, ${JSON.stringify(site)}); exec(${JSON.stringify(check.args[1])})`], { encoding: "utf8" });
-    fs.rmSync(site, { recursive: true, force: true });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    return runWith(site, importCheckCommand("python3"));
   }
 
   it("passes an environment that has what hoverdoc requires, extras aside", () => {
