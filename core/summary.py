@@ -93,6 +93,26 @@ def first_sentence(text: str) -> str:
     return sentence.strip()
 
 
+# what an editor's docstring template leaves until someone writes the text (autoDocstring's
+# "_summary_", "[summary]"), and markers that say the text is still to come
+_PLACEHOLDER_WORDS = frozenset(
+    {"summary", "description", "short", "long", "extended", "docstring", "type", "placeholder", "brief"}
+)
+_MARKERS = ("todo", "fixme", "xxx", "tbd", "tba")
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a summary or parameter description is no text yet: empty of words ("...", "-"), a
+    template's placeholder ("_summary_", "[description]") or a marker ("TODO", "FIXME: write this")."""
+    words = _LETTERS.findall(text.lower())
+    if not words:
+        return True
+    if words[0] in _MARKERS:
+        return True
+    return all(word in _PLACEHOLDER_WORDS for word in words) and len(words) <= 3
+
+
 def summarize_docstring(docstring: str | None) -> str:
     """The summary of a docstring: the first sentence of its first paragraph, markup stripped."""
     if not docstring:

@@ -112,33 +112,76 @@ def git_files(directory: Path) -> list[Path]:
     return [directory / n for n in names]
 
 
+def is_file_here(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not an error, when it cannot be examined (a folder that can
+    be listed but not entered raises EACCES, which ``Path.is_file`` does not swallow)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
+    """The rules of ``folder``'s own .gitignore, if it has a readable one."""
+    ignore_file = folder / ".gitignore"
+    if not is_file_here(ignore_file):
+        return None
+    try:
+        data = read_regular_file(ignore_file, MAX_IGNORE_FILE_BYTES)
+    except HoverdocError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", errors="replace").splitlines())
+
+
+def _ignored(specs: list[tuple[Path, pathspec.PathSpec]], path: Path, is_dir: bool) -> bool:
+    for base, spec in specs:
+        relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        if spec.match_file(relative):
+            return True
+    return False
+
+
 def walk_with_gitignore(root: Path) -> Iterator[Path]:
     """Files under ``root``, honouring every .gitignore on the way down."""
     specs: list[tuple[Path, pathspec.PathSpec]] = []
     for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
         specs = [(base, spec) for base, spec in specs if here == base or base in here.parents]
-        ignore_file = here / ".gitignore"
-        if ignore_file.is_file():
-            try:
-                data = read_regular_file(ignore_file, MAX_IGNORE_FILE_BYTES)
-                lines = data.decode("utf-8", errors="replace").splitlines()
-                specs.append((here, pathspec.GitIgnoreSpec.from_lines(lines)))
-            except HoverdocError:
-                pass
-
-        def ignored(path: Path, is_dir: bool, specs=specs) -> bool:
-            for base, spec in specs:
-                relative = path.relative_to(base).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(relative):
-                    return True
-            return False
-
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not ignored(here / d, True))
+        spec = _ignore_spec(here)
+        if spec is not None:
+            specs.append((here, spec))
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in SKIP_DIRS and not _ignored(specs, here / d, True)
+        )
         for name in sorted(filenames):
             path = here / name
-            if not ignored(path, False):
+            if not _ignored(specs, path, False):
                 yield path
+
+
+def ignored_by_gitignore(root: Path, path: Path) -> bool:
+    """Whether a full listing of ``root`` (``git_files`` in a work tree, else ``walk_with_gitignore``)
+    leaves out ``path``, a file under it, for its .gitignore rules: one file's check, for updates."""
+    if git_toplevel(root) is not None:
+        try:
+            result = subprocess.run(
+                [*GIT, "-C", str(root), "check-ignore", "-q", "--", str(path)],
+                capture_output=True,
+                timeout=30,
+                check=False,
+            )
+            return result.returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            pass  # as a full build does when git fails: the .gitignore files decide
+    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    for folder in [root, *reversed(path.relative_to(root).parents[:-1])]:
+        here = folder if folder == root else root / folder
+        if here != root and (here.name in SKIP_DIRS or _ignored(specs, here, True)):
+            return True
+        spec = _ignore_spec(here)
+        if spec is not None:
+            specs.append((here, spec))
+    return _ignored(specs, path, False)
 
 
 def is_inside(candidate: Path, root: Path) -> bool:

@@ -8,6 +8,8 @@ unchanged is not parsed again.
 
 from __future__ import annotations
 
+import re
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -20,7 +22,7 @@ import pathspec
 from .errors import HoverdocError
 from .extract import Definition, extract
 from .sources import decode_source, read_regular_file
-from .summary import summarize_docstring
+from .summary import is_placeholder, summarize_docstring
 from .workspace_files import (
     GENERATED_FILE,
     GENERATED_MARK,
@@ -30,6 +32,8 @@ from .workspace_files import (
     VENDORED_DIRS,
     git_files,
     git_toplevel,
+    ignored_by_gitignore,
+    is_file_here,
     is_inside,
     walk_with_gitignore,
 )
@@ -37,7 +41,9 @@ from .workspace_index import Entry, WorkspaceIndex, code_terms, entry_kind
 
 MAX_FILE_BYTES = 1_000_000
 DEFAULT_MAX_FILES = 20_000
-_SKIPPED_FOLDERS = SKIP_DIRS | VENDORED_DIRS | {"site-packages", "dist-packages", "env"}
+_SKIPPED_FOLDERS = SKIP_DIRS | VENDORED_DIRS | {"site-packages", "dist-packages", "env", "__pypackages__"}
+# a Python installation's standard library (lib/python3.11/...), as a conda or standalone install holds
+_STDLIB_FOLDER = re.compile(r"python\d+(\.\d+)?t?")
 
 
 @dataclass
@@ -79,7 +85,7 @@ def parameter_descriptions(docstring: str) -> tuple[tuple[str, str], ...]:
     found = []
     for param in parsed.params if parsed is not None else ():
         description = " ".join((param.description or "").split())
-        if param.arg_name and description:
+        if param.arg_name and description and not is_placeholder(description):
             found.append((param.arg_name.lstrip("*"), description))
     return tuple(found)
 
@@ -91,7 +97,7 @@ def return_description(docstring: str) -> str:
         return ""
     for returns in parsed.many_returns or ([parsed.returns] if parsed.returns else []):
         description = " ".join((returns.description or "").split())
-        if description:
+        if description and not is_placeholder(description):
             return description
     return ""
 
@@ -99,8 +105,8 @@ def return_description(docstring: str) -> str:
 def entry_from_definition(relative: str, definition: Definition) -> Entry | None:
     """The index entry of a documented definition (None when its docstring has no summary)."""
     summary = summarize_docstring(definition.docstring)
-    if not summary:
-        return None
+    if not summary or is_placeholder(summary):
+        return None  # a template never filled in is not the workspace's wording
     return Entry(
         path=relative,
         qualname=definition.qualname,
@@ -134,15 +140,25 @@ class FileFilter:
         if path.suffix != ".py":
             return "not Python"
         relative = path.relative_to(self.root).as_posix()
+        if not _encodable(relative):
+            return "file name not UTF-8"  # nor can an editor's URI or the store name it
         folders = [p.lower() for p in relative.split("/")[:-1]]
         if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
             return "skipped folder"
+        if any(a == "lib" and _STDLIB_FOLDER.fullmatch(b) for a, b in zip(folders, folders[1:])):
+            return "virtual environment"
         if any(f in TEST_DIRS for f in folders) or TEST_FILE.match(path.name):
             return "tests"  # as in mining: the model was trained on neighbours from product code
         if GENERATED_FILE.match(path.name):
             return "generated"
         if self._excluded is not None and self._excluded.match_file(relative):
             return "excluded"
+        try:
+            return self._on_disk_reason(path)
+        except OSError:  # a folder that can be listed but not entered
+            return "unreadable"
+
+    def _on_disk_reason(self, path: Path) -> str | None:
         if self._in_virtualenv(path):
             return "virtual environment"
         if path.is_symlink():
@@ -152,13 +168,30 @@ class FileFilter:
         return None
 
     def _in_virtualenv(self, path: Path) -> bool:
+        """Whether a folder above ``path`` is a virtual or conda environment (git-ignored or not)."""
         for folder in path.parents:
             if folder == self.root or self.root not in folder.parents:
                 return False
             if folder not in self._venvs:
-                self._venvs[folder] = (folder / "pyvenv.cfg").is_file()
+                self._venvs[folder] = is_file_here(folder / "pyvenv.cfg") or _is_folder(folder / "conda-meta")
             if self._venvs[folder]:
                 return True
+        return False
+
+
+def _encodable(text: str) -> bool:
+    """Whether a path decoded from the file system is valid UTF-8 (no escaped bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
         return False
 
 
@@ -168,8 +201,8 @@ def python_files(root: Path, exclude: Iterable[str] = (), report: ScanReport | N
     rule = FileFilter(root, exclude)
     try:
         candidates = sorted(git_files(root)) if git_toplevel(root) is not None else walk_with_gitignore(root)
-    except (OSError, HoverdocError, ValueError, RuntimeError):
-        candidates = walk_with_gitignore(root)
+    except (OSError, HoverdocError, ValueError, RuntimeError, subprocess.SubprocessError):
+        candidates = walk_with_gitignore(root)  # git failed (a damaged .git/index): read .gitignore files
     for path in candidates:
         if path.suffix != ".py":
             continue
@@ -279,11 +312,13 @@ def index_file(
     structure hold it."""
     root = Path(root).resolve()
     path = Path(path).absolute()
+    path = path.parent.resolve() / path.name  # the folder as the root is (a workspace opened by a link)
     if root not in path.parents:
         return 0
     relative = path.relative_to(root).as_posix()
-    readable = path.exists() and FileFilter(root, exclude).reason(path) is None
+    readable = _indexable(root, path, exclude)
     unsaved = source is not None  # an open document's text: indexed, never stored
+    stamp = _stamp(path) if readable and not unsaved else None
     if source is None and readable:
         source = read_workspace_source(path)
     if source is not None and (not readable or len(source) > MAX_FILE_BYTES):
@@ -293,18 +328,37 @@ def index_file(
         index.replace_file(relative, entries)
         index.refresh()  # here, off the event loop, rather than in the next hover
     if store is not None:
-        _store_file(store, path, relative, entries, unsaved)
+        _store_file(store, path, relative, entries, stamp)
     return len(entries)
 
 
-def _store_file(store, path: Path, relative: str, entries: list[Entry], unsaved: bool) -> None:
-    if unsaved:
-        store.forget([relative])  # unsaved text: the stored entries no longer describe the file on disk
-        return
+def _indexable(root: Path, path: Path, exclude: Iterable[str]) -> bool:
+    """Whether a full build of ``root`` would read ``path``: it exists, passes the file rules and is
+    not git-ignored (a full build's listing leaves ignored files out)."""
+    try:
+        exists = path.exists()
+    except OSError:
+        return False
+    return exists and FileFilter(root, exclude).reason(path) is None and not ignored_by_gitignore(root, path)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         stat = path.stat()
-        store.save(relative, (stat.st_mtime_ns, stat.st_size), entries)
     except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def _store_file(
+    store, path: Path, relative: str, entries: list[Entry], stamp: tuple[int, int] | None
+) -> None:
+    """Store a file's entries under the stamp taken before its text was read, if the file still has
+    it; otherwise (unsaved text, a file gone or changed while it was read) forget what was stored:
+    the next build reads it again."""
+    if stamp is not None and _stamp(path) == stamp:
+        store.save(relative, stamp, entries)
+    else:
         store.forget([relative])
 
 

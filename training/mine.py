@@ -18,7 +18,7 @@ from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.model_input import RETURN_KEY
 from hoverdoc.core.sources import decode_source, is_regular_file, read_regular_file
-from hoverdoc.core.summary import summarize_docstring
+from hoverdoc.core.summary import is_placeholder, summarize_docstring
 from hoverdoc.core.workspace_files import (
     GENERATED_FILE,
     GENERATED_MARK,
@@ -201,8 +201,10 @@ def drop_reason(definition: Definition, summary: str, include_classes: bool = Tr
         return "summary length"
     if sum(ch.isascii() for ch in summary) < 0.9 * len(summary):
         return "non-English summary"
-    if not re.match(r"[A-Za-z`'\"(]", summary) or summary.lower().startswith(
-        ("todo", "fixme", "xxx", "deprecated")
+    if (
+        not re.match(r"[A-Za-z`'\"(]", summary)
+        or is_placeholder(summary)
+        or summary.lower().startswith("deprecated")
     ):
         return "not prose"
     if body_statement_count(definition) < MIN_BODY_STATEMENTS:
