@@ -50,7 +50,7 @@ from .symbols import (
     resolve_reference,
     too_large,
 )
-from .workspace import WorkspaceIndexes
+from .workspace import IndexPlan, WorkspaceIndexes
 
 logger = logging.getLogger(__name__)
 GENERATE = "hoverdoc.generateDocstring"
@@ -60,6 +60,7 @@ STATUS = "hoverdoc/status"
 ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
 DIAGNOSTICS_DEBOUNCE_SECONDS = 0.5
+FOLDER_EVENT_DEBOUNCE_S = 1.0  # folder events (created, deleted, renamed) settle before the index is rebuilt
 # How long a hover or a docstring waits for a model that is still loading before the fallback answers
 # (the bundled model loads in about 1.5 s on two cores).
 MODEL_WAIT_SECONDS = 5.0
@@ -100,6 +101,7 @@ class HoverdocServer(LanguageServer):
         self._announced: str | None = None
         self._load_started = False
         self._index_started = False
+        self._index_refresh: asyncio.TimerHandle | None = None
         self._model_settled = asyncio.Event()  # set while no model load is in flight
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -169,7 +171,7 @@ class HoverdocServer(LanguageServer):
         if not self.settings.workspace_enabled:
             self.workspace_indexes.turn_off()
             return
-        self.workspace_indexes.expect(self.roots())
+        self.workspace_indexes.expect(self.workspace_plan())
         await self.background_turn()
         if not self.settings.workspace_enabled:  # turned off while it waited
             return
@@ -182,14 +184,37 @@ class HoverdocServer(LanguageServer):
                 loop.call_soon_threadsafe(self.work_done_progress.report, token, report)
 
         try:
-            await self.workspace_indexes.build(
-                self.roots(), list(self.settings.workspace_exclude), progress, self.foreground.wait_idle
-            )
+            await self.workspace_indexes.build(self.workspace_plan(), progress, self.foreground.wait_idle)
         finally:
             if token is not None:
                 end = types.WorkDoneProgressEnd(message=self.workspace_indexes.describe())
                 self.work_done_progress.end(token, end)
         self.notify_status()
+
+    def workspace_plan(self) -> IndexPlan:
+        """What each workspace folder's index reads: the folder's own ``workspace.exclude``, or
+        nothing (None) where its own ``workspace.enabled`` is off."""
+        plan: IndexPlan = {}
+        for root in self.roots():
+            own = self.settings_for(root)
+            on = self.settings.workspace_enabled and own.workspace_enabled
+            plan[root] = tuple(own.workspace_exclude) if on else None
+        return plan
+
+    def rebuild_index_if_changed(self, before: IndexPlan) -> None:
+        """Rebuild the workspace indexes when settings changed what they read."""
+        if self._index_started and self.workspace_plan() != before:
+            asyncio.ensure_future(self.build_workspace_index())
+
+    def schedule_index_refresh(self) -> None:
+        """Rebuild the workspace indexes once folder events settle (a rename reports two, a branch
+        switch many); unchanged files are reused from the store, so this reads only what changed."""
+        if self._index_refresh is not None:
+            self._index_refresh.cancel()
+        loop = asyncio.get_running_loop()
+        self._index_refresh = loop.call_later(
+            FOLDER_EVENT_DEBOUNCE_S, lambda: asyncio.ensure_future(self.build_workspace_index())
+        )
 
     def document(self, uri: str) -> TextDocument | None:
         """An open document; None for any other URI. pygls would read a closed file from disk, on the
@@ -360,12 +385,11 @@ class HoverdocServer(LanguageServer):
         changed = previous.model_path != self.settings.model_path or previous.threads != self.settings.threads
         if changed and self._load_started:
             self.start_model_load()
-        workspace = (self.settings.workspace_enabled, self.settings.workspace_exclude)
-        if workspace != (previous.workspace_enabled, previous.workspace_exclude) and self._index_started:
-            asyncio.ensure_future(self.build_workspace_index())
 
-    async def fetch_configuration(self) -> None:
-        """Read the ``hoverdoc`` section through ``workspace/configuration`` when the client has it."""
+    async def fetch_configuration(self, rebuild_index: bool = True) -> None:
+        """Read the ``hoverdoc`` section through ``workspace/configuration`` when the client has it;
+        the workspace indexes are rebuilt if what they read changed (unless ``rebuild_index`` is off:
+        the caller builds them next)."""
         capabilities = self.client_capabilities
         if not (capabilities.workspace and capabilities.workspace.configuration):
             return
@@ -380,8 +404,11 @@ class HoverdocServer(LanguageServer):
             logger.warning("workspace/configuration failed", exc_info=True)
             return
         if result:
+            before = self.workspace_plan()
             self.apply_settings(result[0])
             self._apply_folder_settings(list(result[1:]))
+            if rebuild_index:
+                self.rebuild_index_if_changed(before)
 
     def _configuration_items(self) -> list[types.ConfigurationItem]:
         folders = [
@@ -936,11 +963,14 @@ def _register_lifecycle(server: HoverdocServer) -> None:
         if capabilities.workspace and capabilities.workspace.configuration:
             await ls.fetch_configuration()
         elif isinstance(params.settings, dict):
+            before = ls.workspace_plan()
             ls.apply_settings(params.settings.get("hoverdoc", params.settings))
+            ls.rebuild_index_if_changed(before)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def on_folders(ls: HoverdocServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
         # pygls has updated ls.workspace.folders; indexes of kept folders are reused from the store
+        await ls.fetch_configuration(rebuild_index=False)  # a new folder's own settings
         if ls.settings.workspace_enabled:
             await ls.build_workspace_index()
 
@@ -950,8 +980,15 @@ def _register_lifecycle(server: HoverdocServer) -> None:
         if any(change.uri.endswith(marker) for change in params.changes):
             ls.start_model_load()
         for change in params.changes:
-            if change.uri.endswith(".py") and change.uri.startswith("file:"):
-                asyncio.ensure_future(ls.workspace_indexes.update_file(to_fs_path(change.uri)))
+            if not change.uri.startswith("file:"):
+                continue
+            path = to_fs_path(change.uri)
+            if change.uri.endswith(".py"):
+                asyncio.ensure_future(ls.workspace_indexes.update_file(path))
+            elif change.type != types.FileChangeType.Changed:  # a folder created, deleted or renamed
+                created = change.type == types.FileChangeType.Created
+                if ls.workspace_indexes.folder_event_matters(path, created):
+                    ls.schedule_index_refresh()
 
 
 def _register_documents(server: HoverdocServer) -> None:
@@ -1050,6 +1087,10 @@ async def _watch_workspace_model(ls: HoverdocServer) -> None:
         watchers=[
             types.FileSystemWatcher(glob_pattern=f"**/{WORKSPACE_MODEL.as_posix()}/manifest.json"),
             types.FileSystemWatcher(glob_pattern="**/*.py"),  # keeps the workspace index current
+            # a removed or renamed folder is reported once, as the folder, not as its .py files
+            types.FileSystemWatcher(
+                glob_pattern="**/*", kind=types.WatchKind.Create | types.WatchKind.Delete
+            ),
         ]
     )
     try:

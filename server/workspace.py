@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,12 +19,15 @@ from typing import Literal
 from hoverdoc.core.extract import Definition
 from hoverdoc.core.paths import innermost_folder
 from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
-from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, ScanReport, build_index, index_file
+from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, FileFilter, ScanReport, build_index, index_file
 from hoverdoc.core.workspace_store import WorkspaceStore
 
 logger = logging.getLogger(__name__)
 IndexState = Literal["off", "building", "ready", "failed"]
 EDIT_DEBOUNCE_S = 1.5
+# what each workspace folder's index reads: its ``workspace.exclude`` globs, or None when its own
+# ``workspace.enabled`` is off (nothing of it is read or stored)
+IndexPlan = dict[Path, "tuple[str, ...] | None"]
 
 
 @dataclass
@@ -48,6 +52,21 @@ class FolderIndex:
         except ValueError:
             return None
 
+    def holds_files_under(self, relative: str) -> bool:
+        """Whether the index has entries of files in the folder ``relative`` (to this root)."""
+        prefix = relative.rstrip("/") + "/"
+        with self.lock:
+            return any(entry.path.startswith(prefix) for entry in self.index.entries())
+
+    def switch_off(self) -> None:
+        """Read and keep nothing of this folder (its own ``workspace.enabled`` is off)."""
+        with self.lock:
+            self.state, self.index, self.report = "off", WorkspaceIndex(), None
+            self.generation += 1  # a build still running is dropped
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
 
 class WorkspaceIndexes:
     """Every workspace folder's index."""
@@ -61,6 +80,11 @@ class WorkspaceIndexes:
         """The innermost workspace folder holding ``path``."""
         root = innermost_folder(self.folders, path)
         return self.folders[root] if root is not None else None
+
+    def folders_holding(self, path: str | Path) -> list[FolderIndex]:
+        """Every workspace folder holding ``path``: nested folders' indexes each hold its entries."""
+        resolved = Path(path).resolve()
+        return [f for f in self.folders.values() if f.root == resolved or f.root in resolved.parents]
 
     def context(self, path: str | Path | None, definition: Definition) -> Context | None:
         """The neighbours of ``definition`` (in the file at ``path``) from its folder's index."""
@@ -90,34 +114,43 @@ class WorkspaceIndexes:
         parts = []
         for folder in self.folders.values():
             detail = folder.report.describe() if folder.report and folder.state == "ready" else folder.state
+            if folder.store is not None and folder.store.problem is not None and folder.state != "off":
+                detail += " (in memory only: see the log)"
             parts.append(f"{folder.root.name}: {detail}")
         return "; ".join(parts)
 
-    def expect(self, roots: list[Path]) -> None:
-        """Say that the folders in ``roots`` are (about to be) built; others are dropped."""
-        self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in roots}
-        for folder in self.folders.values():
-            folder.state = "building"
+    def expect(self, plan: IndexPlan) -> None:
+        """Say that the folders of ``plan`` are (about to be) built, or off; others are dropped."""
+        self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in plan}
+        for root, folder in self.folders.items():
+            if plan[root] is None:
+                folder.switch_off()
+            else:
+                folder.state = "building"
 
     async def build(
         self,
-        roots: list[Path],
-        exclude: list[str],
+        plan: IndexPlan,
         progress: Callable[[str], None] | None = None,
         pause: Callable[[], None] | None = None,
     ) -> None:
-        """(Re)build the index of every folder in ``roots`` in a thread, one after another; a newer
-        build of a folder supersedes an older one still running. ``pause`` is called between files
-        (it blocks while requests the user waits for are in flight)."""
-        self.expect(roots)
-        for folder in list(self.folders.values()):
-            folder.exclude = tuple(exclude)
+        """(Re)build the index of every folder of ``plan`` that is on, in a thread, one after
+        another; a newer build of a folder supersedes an older one still running. ``pause`` is called
+        between files (it blocks while requests the user waits for are in flight)."""
+        self.expect(plan)
+        for root, folder in list(self.folders.items()):
+            exclude = plan[root]
+            if exclude is None:
+                continue
+            folder.exclude = exclude
             folder.generation += 1
+            generation = folder.generation
             try:
-                await asyncio.to_thread(self._build_one, folder, folder.generation, progress, pause)
+                await asyncio.to_thread(self._build_one, folder, generation, progress, pause)
             except Exception:  # noqa: BLE001 - a broken workspace must not take the server down
                 logger.exception("indexing %s failed", folder.root)
-                folder.state = "failed"
+                if folder.generation == generation:  # not a newer build's state
+                    folder.state = "failed"
 
     def _build_one(
         self,
@@ -151,11 +184,26 @@ class WorkspaceIndexes:
         index_file(index, folder.root, path, source, folder.store, folder.lock, folder.exclude)
 
     async def update_file(self, path: str | Path, source: str | None = None) -> None:
-        """Re-index one file (from disk, or ``source``: an open document's unsaved text)."""
-        folder = self.folder_of(path)
-        if folder is None or folder.state not in ("ready", "building"):
-            return
-        await asyncio.to_thread(self._update_now, folder, path, source)
+        """Re-index one file (from disk, or ``source``: an open document's unsaved text) in every
+        folder whose index holds it."""
+        for folder in self.folders_holding(path):
+            if folder.state in ("ready", "building"):
+                await asyncio.to_thread(self._update_now, folder, path, source)
+
+    def folder_event_matters(self, path: str | Path, created: bool) -> bool:
+        """Whether a folder created or deleted at ``path`` (a watcher reports a removed or renamed
+        folder once, not its files) changes what an index holds: a deleted folder with indexed files,
+        or a new folder the index would read."""
+        for folder in self.folders_holding(path):
+            relative = folder.relative(Path(path))
+            if folder.state == "off" or not relative or relative == ".":
+                continue
+            if not created:
+                if folder.holds_files_under(relative):
+                    return True
+            elif FileFilter.folder_reason(relative.split("/")) is None and os.path.isdir(path):
+                return True
+        return False
 
     def edited(self, path: str, source: Callable[[], str | None]) -> None:
         """An open document changed: re-index it once edits pause."""

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest_lsp
 from lsp_support import (
     SERVER_COMMAND,
-    capabilities,
-    hover_text,
     make_client,
     open_document,
+    start_folders,
     start_session,
+    wait_for_index,
     wait_for_state,
 )
+from lsp_support import hover_markdown as hover
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -59,38 +60,6 @@ def make_workspace(root: Path) -> Path:
         (root / folder).mkdir(parents=True)
         (root / folder / "copy.py").write_text(DECOY)
     return root
-
-
-async def start_folders(client: LanguageClient, folders: list[Path]) -> None:
-    """initialize + initialized with a multi-root workspace."""
-    await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities(),
-            root_uri=folders[0].as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
-        )
-    )
-
-
-async def wait_for_index(client: LanguageClient, timeout: float = 30.0) -> str:
-    async def poll():
-        while True:
-            for status in reversed(client.statuses):
-                if "documented definitions" in (status.get("index") or ""):
-                    return status["index"]
-            await asyncio.sleep(0.05)
-
-    return await asyncio.wait_for(poll(), timeout)
-
-
-async def hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
-    result = await client.text_document_hover_async(
-        types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            position=types.Position(line=line, character=character),
-        )
-    )
-    return hover_text(result)
 
 
 async def test_a_close_neighbour_is_quoted_and_linked_to_its_line(client: LanguageClient, tmp_path: Path):

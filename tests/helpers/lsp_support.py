@@ -80,6 +80,41 @@ async def wait_for_state(client: LanguageClient, states=("ready", "fallback"), t
     return await asyncio.wait_for(poll(), timeout)
 
 
+async def start_folders(client: LanguageClient, folders: list[Path]) -> None:
+    """initialize + initialized with a multi-root workspace."""
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities(),
+            root_uri=folders[0].as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
+        )
+    )
+
+
+async def wait_for_index(client: LanguageClient, timeout: float = 30.0) -> str:
+    """Wait until the server reports a built workspace index; its description."""
+
+    async def poll():
+        while True:
+            for status in reversed(client.statuses):
+                if "documented definitions" in (status.get("index") or ""):
+                    return status["index"]
+            await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(poll(), timeout)
+
+
+async def hover_markdown(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    """The markdown of the hover at a position ('' for none)."""
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    return hover_text(result)
+
+
 def open_document(client: LanguageClient, path: Path, text: str | None = None) -> str:
     """didOpen a file; returns its URI."""
     uri = path.as_uri()
