@@ -8,12 +8,13 @@ unchanged is not parsed again.
 
 from __future__ import annotations
 
+import gc
 import re
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +123,26 @@ def entries_from_source(relative: str, source: str) -> list[Entry]:
     """Index entries of every documented definition in ``source`` (a file at ``relative``)."""
     if GENERATED_MARK.search("\n".join(source.splitlines()[:5])):
         return []
-    entries = (entry_from_definition(relative, d) for d in extract(source) if d.docstring)
+    with _tree_freed_young():
+        entries = [entry_from_definition(relative, d) for d in extract(source) if d.docstring]
     return [e for e in entries if e is not None]
+
+
+@contextmanager
+def _tree_freed_young() -> Iterator[None]:
+    """Parse with the cyclic collector paused, then collect the young generations. A parso tree is a
+    web of cycles (children know their parent); collections during the parse promoted it, dead, to
+    the oldest generation, whose collections then ran every second of a build and walked the whole
+    heap each time: 32 pauses of up to 0.2 s, 12% of a standard-library build on 2 cores, each one
+    holding the GIL against the hovers of an editor that just opened. Collected young, none ran."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect(1)
 
 
 class FileFilter:

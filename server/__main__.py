@@ -31,7 +31,7 @@ def pause_gc_for_start_up() -> None:
 def resume_gc() -> None:
     """Turn the collector back on, with everything start-up created moved into its permanent
     generation: otherwise its first run, at some hover, would scan all of it at once (about 0.1 s).
-    The server unfreezes and collects it once it is idle (``release_start_up_garbage``)."""
+    The server unfreezes and collects it once it is idle (``settle_heap``)."""
     gc.freeze()
     gc.enable()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 import uuid
@@ -26,6 +25,7 @@ from hoverdoc.core.paths import WORKSPACE_MODEL, innermost_folder
 from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
 
+from .collector import SETTLE_INTERVAL_S, SETTLE_QUIET_S, settle_heap
 from .diagnostics import SOURCE as DIAGNOSTIC_SOURCE
 from .diagnostics import definition_diagnostics
 from .docstrings import (
@@ -102,6 +102,7 @@ class HoverdocServer(LanguageServer):
         self._load_started = False
         self._index_started = False
         self._index_refresh: asyncio.TimerHandle | None = None
+        self._settling: asyncio.Future | None = None  # the periodic heap settling, kept referenced
         self._model_settled = asyncio.Event()  # set while no model load is in flight
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -156,15 +157,24 @@ class HoverdocServer(LanguageServer):
         folder = self.workspace_indexes.folder_of(path) if path else None
         return folder.root if folder is not None else None
 
-    async def release_start_up_garbage(self) -> None:
-        """Free what start-up left behind, once the first model load has settled and no request is in
-        flight: ``python -m hoverdoc.server`` imports with the cyclic collector paused and then
-        freezes everything (see ``__main__``), garbage included. One full collection (0.1 s on 2
-        cores) while the editor is idle. Nothing is frozen again: what is alive now (open documents'
-        trees, requests) becomes garbage later and must stay collectable."""
-        await self.background_turn()
-        gc.unfreeze()
-        gc.collect()
+    async def settle_heap(self) -> None:
+        """Collect the heap once and freeze what survives, when no request is in flight and the first
+        model load has settled (``server/collector.py``): after start-up (which imports with the
+        collector paused and freezes everything, garbage included; see ``__main__``), after each
+        workspace index build, and every ``SETTLE_INTERVAL_S``. Full collections then happen here
+        rather than inside a hover."""
+        await self.model_settled()
+        await self.foreground.quiet(SETTLE_QUIET_S)
+        seconds = settle_heap()
+        logger.debug("heap settled in %.0f ms", seconds * 1000)
+
+    def schedule_heap_settling(self) -> None:
+        """``settle_heap`` now and every ``SETTLE_INTERVAL_S``. Each settle is a short task of its own
+        and the next is a timer, not a task looping for the server's life: Python 3.11's
+        ``asyncio.wait_for`` can swallow a cancellation, and a loop that lost its cancellation at exit
+        kept the process alive."""
+        self._settling = asyncio.ensure_future(self.settle_heap())
+        asyncio.get_running_loop().call_later(SETTLE_INTERVAL_S, self.schedule_heap_settling)
 
     async def build_workspace_index(self) -> None:
         """Index every workspace folder in the background, with work-done progress."""
@@ -190,6 +200,7 @@ class HoverdocServer(LanguageServer):
                 end = types.WorkDoneProgressEnd(message=self.workspace_indexes.describe())
                 self.work_done_progress.end(token, end)
         self.notify_status()
+        await self.settle_heap()  # the build's garbage, and its index out of the collector's walks
 
     def workspace_plan(self) -> IndexPlan:
         """What each workspace folder's index reads: the folder's own ``workspace.exclude``, or
@@ -951,7 +962,7 @@ def _register_lifecycle(server: HoverdocServer) -> None:
     @server.feature(types.INITIALIZED)
     async def on_initialized(ls: HoverdocServer, params: types.InitializedParams) -> None:
         ls.start_model_load()  # at once, with the initialization options' settings
-        asyncio.ensure_future(ls.release_start_up_garbage())
+        ls.schedule_heap_settling()
         await ls.fetch_configuration()  # a different model path or thread count there reloads
         ls._index_started = True
         asyncio.ensure_future(ls.build_workspace_index())

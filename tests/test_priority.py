@@ -58,3 +58,37 @@ def test_a_request_that_never_ends_delays_background_work_only_boundedly():
             return time.monotonic() - started
 
     assert 0.15 < asyncio.run(scenario()) < 2.0
+
+
+def test_python_switches_threads_ten_times_as_often_while_a_request_is_in_flight():
+    import sys
+
+    from hoverdoc.server.priority import FOREGROUND_SWITCH_INTERVAL_S
+
+    default = sys.getswitchinterval()
+    gate = ForegroundGate()
+    with gate.busy():
+        with gate.busy():
+            assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S < default
+        assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S  # one request still in flight
+    assert sys.getswitchinterval() == default
+
+
+def test_quiet_waits_for_a_pause_after_the_last_request_not_a_gap_in_a_burst():
+    async def scenario() -> list[str]:
+        gate, order = ForegroundGate(), []
+
+        async def settle() -> None:
+            await gate.quiet(0.3)
+            order.append("settled")
+
+        task = asyncio.ensure_future(settle())
+        for n in range(4):  # a burst of requests with short gaps between them
+            with gate.busy():
+                await asyncio.sleep(0.05)
+            order.append(f"request {n}")
+            await asyncio.sleep(0.1)
+        await task
+        return order
+
+    assert asyncio.run(scenario()) == ["request 0", "request 1", "request 2", "request 3", "settled"]
