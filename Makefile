@@ -25,10 +25,10 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 
 demo: $(BASE_STAMP)
 	@echo "== summaries (bundled model; fallback summaries if it is missing) =="
-	$(VENV)/bin/hoverdoc summarize examples/demo.py
+	$(VENV)/bin/hoverdoc summarize examples/demo.py --workspace examples
 	@echo
 	@echo "== the docstrings 'Generate docstring' would insert (google style) =="
-	$(VENV)/bin/hoverdoc summarize examples/demo.py --docstring
+	$(VENV)/bin/hoverdoc summarize examples/demo.py --workspace examples --docstring
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .

@@ -220,10 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summarize.add_argument("--style", default="google", choices=DOCSTRING_STYLES, help="docstring style")
     summarize.add_argument("--fallback", action="store_true", help="use the name-based fallback, no model")
-    summarize.add_argument(
+    workspace = summarize.add_mutually_exclusive_group()
+    workspace.add_argument(
         "--no-workspace",
         action="store_true",
         help="summarize the function alone (default: with its workspace, the file's git work tree or folder)",
+    )
+    workspace.add_argument(
+        "--workspace",
+        type=_existing_folder,
+        metavar="DIR",
+        help="index this folder, which holds FILE, as its workspace (default: FILE's git work tree or folder)",
     )
     summarize.add_argument(
         "--model-descriptions",

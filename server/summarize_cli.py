@@ -29,11 +29,14 @@ def _chosen(definitions: list[Definition], line: int | None, path: str) -> list[
 
 
 def _workspace(args: argparse.Namespace) -> tuple[WorkspaceIndex | None, str]:
-    """The index of the file's workspace (its git work tree, else its folder) and the file's path in
-    it; no index with ``--no-workspace``."""
+    """The index of the file's workspace (``--workspace``, else its git work tree, else its folder)
+    and the file's path in it; no index with ``--no-workspace``."""
     if getattr(args, "no_workspace", False):
         return None, ""
-    root = workspace_root_of(args.file)
+    chosen = getattr(args, "workspace", None)
+    root = Path(chosen).expanduser().resolve() if chosen else workspace_root_of(args.file)
+    if root not in Path(args.file).resolve().parents:
+        raise HoverdocError(f"{args.file} is not inside --workspace {chosen}")
     index, report = index_folder(root)
     if report.capped:
         print(f"hoverdoc: workspace index {report.describe()}", file=sys.stderr)

@@ -308,3 +308,23 @@ def test_a_link_inside_the_workspace_does_not_make_a_definition_its_own_neighbou
     index, report = build_index(root)
     assert [e.path for e in index.entries()] == ["pkg/a.py"] and report.skipped["link"] == 1
     assert find_context(index, DOCUMENTED, "pkg/a.py", "read_rows").hits == ()
+
+
+def test_summarize_indexes_the_workspace_it_is_given_and_refuses_one_that_does_not_hold_the_file(tmp_path):
+    import subprocess
+    import sys
+
+    team = tmp_path / "team"
+    (team / "pkg").mkdir(parents=True)
+    (team / "pkg" / "tables.py").write_text(DOCUMENTED)
+    (team / "pkg" / "report.py").write_text(
+        DOCUMENTED.split('    """')[0] + "    return [row for row in open(path)]\n"
+    )
+    command = [sys.executable, "-m", "hoverdoc.core.cli", "summarize", str(team / "pkg" / "report.py")]
+    done = subprocess.run([*command, "--workspace", str(team)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "(same as read_rows in pkg/tables.py)" in done.stdout  # the path is relative to the workspace
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run([*command, "--workspace", str(elsewhere)], capture_output=True, text=True)
+    assert done.returncode == 2 and "is not inside --workspace" in done.stderr
