@@ -94,23 +94,25 @@ def first_sentence(text: str) -> str:
 
 
 # what an editor's docstring template leaves until someone writes the text (autoDocstring's
-# "_summary_", "[summary]"), and markers that say the text is still to come
+# "_summary_", "[description]"), and markers that say the text is still to come ("TODO: ...")
 _PLACEHOLDER_WORDS = frozenset(
     {"summary", "description", "short", "long", "extended", "docstring", "type", "placeholder", "brief"}
 )
-_MARKERS = ("todo", "fixme", "xxx", "tbd", "tba")
-_LETTERS = re.compile(r"[a-z]+")
+_BARE_PLACEHOLDERS = frozenset({"summary", "description", "docstring", "placeholder"})
+_MARKER = re.compile(r"^\W*(todo|fixme|xxx|tbd|tba)\b\s*([:.!(]|$)", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_]+")  # letters of any script
 
 
 def is_placeholder(text: str) -> bool:
-    """Whether a summary or parameter description is no text yet: empty of words ("...", "-"), a
-    template's placeholder ("_summary_", "[description]") or a marker ("TODO", "FIXME: write this")."""
-    words = _LETTERS.findall(text.lower())
-    if not words:
+    """Whether a summary or parameter description is no text yet: no words at all ("...", "-"), a
+    template's placeholder ("_summary_", "[description]", "Summary.") or a marker ("TODO",
+    "FIXME: write this"); not prose that starts with such a word ("Todo list of the user.")."""
+    words = _WORDS.findall(text.lower())
+    if not words or _MARKER.match(text):
         return True
-    if words[0] in _MARKERS:
-        return True
-    return all(word in _PLACEHOLDER_WORDS for word in words) and len(words) <= 3
+    if not all(word in _PLACEHOLDER_WORDS for word in words) or len(words) > 3:
+        return False
+    return any(mark in text for mark in "_[<") or (len(words) == 1 and words[0] in _BARE_PLACEHOLDERS)
 
 
 def summarize_docstring(docstring: str | None) -> str:

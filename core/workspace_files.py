@@ -79,18 +79,24 @@ def git_toplevel(path: Path) -> Path | None:
     if result.returncode != 0:
         return None
     # a folder that its enclosing work tree ignores (a virtualenv, an install tree) is not part of it
-    ignored = subprocess.run(
-        [*GIT, "-C", str(directory), "check-ignore", "-q", str(path)],
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
+    try:
+        ignored = subprocess.run(
+            [*GIT, "-C", str(directory), "check-ignore", "-q", str(path)],
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     if ignored.returncode == 0:
         return None
     return Path(result.stdout.strip())
 
 
-def git_files(directory: Path) -> list[Path]:
+def git_files(directory: Path, pathspec: str = ".") -> list[Path]:
+    """The files git lists under ``directory`` (tracked, and untracked but not ignored), as a full
+    build reads them; ``pathspec`` narrows the listing (one file, for an update). Raises
+    ``subprocess.SubprocessError`` or ``OSError`` when git fails (a damaged index)."""
     result = subprocess.run(
         [
             *GIT,
@@ -102,7 +108,7 @@ def git_files(directory: Path) -> list[Path]:
             "--others",
             "--exclude-standard",
             "--",
-            ".",
+            pathspec,
         ],
         capture_output=True,
         timeout=300,
@@ -112,7 +118,7 @@ def git_files(directory: Path) -> list[Path]:
     return [directory / n for n in names]
 
 
-def is_file_here(path: Path) -> bool:
+def is_file_safely(path: Path) -> bool:
     """Whether ``path`` is a file; False, not an error, when it cannot be examined (a folder that can
     be listed but not entered raises EACCES, which ``Path.is_file`` does not swallow)."""
     try:
@@ -121,10 +127,18 @@ def is_file_here(path: Path) -> bool:
         return False
 
 
+def is_folder_safely(path: Path) -> bool:
+    """Whether ``path`` is a folder; False when it cannot be examined."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def _ignore_spec(folder: Path) -> pathspec.PathSpec | None:
     """The rules of ``folder``'s own .gitignore, if it has a readable one."""
     ignore_file = folder / ".gitignore"
-    if not is_file_here(ignore_file):
+    if not is_file_safely(ignore_file):
         return None
     try:
         data = read_regular_file(ignore_file, MAX_IGNORE_FILE_BYTES)
@@ -159,29 +173,25 @@ def walk_with_gitignore(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def ignored_by_gitignore(root: Path, path: Path) -> bool:
-    """Whether a full listing of ``root`` (``git_files`` in a work tree, else ``walk_with_gitignore``)
-    leaves out ``path``, a file under it, for its .gitignore rules: one file's check, for updates."""
-    if git_toplevel(root) is not None:
+def listed_as_a_build_lists(root: Path, path: Path, in_git: bool) -> bool:
+    """Whether a full listing of ``root`` (``git_files`` in a work tree, ``in_git``, else
+    ``walk_with_gitignore``) holds ``path``, a file under it: one file's check, for updates, with the
+    same answer as the build (a nested repository's files are not listed; a failing git falls back
+    to the .gitignore files, as the build does)."""
+    if in_git:
         try:
-            result = subprocess.run(
-                [*GIT, "-C", str(root), "check-ignore", "-q", "--", str(path)],
-                capture_output=True,
-                timeout=30,
-                check=False,
-            )
-            return result.returncode == 0
+            return bool(git_files(root, path.relative_to(root).as_posix()))
         except (OSError, subprocess.SubprocessError):
-            pass  # as a full build does when git fails: the .gitignore files decide
+            pass
     specs: list[tuple[Path, pathspec.PathSpec]] = []
     for folder in [root, *reversed(path.relative_to(root).parents[:-1])]:
         here = folder if folder == root else root / folder
         if here != root and (here.name in SKIP_DIRS or _ignored(specs, here, True)):
-            return True
+            return False
         spec = _ignore_spec(here)
         if spec is not None:
             specs.append((here, spec))
-    return _ignored(specs, path, False)
+    return not _ignored(specs, path, False)
 
 
 def is_inside(candidate: Path, root: Path) -> bool:

@@ -126,6 +126,7 @@ class WorkspaceIndex:
         self._by_path: dict[str, list[int]] = {}
         self._next_id = 0
         self._matrix: _Matrix | None = None
+        self._folders: set[str] | None = None  # every folder holding an indexed file, found when asked
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -150,6 +151,7 @@ class WorkspaceIndex:
         self._rows[doc] = self._term_ids(Counter(entry.terms), grow=True)
         self._by_path.setdefault(entry.path, []).append(doc)
         self._matrix = None
+        self._folders = None
 
     def replace_file(self, path: str, entries: Iterable[Entry]) -> None:
         """Drop the entries of ``path`` and index ``entries`` in their place."""
@@ -163,6 +165,17 @@ class WorkspaceIndex:
             self._entries.pop(doc)
             self._rows.pop(doc)
             self._matrix = None
+            self._folders = None
+
+    def holds_folder(self, folder: str) -> bool:
+        """Whether any indexed file lies in ``folder`` (relative, "/"-separated) or below it."""
+        if self._folders is None:
+            self._folders = {
+                path.rsplit("/", depth)[0]
+                for path in self._by_path
+                for depth in range(1, path.count("/") + 1)
+            }
+        return folder.strip("/") in self._folders
 
     def refresh(self) -> None:
         """Build the search structure now (else the next search does)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import re
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -33,9 +34,10 @@ from .workspace_files import (
     VENDORED_DIRS,
     git_files,
     git_toplevel,
-    ignored_by_gitignore,
-    is_file_here,
+    is_file_safely,
+    is_folder_safely,
     is_inside,
+    listed_as_a_build_lists,
     walk_with_gitignore,
 )
 from .workspace_index import Entry, WorkspaceIndex, code_terms, entry_kind
@@ -43,8 +45,8 @@ from .workspace_index import Entry, WorkspaceIndex, code_terms, entry_kind
 MAX_FILE_BYTES = 1_000_000
 DEFAULT_MAX_FILES = 20_000
 _SKIPPED_FOLDERS = SKIP_DIRS | VENDORED_DIRS | {"site-packages", "dist-packages", "env", "__pypackages__"}
-# a Python installation's standard library (lib/python3.11/...), as a conda or standalone install holds
-_STDLIB_FOLDER = re.compile(r"python\d+(\.\d+)?t?")
+# a Python installation's standard library: lib/python3.11 holding os.py (a conda or standalone install)
+_STDLIB_FOLDER = re.compile(r"python\d+\.\d+t?")
 
 
 @dataclass
@@ -123,26 +125,40 @@ def entries_from_source(relative: str, source: str) -> list[Entry]:
     """Index entries of every documented definition in ``source`` (a file at ``relative``)."""
     if GENERATED_MARK.search("\n".join(source.splitlines()[:5])):
         return []
-    with _tree_freed_young():
+    with _parsing_without_full_collections():
         entries = [entry_from_definition(relative, d) for d in extract(source) if d.docstring]
     return [e for e in entries if e is not None]
 
 
+_parsing_lock = threading.Lock()
+_parsing = 0  # threads parsing with the collector paused (the switch is process-wide)
+_collector_was_on = True
+
+
 @contextmanager
-def _tree_freed_young() -> Iterator[None]:
+def _parsing_without_full_collections() -> Iterator[None]:
     """Parse with the cyclic collector paused, then collect the young generations. A parso tree is a
     web of cycles (children know their parent); collections during the parse promoted it, dead, to
     the oldest generation, whose collections then ran every second of a build and walked the whole
     heap each time: 32 pauses of up to 0.2 s, 12% of a standard-library build on 2 cores, each one
-    holding the GIL against the hovers of an editor that just opened. Collected young, none ran."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    holding the GIL against the hovers of an editor that just opened. Collected young, none ran.
+    Threads that parse at once share one pause: the last one out turns the collector back on and
+    collects, so none collects (and promotes) another's tree still being built."""
+    global _parsing, _collector_was_on
+    with _parsing_lock:
+        if _parsing == 0:
+            _collector_was_on = gc.isenabled()
+            gc.disable()
+        _parsing += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
-        gc.collect(1)
+        with _parsing_lock:  # held while collecting: no other parse starts meanwhile
+            _parsing -= 1
+            if _parsing == 0:
+                if _collector_was_on:
+                    gc.enable()
+                gc.collect(1)
 
 
 class FileFilter:
@@ -153,6 +169,26 @@ class FileFilter:
         self.exclude = tuple(exclude)
         self._excluded = pathspec.GitIgnoreSpec.from_lines(list(self.exclude)) if self.exclude else None
         self._venvs: dict[Path, bool] = {}
+        self._in_git: bool | None = None  # whether the root is in a git work tree, asked once
+
+    def listed(self, path: Path) -> bool:
+        """Whether a full build's listing holds ``path`` (its .gitignore rules, through git in a work
+        tree): what a single-file update must agree with."""
+        if self._in_git is None:
+            self._in_git = git_toplevel(self.root) is not None
+        return listed_as_a_build_lists(self.root, path, self._in_git)
+
+    def folder_reason(self, relative: str) -> str | None:
+        """Why nothing in the folder at ``relative`` (to the root, "/"-separated) is indexed, by its
+        path alone, or None."""
+        folders = [p.lower() for p in relative.split("/") if p]
+        if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
+            return "skipped folder"
+        if any(f in TEST_DIRS for f in folders):
+            return "tests"  # as in mining: the model was trained on neighbours from product code
+        if self._excluded is not None and self._excluded.match_file(relative.rstrip("/") + "/"):
+            return "excluded"
+        return None
 
     def reason(self, path: Path) -> str | None:
         """Why ``path`` (absolute, under the root) is not indexed, or None when it is."""
@@ -161,13 +197,11 @@ class FileFilter:
         relative = path.relative_to(self.root).as_posix()
         if not _encodable(relative):
             return "file name not UTF-8"  # nor can an editor's URI or the store name it
-        folders = [p.lower() for p in relative.split("/")[:-1]]
-        if any(f in _SKIPPED_FOLDERS or f.startswith(".") or "vendor" in f for f in folders):
-            return "skipped folder"
-        if any(a == "lib" and _STDLIB_FOLDER.fullmatch(b) for a, b in zip(folders, folders[1:])):
-            return "virtual environment"
-        if any(f in TEST_DIRS for f in folders) or TEST_FILE.match(path.name):
-            return "tests"  # as in mining: the model was trained on neighbours from product code
+        folder_reason = self.folder_reason(relative.rpartition("/")[0])
+        if folder_reason is not None:
+            return folder_reason
+        if TEST_FILE.match(path.name):
+            return "tests"
         if GENERATED_FILE.match(path.name):
             return "generated"
         if self._excluded is not None and self._excluded.match_file(relative):
@@ -187,15 +221,23 @@ class FileFilter:
         return None
 
     def _in_virtualenv(self, path: Path) -> bool:
-        """Whether a folder above ``path`` is a virtual or conda environment (git-ignored or not)."""
+        """Whether a folder above ``path`` is a virtual or conda environment, or an installation's
+        standard library (git-ignored or not)."""
         for folder in path.parents:
             if folder == self.root or self.root not in folder.parents:
                 return False
             if folder not in self._venvs:
-                self._venvs[folder] = is_file_here(folder / "pyvenv.cfg") or _is_folder(folder / "conda-meta")
+                self._venvs[folder] = _is_environment(folder)
             if self._venvs[folder]:
                 return True
         return False
+
+
+def _is_environment(folder: Path) -> bool:
+    if is_file_safely(folder / "pyvenv.cfg") or is_folder_safely(folder / "conda-meta"):
+        return True
+    stdlib = folder.parent.name == "lib" and _STDLIB_FOLDER.fullmatch(folder.name.lower())
+    return bool(stdlib) and is_file_safely(folder / "os.py")
 
 
 def _encodable(text: str) -> bool:
@@ -205,13 +247,6 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
 
 
 def python_files(root: Path, exclude: Iterable[str] = (), report: ScanReport | None = None) -> Iterator[Path]:
@@ -323,23 +358,26 @@ def index_file(
     source: str | None = None,
     store=None,
     lock=None,
-    exclude: Iterable[str] = (),
+    rule: FileFilter | None = None,
 ) -> int:
-    """Re-index one file, by the same rules as a full build; returns its entry count. ``source`` is
-    an open document's unsaved text: indexed, but not stored (the store describes files on disk).
-    Parsing happens outside ``lock``; the swap of the file's entries and the rebuild of the search
-    structure hold it."""
+    """Re-index one file, by the same rules as a full build (``rule``: the folder's, which knows its
+    exclusions and asks git once; by default the root's with none); returns its entry count.
+    ``source`` is an open document's unsaved text: indexed, but not stored (the store describes files
+    on disk). Parsing happens outside ``lock``; the swap of the file's entries and the rebuild of the
+    search structure hold it."""
     root = Path(root).resolve()
     path = Path(path).absolute()
     path = path.parent.resolve() / path.name  # the folder as the root is (a workspace opened by a link)
     if root not in path.parents:
         return 0
     relative = path.relative_to(root).as_posix()
-    readable = _indexable(root, path, exclude)
+    readable = _indexable(path, rule or FileFilter(root))
     unsaved = source is not None  # an open document's text: indexed, never stored
     stamp = _stamp(path) if readable and not unsaved else None
     if source is None and readable:
         source = read_workspace_source(path)
+        if source is None:
+            stamp = None  # unreadable now: stored as empty, it would stay so after a chmod
     if source is not None and (not readable or len(source) > MAX_FILE_BYTES):
         source = None  # not the workspace's own code, or too large: it has no entries
     entries = entries_from_source(relative, source) if source is not None else []
@@ -351,14 +389,14 @@ def index_file(
     return len(entries)
 
 
-def _indexable(root: Path, path: Path, exclude: Iterable[str]) -> bool:
-    """Whether a full build of ``root`` would read ``path``: it exists, passes the file rules and is
-    not git-ignored (a full build's listing leaves ignored files out)."""
+def _indexable(path: Path, rule: FileFilter) -> bool:
+    """Whether a full build of the rule's root would read ``path``: it exists, passes the file rules
+    and its listing holds it (not git-ignored, not in a nested repository)."""
     try:
         exists = path.exists()
     except OSError:
         return False
-    return exists and FileFilter(root, exclude).reason(path) is None and not ignored_by_gitignore(root, path)
+    return exists and rule.reason(path) is None and rule.listed(path)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

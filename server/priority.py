@@ -76,10 +76,14 @@ class ForegroundGate:
         with suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._loop_event().wait(), self._wait_left())
 
+    def note_activity(self) -> None:
+        """The user did something that is not a request (typed an edit): not quiet yet."""
+        self._quiet_since = time.monotonic()
+
     async def quiet(self, seconds: float) -> None:
-        """Return once no user-facing request has been in flight for ``seconds``: for work that
-        holds the event loop itself (a full garbage collection), which must not land between two
-        requests of a burst."""
+        """Return once no user-facing request has been in flight, and no activity noted, for
+        ``seconds``: for work that holds the event loop itself (a full garbage collection), which must
+        not land between two requests of a burst or between keystrokes."""
         while True:
             await self._loop_event().wait()
             left = self._quiet_since + seconds - time.monotonic()

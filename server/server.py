@@ -102,7 +102,8 @@ class HoverdocServer(LanguageServer):
         self._load_started = False
         self._index_started = False
         self._index_refresh: asyncio.TimerHandle | None = None
-        self._settling: asyncio.Future | None = None  # the periodic heap settling, kept referenced
+        self._settling: asyncio.Task | None = None  # the heap settle waiting for quiet, if any
+        self._settle_timer: asyncio.TimerHandle | None = None
         self._model_settled = asyncio.Event()  # set while no model load is in flight
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
@@ -163,18 +164,29 @@ class HoverdocServer(LanguageServer):
         collector paused and freezes everything, garbage included; see ``__main__``), after each
         workspace index build, and every ``SETTLE_INTERVAL_S``. Full collections then happen here
         rather than inside a hover."""
+        if self._settling is not None and not self._settling.done():
+            return  # one settle waits for quiet already: they would run back to back
+        self._settling = asyncio.current_task()
         await self.model_settled()
         await self.foreground.quiet(SETTLE_QUIET_S)
+        if self.workspace_indexes.building():
+            return  # freezing now would keep the build's trees in flight; its end settles
         seconds = settle_heap()
         logger.debug("heap settled in %.0f ms", seconds * 1000)
 
     def schedule_heap_settling(self) -> None:
-        """``settle_heap`` now and every ``SETTLE_INTERVAL_S``. Each settle is a short task of its own
-        and the next is a timer, not a task looping for the server's life: Python 3.11's
-        ``asyncio.wait_for`` can swallow a cancellation, and a loop that lost its cancellation at exit
-        kept the process alive."""
-        self._settling = asyncio.ensure_future(self.settle_heap())
-        asyncio.get_running_loop().call_later(SETTLE_INTERVAL_S, self.schedule_heap_settling)
+        """``settle_heap`` now and every ``SETTLE_INTERVAL_S`` (once: a second call does nothing).
+        Each settle is a short task of its own and the next is a timer, not a task looping for the
+        server's life: Python 3.11's ``asyncio.wait_for`` can swallow a cancellation, and a loop that
+        lost its cancellation at exit kept the process alive."""
+        if self._settle_timer is not None:
+            return
+
+        def tick() -> None:
+            asyncio.ensure_future(self.settle_heap())
+            self._settle_timer = asyncio.get_running_loop().call_later(SETTLE_INTERVAL_S, tick)
+
+        tick()
 
     async def build_workspace_index(self) -> None:
         """Index every workspace folder in the background, with work-done progress."""
@@ -404,10 +416,11 @@ class HoverdocServer(LanguageServer):
         capabilities = self.client_capabilities
         if not (capabilities.workspace and capabilities.workspace.configuration):
             return
+        roots = self.roots()  # the answer is paired with the folders asked about, not those of later
         try:
             result = await asyncio.wait_for(
                 self.workspace_configuration_async(
-                    types.ConfigurationParams(items=self._configuration_items())
+                    types.ConfigurationParams(items=self._configuration_items(roots))
                 ),
                 timeout=5,
             )
@@ -417,21 +430,19 @@ class HoverdocServer(LanguageServer):
         if result:
             before = self.workspace_plan()
             self.apply_settings(result[0])
-            self._apply_folder_settings(list(result[1:]))
+            self._apply_folder_settings(roots, list(result[1:]))
             if rebuild_index:
                 self.rebuild_index_if_changed(before)
 
-    def _configuration_items(self) -> list[types.ConfigurationItem]:
-        folders = [
-            types.ConfigurationItem(scope_uri=root.as_uri(), section="hoverdoc") for root in self.roots()
-        ]
+    def _configuration_items(self, roots: list[Path]) -> list[types.ConfigurationItem]:
+        folders = [types.ConfigurationItem(scope_uri=root.as_uri(), section="hoverdoc") for root in roots]
         return [types.ConfigurationItem(section="hoverdoc"), *folders]
 
-    def _apply_folder_settings(self, values: list[Any]) -> None:
-        """Each workspace folder's effective settings (what a document in it sees); the model,
-        threads and the index build stay per server."""
+    def _apply_folder_settings(self, roots: list[Path], values: list[Any]) -> None:
+        """Each workspace folder's effective settings (what a document in it sees), ``values`` in the
+        order of ``roots``; the model and threads stay per server."""
         self.folder_settings = {}
-        for root, raw in zip(self.roots(), values):
+        for root, raw in zip(roots, values):
             settings, warnings = parse_settings(raw, self.settings)  # null: as the server's
             self.folder_settings[root] = settings
             self._warn_settings(root, warnings)
@@ -990,16 +1001,24 @@ def _register_lifecycle(server: HoverdocServer) -> None:
         marker = f"{WORKSPACE_MODEL.as_posix()}/manifest.json"
         if any(change.uri.endswith(marker) for change in params.changes):
             ls.start_model_load()
-        for change in params.changes:
-            if not change.uri.startswith("file:"):
-                continue
-            path = to_fs_path(change.uri)
-            if change.uri.endswith(".py"):
-                asyncio.ensure_future(ls.workspace_indexes.update_file(path))
-            elif change.type != types.FileChangeType.Changed:  # a folder created, deleted or renamed
-                created = change.type == types.FileChangeType.Created
-                if ls.workspace_indexes.folder_event_matters(path, created):
-                    ls.schedule_index_refresh()
+        # two watchers both match a .py file's creation or deletion: each change is handled once
+        for uri, kind in dict.fromkeys((change.uri, change.type) for change in params.changes):
+            try:
+                _file_changed(ls, uri, kind)
+            except Exception:  # noqa: BLE001 - one odd path must not drop the rest of the batch
+                logger.warning("watched-file event %s for %s failed", kind, uri, exc_info=True)
+
+
+def _file_changed(ls: HoverdocServer, uri: str, kind: types.FileChangeType) -> None:
+    """Keep the workspace indexes current for one watched-file change."""
+    if not uri.startswith("file:"):
+        return
+    path = to_fs_path(uri)
+    if uri.endswith(".py"):
+        asyncio.ensure_future(ls.workspace_indexes.update_file(path))
+    elif kind != types.FileChangeType.Changed:  # a folder created, deleted or renamed
+        if ls.workspace_indexes.folder_event_matters(path, created=kind == types.FileChangeType.Created):
+            ls.schedule_index_refresh()
 
 
 def _register_documents(server: HoverdocServer) -> None:
@@ -1013,6 +1032,7 @@ def _register_documents(server: HoverdocServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def on_change(ls: HoverdocServer, params: types.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.foreground.note_activity()
         ls.schedule_parse(uri)
         ls.schedule_diagnostics(uri)
         document = ls.document(uri)

@@ -34,8 +34,8 @@ def _workspace(args: argparse.Namespace) -> tuple[WorkspaceIndex | None, str]:
     if getattr(args, "no_workspace", False):
         return None, ""
     chosen = getattr(args, "workspace", None)
-    root = Path(chosen).expanduser().resolve() if chosen else workspace_root_of(args.file)
-    if root not in Path(args.file).resolve().parents:
+    root = Path(chosen).expanduser().resolve() if chosen else workspace_root_of(args.file).resolve()
+    if chosen and root not in Path(args.file).resolve().parents:
         raise HoverdocError(f"{args.file} is not inside --workspace {chosen}")
     index, report = index_folder(root)
     if report.capped:

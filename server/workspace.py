@@ -20,7 +20,7 @@ from hoverdoc.core.extract import Definition
 from hoverdoc.core.paths import innermost_folder
 from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import DEFAULT_MAX_FILES, FileFilter, ScanReport, build_index, index_file
-from hoverdoc.core.workspace_store import WorkspaceStore
+from hoverdoc.core.workspace_store import WorkspaceStore, store_path
 
 logger = logging.getLogger(__name__)
 IndexState = Literal["off", "building", "ready", "failed"]
@@ -41,6 +41,7 @@ class FolderIndex:
     store: WorkspaceStore | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     exclude: tuple[str, ...] = ()
+    rule: FileFilter | None = None  # the folder's file rules for single-file updates, set per build
     generation: int = 0  # bumped by each build; an older build's result is dropped
     # files updated while a build runs (path -> unsaved text or None), replayed on its result
     updated_during_build: dict[str, str | None] = field(default_factory=dict)
@@ -54,18 +55,30 @@ class FolderIndex:
 
     def holds_files_under(self, relative: str) -> bool:
         """Whether the index has entries of files in the folder ``relative`` (to this root)."""
-        prefix = relative.rstrip("/") + "/"
         with self.lock:
-            return any(entry.path.startswith(prefix) for entry in self.index.entries())
+            return self.index.holds_folder(relative)
 
-    def switch_off(self) -> None:
-        """Read and keep nothing of this folder (its own ``workspace.enabled`` is off)."""
+    def switch_off(self) -> WorkspaceStore | None:
+        """Read nothing more of this folder (its own ``workspace.enabled`` is off); its store, for
+        ``forget_store`` off the event loop."""
         with self.lock:
             self.state, self.index, self.report = "off", WorkspaceIndex(), None
             self.generation += 1  # a build still running is dropped
-        if self.store is not None:
-            self.store.close()
-            self.store = None
+        store, self.store = self.store, None
+        return store
+
+
+def forget_store(root: Path, store: WorkspaceStore | None) -> None:
+    """Close a folder's store and delete it: a folder switched off keeps nothing of it on disk. Run
+    in a thread: closing waits for a write in progress."""
+    if store is not None:
+        store.close()
+    try:
+        path = store_path(root)
+    except OSError:
+        return
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 class WorkspaceIndexes:
@@ -75,11 +88,16 @@ class WorkspaceIndexes:
         self.folders: dict[Path, FolderIndex] = {}
         self.max_files = max_files
         self._pending_edits: dict[str, asyncio.TimerHandle] = {}
+        self._to_forget: list[tuple[Path, WorkspaceStore | None]] = []  # stores of folders switched off
 
     def folder_of(self, path: str | Path) -> FolderIndex | None:
         """The innermost workspace folder holding ``path``."""
         root = innermost_folder(self.folders, path)
         return self.folders[root] if root is not None else None
+
+    def building(self) -> bool:
+        """Whether any folder's index is being built."""
+        return any(folder.state == "building" for folder in self.folders.values())
 
     def folders_holding(self, path: str | Path) -> list[FolderIndex]:
         """Every workspace folder holding ``path``: nested folders' indexes each hold its entries."""
@@ -120,11 +138,12 @@ class WorkspaceIndexes:
         return "; ".join(parts)
 
     def expect(self, plan: IndexPlan) -> None:
-        """Say that the folders of ``plan`` are (about to be) built, or off; others are dropped."""
+        """Say that the folders of ``plan`` are (about to be) built, or off; others are dropped. The
+        stores of folders switched off are forgotten by the next ``build``, off the event loop."""
         self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in plan}
         for root, folder in self.folders.items():
             if plan[root] is None:
-                folder.switch_off()
+                self._to_forget.append((root, folder.switch_off()))
             else:
                 folder.state = "building"
 
@@ -138,6 +157,9 @@ class WorkspaceIndexes:
         another; a newer build of a folder supersedes an older one still running. ``pause`` is called
         between files (it blocks while requests the user waits for are in flight)."""
         self.expect(plan)
+        forgotten, self._to_forget = self._to_forget, []
+        for root, store in forgotten:
+            await asyncio.to_thread(forget_store, root, store)
         for root, folder in list(self.folders.items()):
             exclude = plan[root]
             if exclude is None:
@@ -172,6 +194,7 @@ class WorkspaceIndexes:
                 return  # settings changed meanwhile: the newer build's result counts
             updated, folder.updated_during_build = folder.updated_during_build, {}
             folder.index, folder.report, folder.state = index, report, "ready"
+            folder.rule = None  # asked afresh: the folder may have become a git work tree
         for path, source in updated.items():
             self._update_now(folder, path, source)
         logger.info("workspace index %s: %s in %.1f s", folder.root, report.describe(), report.seconds)
@@ -181,7 +204,9 @@ class WorkspaceIndexes:
             index = folder.index  # read under the lock: a build may have just swapped it
             if folder.state == "building":
                 folder.updated_during_build[str(path)] = source
-        index_file(index, folder.root, path, source, folder.store, folder.lock, folder.exclude)
+        if folder.rule is None or folder.rule.exclude != folder.exclude:
+            folder.rule = FileFilter(folder.root, folder.exclude)
+        index_file(index, folder.root, path, source, folder.store, folder.lock, folder.rule)
 
     async def update_file(self, path: str | Path, source: str | None = None) -> None:
         """Re-index one file (from disk, or ``source``: an open document's unsaved text) in every
@@ -198,10 +223,9 @@ class WorkspaceIndexes:
             relative = folder.relative(Path(path))
             if folder.state == "off" or not relative or relative == ".":
                 continue
-            if not created:
-                if folder.holds_files_under(relative):
-                    return True
-            elif FileFilter.folder_reason(relative.split("/")) is None and os.path.isdir(path):
+            if FileFilter(folder.root, folder.exclude).folder_reason(relative) is not None:
+                continue  # .git, node_modules, build output...: never read, so nothing changes
+            if folder.holds_files_under(relative) if not created else os.path.isdir(path):
                 return True
         return False
 

@@ -107,7 +107,8 @@ async def test_a_saved_git_ignored_file_never_becomes_a_neighbour(client: Langua
     await wait_for_state(client)
     await wait_for_index(client)
     scratch = root / "scratch" / "tables.py"
-    scratch.write_text(TABLES)
+    # closer to the hovered function than the file the index does read: quoted first if indexed
+    scratch.write_text(TABLES.replace("def load_invoice_table(path,", "def load_invoice_tables(path,"))
     uri = open_document(client, scratch)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
@@ -119,6 +120,32 @@ async def test_a_saved_git_ignored_file_never_becomes_a_neighbour(client: Langua
     report = open_document(client, root / "report.py")
     text = await hover_until(client, report, lambda t: "ledger table" in t)
     assert "ledger table" in text and "scratch/tables.py" not in text
+
+
+async def test_a_folder_moved_in_is_indexed_and_a_new_plain_file_is_no_error(
+    client: LanguageClient, tmp_path: Path
+):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "report.py").write_text(REPORT)
+    (root / "notes.py").write_text("x = 1\n")
+    await start_session(client, root)
+    await wait_for_state(client)
+    await wait_for_index(client)
+    (root / "notes.txt").write_text("shopping list\n")
+    outside = tmp_path / "outside" / "pkg"
+    outside.mkdir(parents=True)
+    (outside / "tables.py").write_text(TABLES)
+    outside.rename(root / "pkg")  # moved in: the watcher reports the folder's creation only
+    watched(
+        client,
+        (root / "notes.txt", types.FileChangeType.Created),
+        (root / "pkg", types.FileChangeType.Created),
+    )
+    report = open_document(client, root / "report.py")
+    assert "pkg/tables.py" in await hover_until(client, report, lambda t: QUOTED in t)
+    errors = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert errors == []  # a plain file's creation raised in the handler and showed an error
 
 
 @pytest.mark.parametrize("how", ["deleted", "renamed"])

@@ -67,11 +67,14 @@ def test_python_switches_threads_ten_times_as_often_while_a_request_is_in_flight
 
     default = sys.getswitchinterval()
     gate = ForegroundGate()
-    with gate.busy():
+    try:
         with gate.busy():
-            assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S < default
-        assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S  # one request still in flight
-    assert sys.getswitchinterval() == default
+            with gate.busy():
+                assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S < default
+            assert sys.getswitchinterval() == FOREGROUND_SWITCH_INTERVAL_S  # one request still in flight
+        assert sys.getswitchinterval() == default
+    finally:
+        sys.setswitchinterval(default)
 
 
 def test_quiet_waits_for_a_pause_after_the_last_request_not_a_gap_in_a_burst():
@@ -79,16 +82,18 @@ def test_quiet_waits_for_a_pause_after_the_last_request_not_a_gap_in_a_burst():
         gate, order = ForegroundGate(), []
 
         async def settle() -> None:
-            await gate.quiet(0.3)
+            await gate.quiet(1.0)
             order.append("settled")
 
         task = asyncio.ensure_future(settle())
-        for n in range(4):  # a burst of requests with short gaps between them
+        for n in range(4):  # a burst of requests with short gaps between them, then an edit
             with gate.busy():
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.02)
             order.append(f"request {n}")
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
+        gate.note_activity()
+        order.append("edit")
         await task
         return order
 
-    assert asyncio.run(scenario()) == ["request 0", "request 1", "request 2", "request 3", "settled"]
+    assert asyncio.run(scenario()) == ["request 0", "request 1", "request 2", "request 3", "edit", "settled"]

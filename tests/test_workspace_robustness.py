@@ -193,7 +193,9 @@ def test_environments_that_are_not_virtualenvs_are_not_indexed(tmp_path):
         "__pypackages__/3.11/lib/requests/api.py": "pep582",
         "condaenv/lib/python3.11/shutil.py": "conda",
         "py311/lib/python3.11/json/decoder.py": "install",
+        "py311/lib/python3.11/os.py": "install_os",  # what makes it a standard library
         "src/app.py": "own",
+        "src/lib/python3.12/plugins.py": "project",  # named like one, holding no os.py: the project's
     }
     for relative, name in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +203,7 @@ def test_environments_that_are_not_virtualenvs_are_not_indexed(tmp_path):
     (root / "condaenv" / "conda-meta").mkdir()
     (root / "condaenv" / "tool.py").write_text(documented("conda_tool"))  # conda-meta marks all of it
     index, _ = build_index(root)
-    assert paths(index) == ["src/app.py"]
+    assert paths(index) == ["src/app.py", "src/lib/python3.12/plugins.py"]
 
 
 def test_template_placeholders_are_not_the_workspace_wording(tmp_path):
@@ -222,7 +224,36 @@ def test_template_placeholders_are_not_the_workspace_wording(tmp_path):
     (root / "a.py").write_text(template + "\n\n" + DOCUMENTED)
     index, _ = build_index(root)
     assert [e.qualname for e in index.entries()] == ["read_rows"]
-    for placeholder in ("_summary_", "[summary]", "...", "TODO.", "FIXME: write this", "Short description."):
+    (root / "b.py").write_text(template.replace('"""_summary_', '"""Load the rows kept in a currency.'))
+    index, _ = build_index(root)
+    loaded = next(e for e in index.entries() if e.qualname == "load_rows")
+    assert loaded.params == (("currency", "The currency the rows are kept in."),)  # no _description_
+    for placeholder in ("_summary_", "[summary]", "...", "TODO.", "FIXME: write this", "[Short description]"):
         assert is_placeholder(placeholder), placeholder
-    for prose in ("Read the rows.", "Todoist client.", "Summary statistics of a table.", "Type of the node."):
+    for prose in (
+        "Read the rows.",
+        "Todoist client.",
+        "Todo list for the user.",
+        "XXX-large shirts filter.",
+        "Summary statistics of a table.",
+        "Type of the node.",
+        "Long.",
+        "Читает строки таблицы.",
+        "读取表格的行。",
+    ):
         assert not is_placeholder(prose), prose
+
+
+def test_a_file_that_cannot_be_read_now_is_not_stored_as_empty(tmp_path, cache):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.py").write_text(DOCUMENTED)
+    store = WorkspaceStore(root)
+    try:
+        index, _ = build_index(root, store=store)
+        big = root / "a.py"
+        big.write_text(DOCUMENTED + "x = '" + "#" * 1_100_000 + "'\n")  # over the size the index reads
+        assert index_file(index, root, big, store=store) == 0
+        assert "a.py" not in store.files()  # unreadable now (too large, or no permission): not "no definitions"
+    finally:
+        store.close()

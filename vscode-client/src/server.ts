@@ -112,6 +112,9 @@ export class ServerManager implements vscode.Disposable {
     this.status.show({ state: "loading" });
     try {
       await this.client.start();
+      if (this.warnedFor === "failed") {
+        this.warnedFor = undefined; // a later failure is news again
+      }
     } catch (error) {
       this.output.error(`The hoverdoc server did not start: ${error}`);
       this.status.show({ state: "stopped", reason: String(error) });
