@@ -254,6 +254,21 @@ def test_a_file_that_cannot_be_read_now_is_not_stored_as_empty(tmp_path, cache):
         big = root / "a.py"
         big.write_text(DOCUMENTED + "x = '" + "#" * 1_100_000 + "'\n")  # over the size the index reads
         assert index_file(index, root, big, store=store) == 0
-        assert "a.py" not in store.files()  # unreadable now (too large, or no permission): not "no definitions"
+        assert (
+            "a.py" not in store.files()
+        )  # unreadable now (too large, or no permission): not "no definitions"
     finally:
         store.close()
+
+
+def test_a_single_file_update_agrees_with_the_build_about_a_nested_repository(tmp_path, cache):
+    root = tmp_path / "ws"
+    (root / "nested").mkdir(parents=True)
+    git_init(root)
+    git_init(root / "nested")  # a clone inside the workspace: git lists the folder, not its files
+    (root / "a.py").write_text(DOCUMENTED)
+    (root / "nested" / "x.py").write_text(documented("nested_rows"))
+    index, _ = build_index(root)
+    assert paths(index) == ["a.py"]
+    assert index_file(index, root, root / "nested" / "x.py") == 0  # check-ignore said "not ignored"
+    assert paths(index) == ["a.py"]
