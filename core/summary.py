@@ -99,7 +99,9 @@ _PLACEHOLDER_WORDS = frozenset(
     {"summary", "description", "short", "long", "extended", "docstring", "type", "placeholder", "brief"}
 )
 _BARE_PLACEHOLDERS = frozenset({"summary", "description", "docstring", "placeholder"})
-_MARKER = re.compile(r"^\W*(todo|fixme|xxx|tbd|tba)\b\s*([:.!(]|$)", re.IGNORECASE)
+# a marker in capitals, as written to be found again ("TODO write this"), or in any case followed by
+# punctuation or nothing ("Todo." but not "Todo list for the user.")
+_MARKER = re.compile(r"^\W*((TODO|FIXME|XXX|TBD|TBA)(\s|[:.!(]|$)|(?i:todo|fixme|xxx|tbd|tba)\s*([:.!(]|$))")
 _WORDS = re.compile(r"[^\W\d_]+")  # letters of any script
 
 

@@ -100,6 +100,7 @@ def git_files(directory: Path, pathspec: str = ".") -> list[Path]:
     result = subprocess.run(
         [
             *GIT,
+            "--literal-pathspecs",  # a file named ":x.py" or "a[1].py" is a name, not pathspec magic
             "-C",
             str(directory),
             "ls-files",

@@ -291,7 +291,14 @@ class HoverdocProtocol(LanguageServerProtocol):
         self._initialized = True
         self.handle_message(message)
 
+    def _stop_background_work(self) -> None:
+        stop = getattr(self._server, "stop_background_work", None)
+        if stop is not None:
+            stop()
+
     def _receive_notification(self, data: dict, method: str) -> None:
+        if method == types.EXIT:
+            self._stop_background_work()  # before the exit handler ends the loop, which waits for threads
         if method != types.EXIT and (not self._initialized or self._shutdown):
             logger.info(
                 "ignored %s: the server is %s", method, "shut down" if self._shutdown else "not initialized"
@@ -341,6 +348,7 @@ class HoverdocProtocol(LanguageServerProtocol):
             if msg_id != current_id and not future.done():
                 future.cancel()
         self._shutdown = True
+        self._stop_background_work()
         return None
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -361,6 +369,7 @@ def run_stdio(server: Any, stdin: BinaryIO, stdout: BinaryIO) -> int:
 
     async def main() -> None:
         await serve_frames(threaded_reader(stdin), server.protocol, stop)
+        server.protocol._stop_background_work()  # end of input: asyncio.run then waits for threads
 
     return _run(server, main)
 

@@ -229,6 +229,10 @@ class HoverdocServer(LanguageServer):
         if self._index_started and self.workspace_plan() != before:
             asyncio.ensure_future(self.build_workspace_index())
 
+    def stop_background_work(self) -> None:
+        """Shutdown, exit or the end of input: running index builds end at their next file."""
+        self.workspace_indexes.stop()
+
     def schedule_index_refresh(self) -> None:
         """Rebuild the workspace indexes once folder events settle (a rename reports two, a branch
         switch many); unchanged files are reused from the store, so this reads only what changed."""

@@ -81,6 +81,10 @@ def forget_store(root: Path, store: WorkspaceStore | None) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+class BuildStopped(Exception):
+    """The server is shutting down: a running build ends at its next file."""
+
+
 class WorkspaceIndexes:
     """Every workspace folder's index."""
 
@@ -89,6 +93,13 @@ class WorkspaceIndexes:
         self.max_files = max_files
         self._pending_edits: dict[str, asyncio.TimerHandle] = {}
         self._to_forget: list[tuple[Path, WorkspaceStore | None]] = []  # stores of folders switched off
+        self._to_close: list[WorkspaceStore] = []  # stores of folders no longer in the workspace
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """End running builds at their next file (shutdown or exit: the process would otherwise wait
+        for a build thread to read the whole workspace before it could end)."""
+        self._stopping.set()
 
     def folder_of(self, path: str | Path) -> FolderIndex | None:
         """The innermost workspace folder holding ``path``."""
@@ -101,7 +112,10 @@ class WorkspaceIndexes:
 
     def folders_holding(self, path: str | Path) -> list[FolderIndex]:
         """Every workspace folder holding ``path``: nested folders' indexes each hold its entries."""
-        resolved = Path(path).resolve()
+        try:
+            resolved = Path(path).resolve()
+        except (OSError, ValueError):  # a NUL byte, a loop: no folder's file
+            return []
         return [f for f in self.folders.values() if f.root == resolved or f.root in resolved.parents]
 
     def context(self, path: str | Path | None, definition: Definition) -> Context | None:
@@ -140,6 +154,8 @@ class WorkspaceIndexes:
     def expect(self, plan: IndexPlan) -> None:
         """Say that the folders of ``plan`` are (about to be) built, or off; others are dropped. The
         stores of folders switched off are forgotten by the next ``build``, off the event loop."""
+        dropped = [f.store for root, f in self.folders.items() if root not in plan and f.store is not None]
+        self._to_close.extend(dropped)
         self.folders = {root: self.folders.get(root) or FolderIndex(root) for root in plan}
         for root, folder in self.folders.items():
             if plan[root] is None:
@@ -160,6 +176,9 @@ class WorkspaceIndexes:
         forgotten, self._to_forget = self._to_forget, []
         for root, store in forgotten:
             await asyncio.to_thread(forget_store, root, store)
+        closed, self._to_close = self._to_close, []
+        for store in closed:
+            await asyncio.to_thread(store.close)
         for root, folder in list(self.folders.items()):
             exclude = plan[root]
             if exclude is None:
@@ -169,6 +188,8 @@ class WorkspaceIndexes:
             generation = folder.generation
             try:
                 await asyncio.to_thread(self._build_one, folder, generation, progress, pause)
+            except BuildStopped:
+                return
             except Exception:  # noqa: BLE001 - a broken workspace must not take the server down
                 logger.exception("indexing %s failed", folder.root)
                 if folder.generation == generation:  # not a newer build's state
@@ -188,7 +209,15 @@ class WorkspaceIndexes:
             if progress is not None:
                 progress(f"{folder.root.name}: {done} files")
 
-        index, report = build_index(folder.root, folder.exclude, self.max_files, folder.store, tell, pause)
+        def pause_or_stop() -> None:
+            if self._stopping.is_set():
+                raise BuildStopped
+            if pause is not None:
+                pause()
+
+        index, report = build_index(
+            folder.root, folder.exclude, self.max_files, folder.store, tell, pause_or_stop
+        )
         with folder.lock:
             if generation != folder.generation:
                 return  # settings changed meanwhile: the newer build's result counts
@@ -225,6 +254,8 @@ class WorkspaceIndexes:
                 continue
             if FileFilter(folder.root, folder.exclude).folder_reason(relative) is not None:
                 continue  # .git, node_modules, build output...: never read, so nothing changes
+            if folder.state == "building" and not created:
+                return True  # the index being built may still read it: rebuild once this one ends
             if folder.holds_files_under(relative) if not created else os.path.isdir(path):
                 return True
         return False

@@ -228,7 +228,8 @@ def test_template_placeholders_are_not_the_workspace_wording(tmp_path):
     index, _ = build_index(root)
     loaded = next(e for e in index.entries() if e.qualname == "load_rows")
     assert loaded.params == (("currency", "The currency the rows are kept in."),)  # no _description_
-    for placeholder in ("_summary_", "[summary]", "...", "TODO.", "FIXME: write this", "[Short description]"):
+    placeholders = ("_summary_", "[summary]", "...", "TODO.", "FIXME: write this", "TODO write docstring")
+    for placeholder in (*placeholders, "[Short description]"):
         assert is_placeholder(placeholder), placeholder
     for prose in (
         "Read the rows.",
@@ -272,3 +273,16 @@ def test_a_single_file_update_agrees_with_the_build_about_a_nested_repository(tm
     assert paths(index) == ["a.py"]
     assert index_file(index, root, root / "nested" / "x.py") == 0  # check-ignore said "not ignored"
     assert paths(index) == ["a.py"]
+
+
+def test_a_file_name_git_would_read_as_pathspec_magic_is_listed_as_the_build_lists_it(tmp_path, cache):
+    root = tmp_path / "ws"
+    root.mkdir()
+    git_init(root)
+    for name in (":x.py", ":(top)y.py", "a[1].py"):
+        (root / name).write_text(documented("rows_" + str(len(name))))
+    index, _ = build_index(root)
+    assert paths(index) == [":(top)y.py", ":x.py", "a[1].py"]
+    for name in (":x.py", ":(top)y.py", "a[1].py"):
+        assert index_file(index, root, root / name) == 1, name  # an update dropped them as unlisted
+    assert paths(index) == [":(top)y.py", ":x.py", "a[1].py"]
