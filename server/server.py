@@ -60,6 +60,7 @@ STATUS = "hoverdoc/status"
 ACTION_KIND = types.CodeActionKind.RefactorRewrite
 DEBOUNCE_SECONDS = 0.15
 DIAGNOSTICS_DEBOUNCE_SECONDS = 0.5
+MAX_SEPARATE_UPDATES = 20  # .py changes in one watched-files batch updated one by one; more: a rebuild
 FOLDER_EVENT_DEBOUNCE_S = 1.0  # folder events (created, deleted, renamed) settle before the index is rebuilt
 # How long a hover or a docstring waits for a model that is still loading before the fallback answers
 # (the bundled model loads in about 1.5 s on two cores).
@@ -208,7 +209,7 @@ class HoverdocServer(LanguageServer):
         try:
             await self.workspace_indexes.build(self.workspace_plan(), progress, self.foreground.wait_idle)
         finally:
-            if token is not None:
+            if token is not None and not self.workspace_indexes.stopping:  # at exit stdout is closed
                 end = types.WorkDoneProgressEnd(message=self.workspace_indexes.describe())
                 self.work_done_progress.end(token, end)
         self.notify_status()
@@ -1006,7 +1007,14 @@ def _register_lifecycle(server: HoverdocServer) -> None:
         if any(change.uri.endswith(marker) for change in params.changes):
             ls.start_model_load()
         # two watchers both match a .py file's creation or deletion: each change is handled once
-        for uri, kind in dict.fromkeys((change.uri, change.type) for change in params.changes):
+        changes = list(dict.fromkeys((change.uri, change.type) for change in params.changes))
+        if sum(uri.endswith(".py") for uri, _ in changes) > MAX_SEPARATE_UPDATES:
+            # a branch switch or a formatter run: one rebuild from the store (which re-reads only
+            # what changed, yielding to hovers between files) instead of a job per file queued on
+            # the thread pool a hover needs too (2,600 events held the next hover 12 s)
+            ls.schedule_index_refresh()
+            changes = [(uri, kind) for uri, kind in changes if not uri.endswith(".py")]
+        for uri, kind in changes:
             try:
                 _file_changed(ls, uri, kind)
             except Exception:  # noqa: BLE001 - one odd path must not drop the rest of the batch

@@ -96,6 +96,11 @@ class WorkspaceIndexes:
         self._to_close: list[WorkspaceStore] = []  # stores of folders no longer in the workspace
         self._stopping = threading.Event()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the server is shutting down (``stop`` was called)."""
+        return self._stopping.is_set()
+
     def stop(self) -> None:
         """End running builds at their next file (shutdown or exit: the process would otherwise wait
         for a build thread to read the whole workspace before it could end)."""

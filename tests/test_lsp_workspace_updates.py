@@ -148,6 +148,23 @@ async def test_a_folder_moved_in_is_indexed_and_a_new_plain_file_is_no_error(
     assert errors == []  # a plain file's creation raised in the handler and showed an error
 
 
+async def test_a_large_batch_of_changed_files_is_read_by_one_rebuild(client: LanguageClient, tmp_path: Path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "report.py").write_text(REPORT)
+    await start_session(client, root)
+    await wait_for_state(client)
+    await wait_for_index(client)
+    created = []
+    for n in range(30):  # a branch switch: more files than are updated one by one
+        path = root / f"module_{n}.py"
+        path.write_text(TABLES if n == 17 else f"def helper_{n}():\n    return {n}\n")
+        created.append((path, types.FileChangeType.Created))
+    watched(client, *created)
+    report = open_document(client, root / "report.py")
+    assert "module_17.py" in await hover_until(client, report, lambda t: QUOTED in t)
+
+
 @pytest.mark.parametrize("how", ["deleted", "renamed"])
 async def test_a_deleted_or_renamed_folder_leaves_the_index(client: LanguageClient, tmp_path: Path, how: str):
     root = tmp_path / "ws"
