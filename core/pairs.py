@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import HoverdocError
-from .sources import open_temporary_beside
+from .sources import kind_problem, open_temporary_beside
 
 REQUIRED_FIELDS = ("code", "summary")
 
@@ -27,10 +26,9 @@ def _check_readable_kind(path: Path) -> None:
         raise PairsError(f"{path}: no such file") from None
     except OSError as error:
         raise PairsError(f"{path}: cannot read ({error.strerror})") from None
-    if stat.S_ISDIR(mode):
-        raise PairsError(f"{path}: is a folder; give a pairs file")
-    if not stat.S_ISREG(mode):
-        raise PairsError(f"{path}: not a regular file (a FIFO or device); give a pairs file")
+    problem = kind_problem(mode)
+    if problem is not None:
+        raise PairsError(f"{path}: {problem}; give a pairs file")
 
 
 def iter_pairs(path: str | Path, required: tuple[str, ...] = REQUIRED_FIELDS) -> Iterator[dict]:

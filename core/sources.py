@@ -13,6 +13,13 @@ from .errors import HoverdocError
 MAX_SOURCE_BYTES = 8_000_000
 
 
+def kind_problem(mode: int) -> str | None:
+    """What is wrong with a file of stat ``mode`` for reading as text: None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return "is a folder, not a file" if stat.S_ISDIR(mode) else "not a regular file (a FIFO or device)"
+
+
 def read_regular_file(path: str | Path, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; ``HoverdocError`` for anything else.
 
@@ -29,10 +36,10 @@ def read_regular_file(path: str | Path, max_bytes: int) -> bytes:
     except OSError as error:
         raise HoverdocError(f"{path}: unreadable ({error.strerror})") from None
     info = os.fstat(descriptor)
-    if not stat.S_ISREG(info.st_mode):
+    problem = kind_problem(info.st_mode)
+    if problem is not None:
         os.close(descriptor)
-        kind = "is a folder, not a file" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise HoverdocError(f"{path}: {kind}")
+        raise HoverdocError(f"{path}: {problem}")
     with os.fdopen(descriptor, "rb") as handle:
         if info.st_size > max_bytes:
             raise HoverdocError(f"{path}: too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")

@@ -18,6 +18,7 @@ import threading
 from pathlib import Path
 
 from .paths import cache_dir
+from .sources import kind_problem
 from .workspace_index import Entry, entry_kind
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class WorkspaceStore:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             kind = _kind(self.path)
             if kind is not None:  # never follow a link or open a device: the folder may be shared
-                self._give_up(f"{self.path} is {kind}, not a file of its own")
+                self._give_up(f"{self.path}: {kind}, not a store of its own")
                 return None
             try:
                 return self._connect()
@@ -163,9 +164,7 @@ def _kind(path: Path) -> str | None:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return None
-    if stat.S_ISLNK(mode):
-        return "a link"
-    return None if stat.S_ISREG(mode) else "not a regular file"
+    return "a link" if stat.S_ISLNK(mode) else kind_problem(mode)
 
 
 def _row(entry: Entry) -> dict:

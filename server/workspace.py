@@ -41,7 +41,7 @@ class FolderIndex:
     store: WorkspaceStore | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     exclude: tuple[str, ...] = ()
-    rule: FileFilter | None = None  # the folder's file rules for single-file updates, set per build
+    _rule: FileFilter | None = None  # ``file_rule``'s, dropped by each build
     generation: int = 0  # bumped by each build; an older build's result is dropped
     # files updated while a build runs (path -> unsaved text or None), replayed on its result
     updated_during_build: dict[str, str | None] = field(default_factory=dict)
@@ -52,6 +52,12 @@ class FolderIndex:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return None
+
+    def file_rule(self) -> FileFilter:
+        """The folder's file rules for updates and events, made once per build (it asks git once)."""
+        if self._rule is None or self._rule.exclude != self.exclude:
+            self._rule = FileFilter(self.root, self.exclude)
+        return self._rule
 
     def holds_files_under(self, relative: str) -> bool:
         """Whether the index has entries of files in the folder ``relative`` (to this root)."""
@@ -228,7 +234,7 @@ class WorkspaceIndexes:
                 return  # settings changed meanwhile: the newer build's result counts
             updated, folder.updated_during_build = folder.updated_during_build, {}
             folder.index, folder.report, folder.state = index, report, "ready"
-            folder.rule = None  # asked afresh: the folder may have become a git work tree
+            folder._rule = None  # asked afresh: the folder may have become a git work tree
         for path, source in updated.items():
             self._update_now(folder, path, source)
         logger.info("workspace index %s: %s in %.1f s", folder.root, report.describe(), report.seconds)
@@ -238,9 +244,7 @@ class WorkspaceIndexes:
             index = folder.index  # read under the lock: a build may have just swapped it
             if folder.state == "building":
                 folder.updated_during_build[str(path)] = source
-        if folder.rule is None or folder.rule.exclude != folder.exclude:
-            folder.rule = FileFilter(folder.root, folder.exclude)
-        index_file(index, folder.root, path, source, folder.store, folder.lock, folder.rule)
+        index_file(index, folder.root, path, source, folder.store, folder.lock, folder.file_rule())
 
     async def update_file(self, path: str | Path, source: str | None = None) -> None:
         """Re-index one file (from disk, or ``source``: an open document's unsaved text) in every
@@ -257,7 +261,7 @@ class WorkspaceIndexes:
             relative = folder.relative(Path(path))
             if folder.state == "off" or not relative or relative == ".":
                 continue
-            if FileFilter(folder.root, folder.exclude).folder_reason(relative) is not None:
+            if folder.file_rule().folder_reason(relative) is not None:
                 continue  # .git, node_modules, build output...: never read, so nothing changes
             if folder.state == "building" and not created:
                 return True  # the index being built may still read it: rebuild once this one ends
