@@ -21,7 +21,7 @@ class Settings:
     max_source_tokens: int | None = (
         None  # hoverdoc.maxSourceTokens: the model's input length (None: the length its manifest serves)
     )
-    threads: int = 0  # hoverdoc.threads: inference threads (0: all cores)
+    threads: int = 0  # hoverdoc.threads: the encoder's threads (0: all cores)
     workspace_enabled: bool = True  # hoverdoc.workspace.enabled: learn from the workspace's documented code
     workspace_exclude: tuple[str, ...] = ()  # hoverdoc.workspace.exclude: gitignore-style globs not indexed
     diagnostics_enabled: bool = True  # hoverdoc.diagnostics.enabled: flag stale docstrings

@@ -104,6 +104,13 @@ def test_graphs_are_saved_optimized_and_serve_as_if_optimized_at_load(
     assert Summarizer(tiny_model_dir).summarize(codes) == Summarizer(plain).summarize(codes)
 
 
+def test_the_decoder_runs_on_one_thread_and_the_encoder_on_the_threads_asked(tiny_model_dir: Path):
+    summarizer = Summarizer(tiny_model_dir, threads=2)
+    assert summarizer.encoder.get_session_options().intra_op_num_threads == 2
+    assert summarizer.decoder.get_session_options().intra_op_num_threads == 1
+    assert Summarizer(tiny_model_dir).decoder.get_session_options().intra_op_num_threads == 1
+
+
 def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path):
     # fp32: batching with padding must not change greedy output (int8's dynamic activation scales,
     # computed over the whole batch, can move near-tied logits, so it is measured, not asserted)
