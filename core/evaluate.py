@@ -85,11 +85,11 @@ def evaluate(
 ) -> tuple[dict, list[str]]:
     """Scores and predictions of ``summarizer`` on ``records`` (with their workspace ``contexts``)."""
     codes = [r["code"] for r in records]
+    kinds = [r.get("kind") for r in records]
     started = time.perf_counter()
-    if contexts is not None:
-        predictions = [text for text, _ in summarizer.summarize_in_context(codes, contexts, batch_size)]
-    else:
-        predictions = summarizer.summarize(codes, batch_size=batch_size, num_beams=num_beams)
+    contexts = contexts if contexts is not None else [Context()] * len(records)
+    served = summarizer.summarize_in_context(codes, contexts, batch_size, kinds, num_beams)
+    predictions = [text for text, _ in served]
     elapsed = time.perf_counter() - started
     scores = score_all(predictions, [r["summary"] for r in records])
     scores["functions_per_second"] = len(codes) / elapsed if elapsed > 0 else 0.0

@@ -1,6 +1,8 @@
-"""Summaries derived from names and code, for when no model can run.
+"""Summaries derived from names and code, for when no model can run, and for the kinds of
+definition a model's manifest leaves to them (``Manifest.name_summary_kinds``).
 
-Wherever a fallback summary is shown it is marked as such (see ``FALLBACK_LABEL``).
+Wherever a fallback summary is shown it is marked as such (see ``FALLBACK_LABEL``), and a summary of
+a kind the model does not write by ``NAME_SUMMARY_LABEL``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from .extract import Definition
 
 FALLBACK_LABEL = "fallback: derived from the name, no model"
+NAME_SUMMARY_LABEL = "derived from the name: scored above the model's summaries of this kind"
 
 _SPLIT_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 

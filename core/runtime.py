@@ -16,6 +16,8 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from hoverdoc.core.extract import extract
+from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.lexicon import InputWords, WordGuard
 from hoverdoc.core.model_dir import (
     DECODER_FILE,
@@ -448,20 +450,48 @@ class Summarizer:
         texts = self.describe_batch([(code, param) for param in params])
         return {param: text for param, text in zip(params, texts) if text}
 
+    def writes_summary(self, kind: str | None) -> bool:
+        """Whether this model's summaries of ``kind`` definitions are served; for the kinds in its
+        manifest's ``name_summary_kinds`` the summary built from the name scored higher on dev."""
+        return kind not in self.manifest.name_summary_kinds
+
     def summarize_in_context(
-        self, codes: Sequence[str], contexts: Sequence[Context], batch_size: int = 16
+        self,
+        codes: Sequence[str],
+        contexts: Sequence[Context],
+        batch_size: int = 16,
+        kinds: Sequence[str | None] | None = None,
+        num_beams: int | None = None,
     ) -> list[tuple[str, Hit | None]]:
         """Summaries that use each definition's workspace ``contexts`` as the server does: a
-        neighbour above the manifest's ``copy_similarity`` is quoted, the rest are generated from
-        the neighbours as exemplars. Each result comes with the neighbour quoted, else None."""
+        neighbour above the manifest's ``copy_similarity`` is quoted, a definition of a kind the
+        model does not write (``writes_summary``; its kind from ``kinds``, else read from its code)
+        gets the summary of its name, and the rest are generated from the neighbours as exemplars.
+        Each result comes with the neighbour quoted, else None."""
         threshold = self.manifest.copy_similarity if self.uses_exemplars else None
         quoted = [context.quoted(threshold) for context in contexts]
-        todo = [i for i, hit in enumerate(quoted) if hit is None]
-        exemplars = [contexts[i].exemplars() for i in todo]
-        generated = self.summarize([codes[i] for i in todo], batch_size, exemplars=exemplars)
         results: list[tuple[str, Hit | None]] = [
             (hit.entry.summary, hit) if hit else ("", None) for hit in quoted
         ]
+        todo = []
+        for i, hit in enumerate(quoted):
+            named = None if hit else self._named_summary(codes[i], kinds[i] if kinds else None)
+            if named:
+                results[i] = (named, None)
+            elif hit is None:
+                todo.append(i)
+        exemplars = [contexts[i].exemplars() for i in todo]
+        generated = self.summarize([codes[i] for i in todo], batch_size, num_beams, exemplars)
         for i, text in zip(todo, generated):
             results[i] = (text, None)
         return results
+
+    def _named_summary(self, code: str, kind: str | None) -> str | None:
+        """The summary of ``code``'s name when the model does not write summaries of its kind (None:
+        read from the code), else None."""
+        if not self.manifest.name_summary_kinds or (kind is not None and self.writes_summary(kind)):
+            return None
+        definitions = extract(code)
+        if not definitions or self.writes_summary(definitions[0].kind):
+            return None
+        return fallback_summary(definitions[0])

@@ -27,13 +27,14 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 16
 
 
-Origin = Literal["model", "cache", "workspace", "fallback"]
+Origin = Literal["model", "cache", "workspace", "name", "fallback"]
 
 
 @dataclass(frozen=True)
 class Summary:
     """A summary and where it came from: the model, the cache, a workspace neighbour quoted as it is,
-    or the fallback; ``neighbour`` is the workspace definition that weighed in, if one did."""
+    the definition's name (a kind the model does not write, ``Summarizer.writes_summary``), or the
+    fallback; ``neighbour`` is the workspace definition that weighed in, if one did."""
 
     text: str
     origin: Origin
@@ -112,6 +113,8 @@ class SummaryEngine:
         quoted = context.quoted(summarizer.manifest.copy_similarity)
         if quoted is not None:
             return Summary(quoted.entry.summary, "workspace", summarizer.name, quoted)
+        if not summarizer.writes_summary(definition.kind):
+            return Summary(fallback_summary(definition), "name", summarizer.name)
         exemplars = context.exemplars()
         # keyed on the input before the exemplars are fitted to the length: no tokenizer work here
         key = self._key(summarizer, summarizer.format(definition.code, exemplars, fit=False))

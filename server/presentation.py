@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from hoverdoc.core.extract import Definition
-from hoverdoc.core.fallback import FALLBACK_LABEL
+from hoverdoc.core.fallback import FALLBACK_LABEL, NAME_SUMMARY_LABEL
 
 from .engine import Summary
 
@@ -54,6 +54,8 @@ def hover_markdown(definition: Definition, summary: Summary, root: str | Path | 
     signature = definition.signature
     if summary.is_fallback:
         origin = f"*hoverdoc · {FALLBACK_LABEL}*"
+    elif summary.origin == "name":
+        origin = f"*hoverdoc · {NAME_SUMMARY_LABEL} · {as_text(summary.model or '')}*"
     else:
         origin = f"*hoverdoc · generated summary · {as_text(summary.model or '')}*"
         reason = neighbour_link(summary, root)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from hoverdoc.core.errors import HoverdocError
 from hoverdoc.core.extract import Definition, definition_on_line, extract
-from hoverdoc.core.fallback import FALLBACK_LABEL, fallback_summary
+from hoverdoc.core.fallback import FALLBACK_LABEL, NAME_SUMMARY_LABEL, fallback_summary
 from hoverdoc.core.model_loading import load_model
 from hoverdoc.core.sources import read_python_source
-from hoverdoc.core.workspace_index import Context, WorkspaceIndex, describe_parameters, find_context
+from hoverdoc.core.workspace_index import Context, Hit, WorkspaceIndex, describe_parameters, find_context
 from hoverdoc.core.workspace_scan import index_folder, workspace_root_of
 
 if TYPE_CHECKING:
@@ -71,13 +71,10 @@ def run(args: argparse.Namespace) -> int:
         results = [("", None)] * len(definitions)
     else:
         contexts = _contexts(index, relative, summarizer, definitions)
-        results = summarizer.summarize_in_context([d.code for d in definitions], contexts)
-    marked = f"  ({FALLBACK_LABEL})"
+        kinds = [d.kind for d in definitions]
+        results = summarizer.summarize_in_context([d.code for d in definitions], contexts, kinds=kinds)
     summaries = [output or fallback_summary(d) for (output, _), d in zip(results, definitions)]
-    markers = [
-        (f"  (same as {hit.entry.qualname} in {hit.entry.path})" if hit else "") if output else marked
-        for output, hit in results
-    ]
+    markers = [_marker(output, hit, summarizer, d) for (output, hit), d in zip(results, definitions)]
     if args.docstring:
         from .docstrings import compose_docstring
 
@@ -95,6 +92,18 @@ def run(args: argparse.Namespace) -> int:
     for definition, summary, marker in zip(definitions, summaries, markers):
         print(f"{args.file}:{definition.span.start_line + 1}: {definition.qualname}: {summary}{marker}")
     return 0
+
+
+def _marker(output: str, hit: Hit | None, summarizer: Summarizer | None, definition: Definition) -> str:
+    """What follows a summary on its line: the neighbour it quotes, or how it was made when no model
+    wrote it (nothing for the model's own)."""
+    if not output:
+        return f"  ({FALLBACK_LABEL})"
+    if hit is not None:
+        return f"  (same as {hit.entry.qualname} in {hit.entry.path})"
+    if summarizer is not None and not summarizer.writes_summary(definition.kind):
+        return f"  ({NAME_SUMMARY_LABEL})"
+    return ""
 
 
 def _descriptions(

@@ -303,3 +303,66 @@ def test_tcp_mode_binds_loopback_by_default(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _with_name_summary_kinds(source: Path, target: Path, kinds: list[str]) -> Path:
+    """A copy of the model at ``source`` whose manifest leaves ``kinds`` to summaries of names."""
+    import json
+    import shutil
+
+    shutil.copytree(source, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["name_summary_kinds"] = kinds
+    (target / "manifest.json").write_text(json.dumps(manifest))
+    return target
+
+
+CLASS_AND_FUNCTION = """
+class InvoiceStore:
+    def __init__(self, root):
+        self.root = root
+
+
+def read_ledger(path):
+    return path.read_text()
+"""
+
+
+async def test_a_kind_the_manifest_leaves_to_names_is_summarized_from_its_name(tmp_path, tiny_model_dir):
+    from hoverdoc.core.fallback import NAME_SUMMARY_LABEL, fallback_summary
+    from hoverdoc.server.presentation import hover_markdown
+
+    model = _with_name_summary_kinds(tiny_model_dir, tmp_path / "model", ["class"])
+    engine = SummaryEngine(SummaryCache(tmp_path / "cache.sqlite3"))
+    engine.set_model(load_model(model))
+    store, init, read = extract(CLASS_AND_FUNCTION)
+    summary = await engine.summarize(store)
+    assert (summary.text, summary.origin) == (fallback_summary(store), "name")
+    assert not summary.is_fallback and engine.runs == 0  # the model is loaded and not run for it
+    assert NAME_SUMMARY_LABEL in hover_markdown(store, summary)
+    assert {(await engine.summarize(d)).origin for d in (init, read)} == {"model"}
+    engine.close()
+
+
+def test_evaluation_and_the_cli_serve_what_the_server_does_for_those_kinds(tmp_path, tiny_model_dir, capsys):
+    from hoverdoc.core.cli import main as cli
+    from hoverdoc.core.evaluate import evaluate
+    from hoverdoc.core.fallback import NAME_SUMMARY_LABEL, fallback_summary
+
+    model = _with_name_summary_kinds(tiny_model_dir, tmp_path / "model", ["class"])
+    store, init, read = extract(CLASS_AND_FUNCTION)
+    summarizer = load_model(model).summarizer
+    (generated,) = summarizer.summarize([read.code])  # alone, as evaluate runs it: int8 scales are per batch
+    records = [  # the kind given, or read from the code
+        {"code": store.code, "summary": "A store.", "kind": "class"},
+        {"code": store.code, "summary": "A store."},
+        {"code": read.code, "summary": "Read the ledger."},
+    ]
+    _, predictions = evaluate(summarizer, records, latency=False)
+    assert predictions == [fallback_summary(store), fallback_summary(store), generated]
+    source = tmp_path / "store.py"
+    source.write_text(CLASS_AND_FUNCTION)
+    assert cli(["summarize", str(source), "--model", str(model)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith(f"InvoiceStore: {fallback_summary(store)}  ({NAME_SUMMARY_LABEL})")
+    assert NAME_SUMMARY_LABEL not in lines[2] and "read_ledger" in lines[2]

@@ -325,21 +325,24 @@ def test_the_manifests_served_length_is_the_default_input_length(tmp_path, tiny_
     assert summarizer.encode([long_code])[0].shape[1] == 12
 
 
-def test_a_retrained_model_serves_at_its_bases_served_length(tmp_path, tiny_model_dir: Path):
-    from hoverdoc.training.retrain import inherit_served_length
+def test_a_retrained_model_serves_as_its_base_was_chosen_to_be_served(tmp_path, tiny_model_dir: Path):
+    from hoverdoc.training.retrain import inherit_serving_choices
 
     def serve_12_tokens(d: Path) -> None:
         manifest = json.loads((d / "manifest.json").read_text())
         manifest["served_source_tokens"] = 12
+        manifest["name_summary_kinds"] = ["class"]
         (d / "manifest.json").write_text(json.dumps(manifest))
 
     base = corrupt_copy(tiny_model_dir, tmp_path / "base", serve_12_tokens)
     adapted = corrupt_copy(tiny_model_dir, tmp_path / "adapted", lambda d: None)
-    inherit_served_length(adapted, tiny_model_dir)  # a base served at its whole length: nothing changes
+    inherit_serving_choices(adapted, tiny_model_dir)  # a base served at its whole length: nothing changes
     assert load_manifest(adapted).served_source_tokens is None
-    inherit_served_length(adapted, base)
+    assert load_manifest(adapted).name_summary_kinds == []
+    inherit_serving_choices(adapted, base)
     assert load_manifest(adapted).served_source_tokens == 12
     assert Summarizer(adapted).max_source_tokens == 12
+    assert not Summarizer(adapted).writes_summary("class") and Summarizer(adapted).writes_summary("method")
 
 
 def test_the_recipe_records_the_served_length_it_chose_on_dev(
@@ -357,3 +360,30 @@ def test_the_recipe_records_the_served_length_it_chose_on_dev(
     assert recorded == {str(k): v for k, v in scores.items()}
     assert {k: v for k, v in after.metrics.items() if k != "dev_scores_by_source_tokens"} == before.metrics
     assert after.files == before.files and after.tasks == before.tasks
+
+
+def test_the_recipe_leaves_to_names_the_kinds_whose_names_score_higher_on_dev(
+    tmp_path, tiny_model_dir: Path, pairs_files
+):
+    from hoverdoc.training.recipes.bundled_export import set_name_summary_kinds
+
+    model = corrupt_copy(tiny_model_dir, tmp_path / "model", lambda d: None)
+    before = load_manifest(model)
+    scores = set_name_summary_kinds(model, pairs_files[1])
+    after = load_manifest(model)
+    assert scores and set(scores) <= {"function", "method", "class"}
+    assert after.name_summary_kinds == [k for k, row in scores.items() if row["name"] > row["model"]]
+    assert after.metrics["dev_bleu_by_kind"] == scores
+    assert after.files == before.files and after.served_source_tokens == before.served_source_tokens
+    summarizer = Summarizer(model)
+    assert all(summarizer.writes_summary(k) == (k not in after.name_summary_kinds) for k in scores)
+
+
+def test_a_manifest_names_only_known_kinds(tmp_path, tiny_model_dir: Path):
+    def unknown_kind(d: Path) -> None:
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["name_summary_kinds"] = ["module"]
+        (d / "manifest.json").write_text(json.dumps(manifest))
+
+    with pytest.raises(ModelDirError, match="name_summary_kinds"):
+        load_manifest(corrupt_copy(tiny_model_dir, tmp_path / "bad", unknown_kind))

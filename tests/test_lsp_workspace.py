@@ -20,6 +20,8 @@ from lsp_support import hover_markdown as hover
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
+from hoverdoc.core.fallback import NAME_SUMMARY_LABEL
+
 TABLES = '''"""Invoice tables."""
 
 
@@ -191,5 +193,5 @@ async def test_a_class_never_quotes_a_function_summary(client: LanguageClient, t
     await wait_for_index(client)
     loader = open_document(client, root / "pkg" / "loader.py")
     text = await hover(client, loader, 0, 8)
-    assert "generated summary" in text
+    assert NAME_SUMMARY_LABEL in text  # the bundled model leaves classes to their names
     assert "same as" not in text and "Read the invoice table stored at path" not in text

@@ -276,16 +276,18 @@ def _export_adapted(work: Path, name: str, run_dir: Path | None = None) -> Path:
     return work / "model"
 
 
-def inherit_served_length(model_dir: Path, base_model: Path) -> None:
-    """Serve the adapted model at its base's served input length (the base's dev-chosen
-    ``served_source_tokens``): both were trained on the same length, and hovers stay as fast."""
+def inherit_serving_choices(model_dir: Path, base_model: Path) -> None:
+    """Serve the adapted model as its base was chosen on dev to be served: at its served input length
+    (both were trained on the same length, and hovers stay as fast) and with the same kinds of
+    definition summarized from their names (a short adaptation does not remake what the base was
+    weak at)."""
     from hoverdoc.core.model_dir import load_manifest, write_manifest
 
-    served = load_manifest(base_model).served_source_tokens
-    if served is None:
-        return
+    base = load_manifest(base_model)
     manifest = load_manifest(model_dir)
-    manifest.served_source_tokens = min(served, manifest.max_source_tokens)
+    if base.served_source_tokens is not None:
+        manifest.served_source_tokens = min(base.served_source_tokens, manifest.max_source_tokens)
+    manifest.name_summary_kinds = list(base.name_summary_kinds)
     write_manifest(manifest, model_dir)
 
 
@@ -336,7 +338,7 @@ def retrain(
         model_dir = _export_adapted(
             work, f"{workspace.name}-{chosen['method'] if chosen else 'lora'}", run_dir
         )
-        inherit_served_length(model_dir, base_model)
+        inherit_serving_choices(model_dir, base_model)
         stage(5, "scoring the adapted model on the held-out functions")
         after, after_predictions = _scores(Summarizer(model_dir), scored)
         installed = after["bleu"] >= before["bleu"] or force

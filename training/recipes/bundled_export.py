@@ -76,6 +76,7 @@ def stage_export(
     if manifest.input_format_version >= 2:
         set_copy_similarity(target, work / "dev.jsonl")
     set_served_source_tokens(target, work / "dev.jsonl")
+    set_name_summary_kinds(target, work / "dev.jsonl")
 
 
 def stage_export_gpu(work: Path, target: Path, name: str) -> None:
@@ -98,6 +99,7 @@ def stage_export_gpu(work: Path, target: Path, name: str) -> None:
     print(f"exported {name} (GPU run) to {target}; parity {manifest.parity}", file=sys.stderr)
     set_copy_similarity(target, work / "dev.jsonl")
     set_served_source_tokens(target, work / "dev.jsonl")
+    set_name_summary_kinds(target, work / "dev.jsonl")
 
 
 COPY_SIMILARITY_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
@@ -226,6 +228,50 @@ def set_served_source_tokens(model_dir: Path, dev: Path) -> dict[int, dict[str, 
         metrics={"dev_scores_by_source_tokens": {str(k): v for k, v in scores.items()}},
     )
     print(f"served source tokens {length} (dev BLEU-4 by length: {scores})", file=sys.stderr)
+    return scores
+
+
+def choose_name_summary_kinds(model_dir: Path, dev: Path) -> tuple[list[str], dict[str, dict]]:
+    """The definition kinds whose summary built from the name (``hoverdoc.core.fallback``) scores a
+    higher dev BLEU-4 than the served model's own, each dev project its own workspace (a neighbour
+    above the copy threshold is quoted on both sides). Written into the manifest."""
+    from hoverdoc.core.extract import extract
+    from hoverdoc.core.fallback import fallback_summary
+    from hoverdoc.core.metrics import bleu4
+    from hoverdoc.core.model_dir import DEFINITION_KINDS
+    from hoverdoc.core.runtime import Summarizer
+    from hoverdoc.training.exemplars import project_contexts
+
+    records = read_pairs(dev)
+    contexts = project_contexts(records)
+    summarizer = Summarizer(model_dir)
+    summarizer.manifest.name_summary_kinds = []  # the model's own summary of every kind
+    served = summarizer.summarize_in_context([r["code"] for r in records], contexts)
+    definitions = [next(iter(extract(r["code"])), None) for r in records]
+    # a method's code read alone is a function: the pair's own kind comes first
+    kinds_of = [r.get("kind") or (d.kind if d else None) for r, d in zip(records, definitions)]
+    scores = {}
+    for kind in DEFINITION_KINDS:
+        rows = [i for i, k in enumerate(kinds_of) if k == kind and definitions[i] is not None]
+        if not rows:
+            continue
+        references = [records[i]["summary"] for i in rows]
+        model = [served[i][0] for i in rows]
+        named = [served[i][0] if served[i][1] else fallback_summary(definitions[i]) for i in rows]
+        scores[kind] = {
+            "n": len(rows),
+            "model": round(bleu4(model, references), 2),
+            "name": round(bleu4(named, references), 2),
+        }
+    kinds = [kind for kind, row in scores.items() if row["name"] > row["model"]]
+    return kinds, scores
+
+
+def set_name_summary_kinds(model_dir: Path, dev: Path) -> dict[str, dict]:
+    """Choose on ``dev`` the kinds whose summaries come from their names; record them in the manifest."""
+    kinds, scores = choose_name_summary_kinds(model_dir, dev)
+    _update_manifest(model_dir, name_summary_kinds=kinds, metrics={"dev_bleu_by_kind": scores})
+    print(f"summaries from names for {kinds or 'no kind'} (dev BLEU-4 by kind: {scores})", file=sys.stderr)
     return scores
 
 
@@ -483,7 +529,20 @@ def _weakness_lines(manifest: Manifest) -> list[str]:
         "  adapts it to a team's own wording.",
         "- int8 dynamic quantization computes activation scales per batch, so a summary can differ in a word",
         "  between batched and single runs.",
+        *_named_kind_lines(manifest),
         "",
+    ]
+
+
+def _named_kind_lines(manifest: Manifest) -> list[str]:
+    """The card's line on the kinds of definition served with their name's summary, if any."""
+    scores = manifest.metrics.get("dev_bleu_by_kind", {})
+    return [
+        f"- Its {kind} summaries are weak: on dev they scored {scores[kind]['model']} BLEU-4 against "
+        f"{scores[kind]['name']} for the summary built from the name, so they are served with the name's "
+        "summary (`name_summary_kinds` in the manifest, scores under `metrics.dev_bleu_by_kind`)."
+        for kind in manifest.name_summary_kinds
+        if kind in scores
     ]
 
 
