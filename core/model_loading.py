@@ -95,10 +95,13 @@ def load_model(
     workspace_root: str | Path | None = None,
     threads: int = 0,
     allow_workspace: bool = True,
+    decoder_threads: int | None = None,
 ) -> LoadedModel:
-    """Resolve and load a model; never raises for a missing or broken model directory."""
+    """Resolve and load a model; never raises for a missing or broken model directory. ``threads``
+    and ``decoder_threads`` as ``Summarizer`` takes them."""
     directory, origin, ignored = _choose(explicit, workspace_root, allow_workspace)
     try:
-        return LoadedModel(Summarizer(directory, threads=threads), directory, origin, ignored=ignored)
+        summarizer = Summarizer(directory, threads=threads, decoder_threads=decoder_threads)
+        return LoadedModel(summarizer, directory, origin, ignored=ignored)
     except HoverdocError as error:
         return LoadedModel(None, directory, origin, str(error), ignored=ignored)

@@ -48,11 +48,13 @@ from hoverdoc.core.tokenization import (
 )
 from hoverdoc.core.workspace_index import Context, Hit
 
-# A decoder step is one token per row: its ops are too small to share between threads, and waking a
-# sleeping worker for each costs more than it saves (2-core EPYC, 100 dev functions interleaved, three
-# runs: batch-1 p50 23.4-25.7 ms against 25.1-27.4 ms, p95 33.4-34.7 against 36.9-38.7, the same
-# tokens). It also leaves the other cores to the editor and the index build while a summary decodes.
-DECODER_THREADS = 1
+# The decoder's threads where summaries are asked for one at a time (the server's hovers): a step of
+# one row is too small to share between threads, and waking a sleeping worker for each op costs more
+# than it saves (2-core EPYC, 100 dev functions interleaved, three runs: batch-1 p50 23.4-25.7 ms
+# against 25.1-27.4 ms, p95 33.4-34.7 against 36.9-38.7, the same tokens), and it leaves the other
+# cores to the editor and the index build. Batches of 16 (eval, summarize) are 11% faster with all
+# the threads, so elsewhere the decoder takes the encoder's.
+INTERACTIVE_DECODER_THREADS = 1
 
 
 def _session(path: Path, threads: int, preoptimized: bool = False) -> ort.InferenceSession:
@@ -114,10 +116,17 @@ def strip_generated(sequence: list[int], generation: Generation) -> list[int]:
 
 
 class Summarizer:
-    """A loaded model directory that turns code into summaries. ``threads`` are the encoder's
-    onnxruntime threads (0: all cores); the decoder runs on ``DECODER_THREADS``."""
+    """A loaded model directory that turns code into summaries. ``threads`` are onnxruntime's threads
+    (0: all cores); ``decoder_threads`` the decoder's, when they differ (see
+    ``INTERACTIVE_DECODER_THREADS``)."""
 
-    def __init__(self, model_dir: str | Path, threads: int = 0, verify: str = "size"):
+    def __init__(
+        self,
+        model_dir: str | Path,
+        threads: int = 0,
+        verify: str = "size",
+        decoder_threads: int | None = None,
+    ):
         self.manifest: Manifest = load_manifest(model_dir, verify=verify)
         self.generation = self.manifest.generation
         preoptimized = self.manifest.graph_optimization != "none"
@@ -126,7 +135,8 @@ class Summarizer:
         # onnxruntime builds a session without the GIL: the two graphs load side by side while this
         # thread reads the tokenizer and the word guard's lexicon
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hoverdoc-load") as pool:
-            decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), DECODER_THREADS, preoptimized)
+            decoding = threads if decoder_threads is None else decoder_threads
+            decoder = pool.submit(_session, self.manifest.path(DECODER_FILE), decoding, preoptimized)
             encoder = pool.submit(_session, self.manifest.path(ENCODER_FILE), threads, preoptimized)
             self.tokenizer = self._load_tokenizer()
             self._guard = WordGuard.for_tokenizer(self.tokenizer)

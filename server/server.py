@@ -22,6 +22,7 @@ from hoverdoc.core.extract import Definition, definition_named_at, innermost
 from hoverdoc.core.model_dir import ModelDirError
 from hoverdoc.core.model_loading import LoadedModel, load_model, model_dir_for, workspace_models_allowed
 from hoverdoc.core.paths import WORKSPACE_MODEL, innermost_folder
+from hoverdoc.core.runtime import INTERACTIVE_DECODER_THREADS
 from hoverdoc.core.staleness import StaleKind
 from hoverdoc.core.version import package_version
 
@@ -909,7 +910,13 @@ def load_model_safely(
     """``load_model``, with any failure (a malformed manifest, a broken graph) turned into the
     fallback and a one-line reason; ``allow_workspace`` is false in an untrusted workspace."""
     try:
-        loaded = load_model(choice, root, settings.threads, allow_workspace=allow_workspace)
+        loaded = load_model(
+            choice,
+            root,
+            settings.threads,
+            allow_workspace=allow_workspace,
+            decoder_threads=INTERACTIVE_DECODER_THREADS,  # hovers come one at a time
+        )
         if loaded.summarizer is not None:
             loaded.summarizer.limit_source_tokens(settings.max_source_tokens)
         return loaded

@@ -104,11 +104,17 @@ def test_graphs_are_saved_optimized_and_serve_as_if_optimized_at_load(
     assert Summarizer(tiny_model_dir).summarize(codes) == Summarizer(plain).summarize(codes)
 
 
-def test_the_decoder_runs_on_one_thread_and_the_encoder_on_the_threads_asked(tiny_model_dir: Path):
-    summarizer = Summarizer(tiny_model_dir, threads=2)
-    assert summarizer.encoder.get_session_options().intra_op_num_threads == 2
-    assert summarizer.decoder.get_session_options().intra_op_num_threads == 1
-    assert Summarizer(tiny_model_dir).decoder.get_session_options().intra_op_num_threads == 1
+def test_the_servers_decoder_runs_on_one_thread_and_a_batch_runs_on_the_threads_asked(tiny_model_dir: Path):
+    from hoverdoc.server.server import load_model_safely
+    from hoverdoc.server.settings import Settings
+
+    def threads(summarizer: Summarizer) -> tuple[int, int]:
+        sessions = (summarizer.encoder, summarizer.decoder)
+        return tuple(s.get_session_options().intra_op_num_threads for s in sessions)
+
+    assert threads(Summarizer(tiny_model_dir, threads=2)) == (2, 2)  # eval, summarize: batches
+    served = load_model_safely(str(tiny_model_dir), None, Settings(threads=2)).summarizer
+    assert threads(served) == (2, 1)  # hovers, one at a time
 
 
 def test_greedy_batch_and_beam_decoding(tiny_run: Path, corpus_records, tmp_path):
