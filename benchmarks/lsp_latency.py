@@ -98,7 +98,7 @@ async def run(
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def diagnostics(params):
-        return None  # the server's missing-docstring notes: not timed here
+        return None  # the server's stale-docstring diagnostics: not timed here
 
     # The client's own parsing happens before the clock starts: only the server is timed.
     texts = {path.as_uri(): path.read_text(encoding="utf-8") for path in files}

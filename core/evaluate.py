@@ -6,14 +6,16 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from hoverdoc.core.errors import HoverdocError
-from hoverdoc.core.extract import extract
+from hoverdoc.core.extract import Definition, extract
 from hoverdoc.core.fallback import name_as_sentence
 from hoverdoc.core.metrics import score_all
+from hoverdoc.core.model_dir import DEFINITION_KINDS
 from hoverdoc.core.pairs import read_pairs
 from hoverdoc.core.workspace_index import Context, find_context
 from hoverdoc.core.workspace_scan import index_folder
@@ -34,6 +36,20 @@ def baseline_predictions(records: list[dict]) -> list[str]:
             name = definitions[0].name if definitions else ""
         predictions.append(name_as_sentence(name))
     return predictions
+
+
+def pair_definitions(records: list[dict]) -> list[Definition | None]:
+    """The definition each pair's ``code`` holds (None when it parses to none), of the pair's own
+    ``kind`` when it has one: a method's code read alone is a function."""
+    definitions: list[Definition | None] = []
+    for record in records:
+        found = extract(record["code"])
+        kind = record.get("kind")
+        if found and kind in DEFINITION_KINDS and kind != found[0].kind:
+            definitions.append(replace(found[0], kind=kind))
+        else:
+            definitions.append(found[0] if found else None)
+    return definitions
 
 
 def measure_latency(summarizer: Summarizer, codes: list[str], num_beams: int | None) -> dict[str, float]:
@@ -85,16 +101,19 @@ def evaluate(
 ) -> tuple[dict, list[str]]:
     """Scores and predictions of ``summarizer`` on ``records`` (with their workspace ``contexts``)."""
     codes = [r["code"] for r in records]
-    kinds = [r.get("kind") for r in records]
     started = time.perf_counter()
+    definitions = pair_definitions(records) if summarizer.manifest.name_summary_kinds else None
     contexts = contexts if contexts is not None else [Context()] * len(records)
-    served = summarizer.summarize_in_context(codes, contexts, batch_size, kinds, num_beams)
+    served = summarizer.summarize_in_context(codes, contexts, batch_size, num_beams, definitions)
     predictions = [text for text, _ in served]
     elapsed = time.perf_counter() - started
     scores = score_all(predictions, [r["summary"] for r in records])
     scores["functions_per_second"] = len(codes) / elapsed if elapsed > 0 else 0.0
-    if latency:
-        scores.update(measure_latency(summarizer, codes, num_beams))
+    if latency:  # of the model: on the definitions it writes
+        written = [
+            c for c, d in zip(codes, definitions or [None] * len(codes)) if summarizer.name_summary(d) is None
+        ]
+        scores.update(measure_latency(summarizer, written, num_beams))
     return scores, predictions
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from hoverdoc.core.extract import extract
+from hoverdoc.core.extract import Definition
 from hoverdoc.core.fallback import fallback_summary
 from hoverdoc.core.lexicon import InputWords, WordGuard
 from hoverdoc.core.model_dir import (
@@ -420,11 +420,30 @@ class Summarizer:
         batch_size: int = 16,
         num_beams: int | None = None,
         exemplars: Sequence[Sequence[Exemplar]] | None = None,
+        definitions: Sequence[Definition | None] | None = None,
     ) -> list[str]:
-        """One polished summary sentence per definition ``code``, each with its own ``exemplars``."""
+        """One polished summary sentence per definition ``code``, each with its own ``exemplars``; a
+        definition (from ``definitions``) of a kind the model does not write gets ``name_summary``."""
+        named = [self.name_summary(d) for d in definitions] if definitions else [None] * len(codes)
+        todo = [i for i, text in enumerate(named) if text is None]
         shown = exemplars or [()] * len(codes)
-        texts = [self.format(code, found) for code, found in zip(codes, shown)]
-        return self._written(texts, codes, batch_size, num_beams)
+        texts = [self.format(codes[i], shown[i]) for i in todo]
+        results = [text or "" for text in named]
+        for i, text in zip(todo, self._written(texts, [codes[i] for i in todo], batch_size, num_beams)):
+            results[i] = text
+        return results
+
+    def writes_summary(self, kind: str | None) -> bool:
+        """Whether this model's summaries of ``kind`` definitions are served; for the kinds in its
+        manifest's ``name_summary_kinds`` the summary built from the name scored higher on dev."""
+        return kind not in self.manifest.name_summary_kinds
+
+    def name_summary(self, definition: Definition | None) -> str | None:
+        """The summary built from ``definition``'s name when the model does not write summaries of
+        its kind (``writes_summary``), else None: the one home of that rule."""
+        if definition is None or self.writes_summary(definition.kind):
+            return None
+        return fallback_summary(definition)
 
     def _written(
         self, texts: Sequence[str], codes: Sequence[str], batch_size: int, num_beams: int | None = None
@@ -460,48 +479,27 @@ class Summarizer:
         texts = self.describe_batch([(code, param) for param in params])
         return {param: text for param, text in zip(params, texts) if text}
 
-    def writes_summary(self, kind: str | None) -> bool:
-        """Whether this model's summaries of ``kind`` definitions are served; for the kinds in its
-        manifest's ``name_summary_kinds`` the summary built from the name scored higher on dev."""
-        return kind not in self.manifest.name_summary_kinds
-
     def summarize_in_context(
         self,
         codes: Sequence[str],
         contexts: Sequence[Context],
         batch_size: int = 16,
-        kinds: Sequence[str | None] | None = None,
         num_beams: int | None = None,
+        definitions: Sequence[Definition | None] | None = None,
     ) -> list[tuple[str, Hit | None]]:
         """Summaries that use each definition's workspace ``contexts`` as the server does: a
         neighbour above the manifest's ``copy_similarity`` is quoted, a definition of a kind the
-        model does not write (``writes_summary``; its kind from ``kinds``, else read from its code)
-        gets the summary of its name, and the rest are generated from the neighbours as exemplars.
-        Each result comes with the neighbour quoted, else None."""
+        model does not write gets ``name_summary``, and the rest are generated from the neighbours
+        as exemplars. Each result comes with the neighbour quoted, else None."""
         threshold = self.manifest.copy_similarity if self.uses_exemplars else None
         quoted = [context.quoted(threshold) for context in contexts]
+        todo = [i for i, hit in enumerate(quoted) if hit is None]
+        exemplars = [contexts[i].exemplars() for i in todo]
+        shown = [definitions[i] for i in todo] if definitions else None
+        generated = self.summarize([codes[i] for i in todo], batch_size, num_beams, exemplars, shown)
         results: list[tuple[str, Hit | None]] = [
             (hit.entry.summary, hit) if hit else ("", None) for hit in quoted
         ]
-        todo = []
-        for i, hit in enumerate(quoted):
-            named = None if hit else self._named_summary(codes[i], kinds[i] if kinds else None)
-            if named:
-                results[i] = (named, None)
-            elif hit is None:
-                todo.append(i)
-        exemplars = [contexts[i].exemplars() for i in todo]
-        generated = self.summarize([codes[i] for i in todo], batch_size, num_beams, exemplars)
         for i, text in zip(todo, generated):
             results[i] = (text, None)
         return results
-
-    def _named_summary(self, code: str, kind: str | None) -> str | None:
-        """The summary of ``code``'s name when the model does not write summaries of its kind (None:
-        read from the code), else None."""
-        if not self.manifest.name_summary_kinds or (kind is not None and self.writes_summary(kind)):
-            return None
-        definitions = extract(code)
-        if not definitions or self.writes_summary(definitions[0].kind):
-            return None
-        return fallback_summary(definitions[0])

@@ -113,8 +113,9 @@ class SummaryEngine:
         quoted = context.quoted(summarizer.manifest.copy_similarity)
         if quoted is not None:
             return Summary(quoted.entry.summary, "workspace", summarizer.name, quoted)
-        if not summarizer.writes_summary(definition.kind):
-            return Summary(fallback_summary(definition), "name", summarizer.name)
+        named = summarizer.name_summary(definition)
+        if named is not None:
+            return Summary(named, "name", summarizer.name)
         exemplars = context.exemplars()
         # keyed on the input before the exemplars are fitted to the length: no tokenizer work here
         key = self._key(summarizer, summarizer.format(definition.code, exemplars, fit=False))

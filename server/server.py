@@ -883,7 +883,7 @@ class HoverdocServer(LanguageServer):
         described: list[dict[str, str]],
     ) -> tuple[list[types.TextEdit], int]:
         """Document file's edits, all against the same source (plain text: a whole file of tab stops
-        would be a chore), and how many of them have a summary no model wrote."""
+        would be a chore), and how many of them have the fallback summary (no model was ready)."""
         source, definitions = parsed
         style = self.settings_for(document.path).docstring_style
         edits, fallbacks = [], 0

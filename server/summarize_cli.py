@@ -71,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
         results = [("", None)] * len(definitions)
     else:
         contexts = _contexts(index, relative, summarizer, definitions)
-        kinds = [d.kind for d in definitions]
-        results = summarizer.summarize_in_context([d.code for d in definitions], contexts, kinds=kinds)
+        codes = [d.code for d in definitions]
+        results = summarizer.summarize_in_context(codes, contexts, definitions=definitions)
     summaries = [output or fallback_summary(d) for (output, _), d in zip(results, definitions)]
     markers = [_marker(output, hit, summarizer, d) for (output, hit), d in zip(results, definitions)]
     if args.docstring:

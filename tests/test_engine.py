@@ -344,25 +344,33 @@ async def test_a_kind_the_manifest_leaves_to_names_is_summarized_from_its_name(t
     engine.close()
 
 
-def test_evaluation_and_the_cli_serve_what_the_server_does_for_those_kinds(tmp_path, tiny_model_dir, capsys):
+async def test_evaluation_and_the_cli_serve_what_the_server_does_for_those_kinds(
+    tmp_path, tiny_model_dir, capsys
+):
     from hoverdoc.core.cli import main as cli
     from hoverdoc.core.evaluate import evaluate
-    from hoverdoc.core.fallback import NAME_SUMMARY_LABEL, fallback_summary
+    from hoverdoc.core.fallback import NAME_SUMMARY_LABEL
 
-    model = _with_name_summary_kinds(tiny_model_dir, tmp_path / "model", ["class"])
+    model = _with_name_summary_kinds(tiny_model_dir, tmp_path / "model", ["class", "method"])
+    engine = SummaryEngine(SummaryCache(tmp_path / "cache.sqlite3"))
+    engine.set_model(load_model(model))
     store, init, read = extract(CLASS_AND_FUNCTION)
+    served = [(await engine.summarize(d)).text for d in (store, init, read)]
+    engine.close()
     summarizer = load_model(model).summarizer
     (generated,) = summarizer.summarize([read.code])  # alone, as evaluate runs it: int8 scales are per batch
+    assert served[2] == generated
     records = [  # the kind given, or read from the code
         {"code": store.code, "summary": "A store.", "kind": "class"},
         {"code": store.code, "summary": "A store."},
         {"code": read.code, "summary": "Read the ledger."},
     ]
     _, predictions = evaluate(summarizer, records, latency=False)
-    assert predictions == [fallback_summary(store), fallback_summary(store), generated]
+    assert predictions == [served[0], served[0], generated]
     source = tmp_path / "store.py"
     source.write_text(CLASS_AND_FUNCTION)
     assert cli(["summarize", str(source), "--model", str(model)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith(f"InvoiceStore: {fallback_summary(store)}  ({NAME_SUMMARY_LABEL})")
-    assert NAME_SUMMARY_LABEL not in lines[2] and "read_ledger" in lines[2]
+    for line, definition, text in zip(lines, (store, init, read), served):  # the method's owner kept too
+        assert line.startswith(f"{source}:{definition.span.start_line + 1}: {definition.qualname}: {text}")
+    assert [NAME_SUMMARY_LABEL in line for line in lines] == [True, True, False]

@@ -369,20 +369,47 @@ def test_the_recipe_records_the_served_length_it_chose_on_dev(
 
 
 def test_the_recipe_leaves_to_names_the_kinds_whose_names_score_higher_on_dev(
-    tmp_path, tiny_model_dir: Path, pairs_files
+    tmp_path, tiny_model_dir: Path, corpus_records
 ):
+    from hoverdoc.core.extract import extract
+    from hoverdoc.core.fallback import fallback_summary
+    from hoverdoc.training.exemplars import project_contexts
     from hoverdoc.training.recipes.bundled_export import set_name_summary_kinds
 
     model = corrupt_copy(tiny_model_dir, tmp_path / "model", lambda d: None)
+    names = [
+        "InvoiceStore",
+        "LedgerEntry",
+        "HTTPClient",
+        "ParseError",
+        "RetryPolicy",
+        "UserCache",
+        "TokenBucket",
+    ]
+    classes = [
+        f"class {name}:\n    def __init__(self, value):\n        self.value = value\n" for name in names
+    ]
+    functions = [r["code"] for r in corpus_records[:7]]
+    records = [
+        {"code": code, "summary": "", "repo": f"project{i}"} for i, code in enumerate(classes + functions)
+    ]
+    # the dev file's references: a class's is its name's summary, a function's the model's own output
+    served = Summarizer(model).summarize_in_context([r["code"] for r in records], project_contexts(records))
+    for record, (text, _) in zip(records, served):
+        definition = extract(record["code"])[0]
+        record["summary"] = fallback_summary(definition) if definition.kind == "class" else text
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text("".join(json.dumps(r) + "\n" for r in records))
     before = load_manifest(model)
-    scores = set_name_summary_kinds(model, pairs_files[1])
+    scores = set_name_summary_kinds(model, dev)
     after = load_manifest(model)
-    assert scores and set(scores) <= {"function", "method", "class"}
-    assert after.name_summary_kinds == [k for k, row in scores.items() if row["name"] > row["model"]]
+    assert after.name_summary_kinds == ["class"]
+    assert scores["class"]["name_wins"] == 1.0 and scores["function"]["name_wins"] == 0.0
     assert after.metrics["dev_bleu_by_kind"] == scores
     assert after.files == before.files and after.served_source_tokens == before.served_source_tokens
-    summarizer = Summarizer(model)
-    assert all(summarizer.writes_summary(k) == (k not in after.name_summary_kinds) for k in scores)
+    assert Summarizer(model).summarize(classes[:1], definitions=extract(classes[0])[:1]) == [
+        "An invoice store."
+    ]
 
 
 def test_a_manifest_names_only_known_kinds(tmp_path, tiny_model_dir: Path):

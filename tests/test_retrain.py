@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from corpus_gen import write_repository
@@ -156,9 +157,10 @@ def test_heldout_pairs_of_a_v2_model_are_scored_with_the_rest_of_the_repository(
     class Summarizer:
         def __init__(self, uses_exemplars: bool):
             self.uses_exemplars = uses_exemplars
+            self.manifest = SimpleNamespace(name_summary_kinds=[])
             self.seen = None
 
-        def summarize(self, codes, batch_size=16, exemplars=None):
+        def summarize(self, codes, batch_size=16, exemplars=None, definitions=None):
             self.seen = exemplars
             return ["parse_zone it."] * len(codes)
 

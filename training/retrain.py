@@ -97,11 +97,15 @@ def split_by_file(records: list[dict], seed: int = 0) -> tuple[list[dict], list[
 def _scores(summarizer, pairs: _Pairs) -> tuple[dict, list[str]]:
     """BLEU-4 and ROUGE-L of ``summarizer`` on the held-out pairs; a v2 model reads each pair's
     exemplars, found with the whole repository indexed and the pair itself left out (as a workspace
-    model serves: every other documented definition of the workspace is in its index)."""
+    model serves: every other documented definition of the workspace is in its index), and the kinds
+    it does not write are summarized from their names, as served."""
+    from hoverdoc.core.evaluate import pair_definitions
     from hoverdoc.core.metrics import score_all
 
     shown = pairs.heldout_exemplars() if summarizer.uses_exemplars else None
-    predictions = summarizer.summarize([r["code"] for r in pairs.heldout], batch_size=16, exemplars=shown)
+    codes = [r["code"] for r in pairs.heldout]
+    named = pair_definitions(pairs.heldout) if summarizer.manifest.name_summary_kinds else None
+    predictions = summarizer.summarize(codes, batch_size=16, exemplars=shown, definitions=named)
     scores = score_all(predictions, [r["summary"] for r in pairs.heldout])
     return {"bleu": round(scores["bleu"], 2), "rougeL": round(scores["rougeL"], 2)}, predictions
 

@@ -231,40 +231,60 @@ def set_served_source_tokens(model_dir: Path, dev: Path) -> dict[int, dict[str, 
     return scores
 
 
+# a kind is summarized from its names only when the name's summary beats the model's in this share of
+# paired bootstrap resamples of its dev pairs (a plain comparison would flip a kind on noise)
+NAME_SUMMARY_CONFIDENCE = 0.9
+BOOTSTRAP_RESAMPLES = 200
+
+
 def choose_name_summary_kinds(model_dir: Path, dev: Path) -> tuple[list[str], dict[str, dict]]:
     """The definition kinds whose summary built from the name (``hoverdoc.core.fallback``) scores a
-    higher dev BLEU-4 than the served model's own, each dev project its own workspace (a neighbour
-    above the copy threshold is quoted on both sides). Written into the manifest."""
-    from hoverdoc.core.extract import extract
+    higher dev BLEU-4 than the served model's own in ``NAME_SUMMARY_CONFIDENCE`` of paired bootstrap
+    resamples, each dev project its own workspace (a neighbour above the copy threshold is quoted on
+    both sides). Written into the manifest."""
+    from hoverdoc.core.evaluate import pair_definitions
     from hoverdoc.core.fallback import fallback_summary
-    from hoverdoc.core.metrics import bleu4
     from hoverdoc.core.model_dir import DEFINITION_KINDS
     from hoverdoc.core.runtime import Summarizer
     from hoverdoc.training.exemplars import project_contexts
 
     records = read_pairs(dev)
-    contexts = project_contexts(records)
     summarizer = Summarizer(model_dir)
     summarizer.manifest.name_summary_kinds = []  # the model's own summary of every kind
-    served = summarizer.summarize_in_context([r["code"] for r in records], contexts)
-    definitions = [next(iter(extract(r["code"])), None) for r in records]
-    # a method's code read alone is a function: the pair's own kind comes first
-    kinds_of = [r.get("kind") or (d.kind if d else None) for r, d in zip(records, definitions)]
+    served = summarizer.summarize_in_context([r["code"] for r in records], project_contexts(records))
+    definitions = pair_definitions(records)
     scores = {}
     for kind in DEFINITION_KINDS:
-        rows = [i for i, k in enumerate(kinds_of) if k == kind and definitions[i] is not None]
-        if not rows:
-            continue
-        references = [records[i]["summary"] for i in rows]
-        model = [served[i][0] for i in rows]
-        named = [served[i][0] if served[i][1] else fallback_summary(definitions[i]) for i in rows]
-        scores[kind] = {
-            "n": len(rows),
-            "model": round(bleu4(model, references), 2),
-            "name": round(bleu4(named, references), 2),
-        }
-    kinds = [kind for kind, row in scores.items() if row["name"] > row["model"]]
+        rows = [i for i, d in enumerate(definitions) if d is not None and d.kind == kind]
+        if rows:
+            references = [records[i]["summary"] for i in rows]
+            model = [served[i][0] for i in rows]
+            named = [served[i][0] if served[i][1] else fallback_summary(definitions[i]) for i in rows]
+            scores[kind] = _paired_scores(model, named, references)
+    kinds = [kind for kind, row in scores.items() if row["name_wins"] >= NAME_SUMMARY_CONFIDENCE]
     return kinds, scores
+
+
+def _paired_scores(model: list[str], named: list[str], references: list[str]) -> dict:
+    """BLEU-4 of the model's and the name's summaries, and the share of paired bootstrap resamples
+    (fixed seed) in which the name's is higher."""
+    import random
+
+    from hoverdoc.core.metrics import bleu4
+
+    rng = random.Random(0)
+    rows = range(len(references))
+    wins = 0
+    for _ in range(BOOTSTRAP_RESAMPLES):
+        sample = [rng.choice(rows) for _ in rows]
+        picked = [references[i] for i in sample]
+        wins += bleu4([named[i] for i in sample], picked) > bleu4([model[i] for i in sample], picked)
+    return {
+        "n": len(references),
+        "model": round(bleu4(model, references), 2),
+        "name": round(bleu4(named, references), 2),
+        "name_wins": round(wins / BOOTSTRAP_RESAMPLES, 3),
+    }
 
 
 def set_name_summary_kinds(model_dir: Path, dev: Path) -> dict[str, dict]:

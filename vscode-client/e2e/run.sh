@@ -4,7 +4,7 @@
 # folder) fails with one clear message; then the user clicks "Set up hoverdoc" (the private environment
 # is created from the wheel the .vsix carries, with an interpreter that has no hoverdoc); a second
 # start reuses it (a file left in it must survive); and once hoverdoc is deleted from it, a third names
-# it broken and recreates it. Last,
+# it broken and recreates it. The reuse run also deletes a folder whose documented function a hover quotes. Last,
 # with an interpreter that has the training extras, a search retrain is cancelled from its progress
 # notification and the workspace model installed before it must be unchanged.
 set -euo pipefail
@@ -34,6 +34,18 @@ cat > "$WORK/project/usage.py" <<'PY'
 from orders import count_order_total
 
 result = count_order_total([], 1)
+PY
+mkdir -p "$WORK/project/ledgers"  # a documented function and its undocumented twin (mode reuse deletes ledgers/)
+cat > "$WORK/project/ledgers/ledger.py" <<'PY'
+def read_ledger_balance(entries, currency):
+    """Sum the open amounts of the ledger entries booked in one currency."""
+    open_entries = [e for e in entries if e.currency == currency and not e.closed]
+    return sum(e.amount for e in open_entries)
+PY
+cat > "$WORK/project/billing.py" <<'PY'
+def sum_open_ledger(entries, currency):
+    open_entries = [e for e in entries if e.currency == currency and not e.closed]
+    return sum(e.amount for e in open_entries)
 PY
 mkdir -p "$WORK/empty-wheelhouse"
 write_settings() {  # $1: extra settings lines; $2: the interpreter (default: one without hoverdoc)
@@ -88,7 +100,7 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
       model_digest > "$WORK/model-before.sha256" ;;
   esac
   start_code_server
-  node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" || status=$?
+  node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" "$WORK/project" || status=$?
   kill -- -"$SERVER_PID" 2>/dev/null || kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   if [ "$status" = 0 ] && [ "$mode" = cancel ]; then

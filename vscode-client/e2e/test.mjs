@@ -5,7 +5,8 @@
 // the private environment; mode "reuse" (again): no set-up is offered; mode "repair" (the environment
 // broken on disk): the broken environment is named and "Set up hoverdoc" recreates it. Then hover an
 // undocumented function's call site, check the model's summary in the hover widget, run "hoverdoc:
-// Generate Docstring" and check the docstring in the editor. Mode "cancel" (an interpreter with the
+// Generate Docstring" and check the docstring in the editor; in mode "reuse" also delete a folder whose
+// documented function a hover quotes, and check that the hover stops quoting it. Mode "cancel" (an interpreter with the
 // training extras, a workspace model installed): run "hoverdoc: Retrain on This Workspace" with a
 // search, click Cancel in its progress notification while a trial trains, and check that the retrain
 // stopped on the interrupt (run.sh then checks the installed model is unchanged).
@@ -13,7 +14,7 @@ import { chromium } from "playwright-core";
 import fs from "node:fs";
 import path from "node:path";
 
-const [url, artifacts, mode = "setup"] = process.argv.slice(2);
+const [url, artifacts, mode = "setup", project] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -143,22 +144,34 @@ try {
       }, [word, occurrence]);
     }
 
-    let hover = "";
-    for (let attempt = 0; attempt < 5 && !hover.includes("count_order_total"); attempt++) {
-      const box = await wordBox("count_order_total", 1); // the call site, not the import
-      if (!box) {
-        throw new Error("call site not found in the editor");
-      }
-      await page.mouse.move(0, 0);
-      await page.mouse.move(box.x, box.y, { steps: 4 });
+    // hoverdoc's hover on the occurrence-th drawing of word, once it has one that satisfies done (each
+    // try starts with no hover shown: a stale widget must not be read as the new one)
+    async function hoverOn(word, occurrence, done = () => true, seconds = 75) {
+      const deadline = Date.now() + seconds * 1000;
       const widget = page.locator(".monaco-hover-content", { hasText: "hoverdoc" });
-      try {
-        await widget.first().waitFor({ timeout: 15_000 });
-        hover = (await widget.first().innerText()).trim();
-      } catch {
-        step(`no hover yet (attempt ${attempt + 1})`);
+      let text = "";
+      for (let attempt = 1; !(text.includes(word) && done(text)) && Date.now() < deadline; attempt++) {
+        if (attempt > 1) {
+          await page.waitForTimeout(2_000);
+        }
+        const box = await wordBox(word, occurrence);
+        if (!box) {
+          throw new Error(`${word} not found in the editor`);
+        }
+        await page.mouse.move(0, 0);
+        await widget.first().waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+        await page.mouse.move(box.x, box.y, { steps: 4 });
+        try {
+          await widget.first().waitFor({ timeout: 15_000 });
+          text = (await widget.first().innerText()).trim();
+        } catch {
+          step(`no hover on ${word} yet (attempt ${attempt})`);
+        }
       }
+      return text;
     }
+
+    const hover = await hoverOn("count_order_total", 1); // the call site, not the import
     await page.screenshot({ path: path.join(artifacts, "hover.png") });
     if (!/def count_order_total\(records, value\)/.test(hover) || !/hoverdoc · generated summary/.test(hover)) {
       throw new Error(`unexpected hover: ${JSON.stringify(hover)}`);
@@ -185,7 +198,26 @@ try {
       throw new Error("the docstring was not inserted as a snippet (no tab stop is selected)");
     }
     step("docstring inserted, its summary the first tab stop");
-    console.log(`e2e (${mode}): 2 passed, 0 failed`);
+    if (mode !== "reuse") {
+      console.log(`e2e (${mode}): 2 passed, 0 failed`);
+      break scenario;
+    }
+
+    // a deleted folder leaves the workspace index (the server learns of it from VS Code's file watcher)
+    await openFile("billing.py");
+    const quoting = await hoverOn("sum_open_ledger", 0, (text) => text.includes("same as"));
+    if (!/same as .*read_ledger_balance/.test(quoting)) {
+      throw new Error(`the hover does not quote ledgers/ledger.py: ${JSON.stringify(quoting)}`);
+    }
+    step("the hover quotes the documented twin in ledgers/");
+    fs.rmSync(path.join(project, "ledgers"), { recursive: true });
+    const after = await hoverOn("sum_open_ledger", 0, (text) => !text.includes("same as"));
+    await page.screenshot({ path: path.join(artifacts, "folder-deleted.png") });
+    if (after.includes("same as") || !after.includes("hoverdoc ·")) {
+      throw new Error(`the deleted folder is still quoted: ${JSON.stringify(after)}`);
+    }
+    step("after deleting ledgers/ the hover no longer quotes it");
+    console.log(`e2e (${mode}): 3 passed, 0 failed`);
   }
 } catch (error) {
   await page.screenshot({ path: path.join(artifacts, "failure.png") }).catch(() => undefined);
