@@ -125,11 +125,25 @@ def _phrase(words: list[str]) -> str:
     return " ".join(words)
 
 
+# words spelled with a vowel but said with a consonant ("a user", "a URL" written "url"), and the reverse
+_SAID_WITH_A_CONSONANT = (
+    *("unit", "union", "unique", "univers", "uniform", "unicode", "unix", "use", "usa", "usu", "uti"),
+    *("uri", "url", "uuid", "utf", "eu", "one", "once"),
+)
+_SAID_WITH_A_VOWEL = ("hour", "honest", "honor", "honour", "heir")
+
+
 def _article(word: str) -> str:
-    """ "a" or "an" for a word (by its first letter; acronyms by how they are spelled out)."""
+    """ "a" or "an" for a word (by how it is said: its first letter, a few known exceptions, and
+    acronyms by how they are spelled out)."""
     if word.isupper() and len(word) > 1:
         return "an" if word[0] in "AEFHILMNORSX" else "a"
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    lowered = word.lower()
+    if lowered.startswith(_SAID_WITH_A_CONSONANT):
+        return "a"
+    if lowered.startswith(_SAID_WITH_A_VOWEL):
+        return "an"
+    return "an" if lowered[:1] in "aeiou" else "a"
 
 
 def fallback_summary(definition: Definition) -> str:

@@ -52,6 +52,11 @@ def test_polish_restores_identifiers_capitalises_and_ends_sentence():
         ("def user_name(user):\n    return user.name", "Return the user name."),
         ("class HTTPError(Exception):\n    pass", "Error raised for HTTP."),
         ("class Invoice:\n    pass", "An invoice."),
+        ("class UserCache:\n    pass", "A user cache."),  # by how a word is said
+        ("class UrlMap:\n    pass", "A url map."),
+        ("class UnknownKey:\n    pass", "An unknown key."),
+        ("class HourGlass:\n    pass", "An hour glass."),
+        ("class SQLTable:\n    pass", "An SQL table."),
         ("def read(number):\n    pass", "Read the number."),
     ],
 )
