@@ -39,17 +39,26 @@ def baseline_predictions(records: list[dict]) -> list[str]:
 
 
 def pair_definitions(records: list[dict]) -> list[Definition | None]:
-    """The definition each pair's ``code`` holds (None when it parses to none), of the pair's own
-    ``kind`` when it has one: a method's code read alone is a function."""
-    definitions: list[Definition | None] = []
-    for record in records:
-        found = extract(record["code"])
-        kind = record.get("kind")
-        if found and kind in DEFINITION_KINDS and kind != found[0].kind:
-            definitions.append(replace(found[0], kind=kind))
-        else:
-            definitions.append(found[0] if found else None)
-    return definitions
+    """The definition each pair's ``code`` holds, as the server sees it in its file: a method (by the
+    pair's ``kind``) keeps its owner from the pair's qualified ``name`` (its code read alone is a
+    function). None when the code parses to no definition, or to another one than the pair names or
+    of another kind (a syntax error hid the pair's own)."""
+    return [_pair_definition(record) for record in records]
+
+
+def _pair_definition(record: dict) -> Definition | None:
+    found = extract(record["code"])
+    if not found:
+        return None
+    definition = found[0]
+    name = record.get("name")
+    owner, _, own_name = name.rpartition(".") if isinstance(name, str) else ("", "", definition.name)
+    if own_name != definition.name:
+        return None  # the pair's own definition did not parse first (a syntax error above it)
+    kind = record.get("kind")
+    if kind == "method" and definition.kind == "function":
+        return replace(definition, kind="method", parent=owner or None, qualname=name)
+    return None if kind in DEFINITION_KINDS and kind != definition.kind else definition
 
 
 def measure_latency(summarizer: Summarizer, codes: list[str], num_beams: int | None) -> dict[str, float]:

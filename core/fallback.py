@@ -125,11 +125,13 @@ def _phrase(words: list[str]) -> str:
     return " ".join(words)
 
 
-# words spelled with a vowel but said with a consonant ("a user", "a URL" written "url"), and the reverse
+# words spelled with a vowel but said with a consonant ("a user", "a url", "a UDP" written "udp"): by
+# prefix, then whole words; and words spelled with a consonant but said with a vowel
 _SAID_WITH_A_CONSONANT = (
-    *("unit", "union", "unique", "univers", "uniform", "unicode", "unix", "use", "usa", "usu", "uti"),
-    *("uri", "url", "uuid", "utf", "eu", "one", "once"),
+    *("unit", "union", "unique", "univers", "uniform", "unicode", "unicast", "unix", "use", "usa", "usu"),
+    *("uti", "uri", "url", "uuid", "utf", "utc", "udp", "usb", "euro", "eucl"),
 )
+_SAID_WITH_A_CONSONANT_WORDS = ("one", "once", "ui", "ux", "uk", "us")
 _SAID_WITH_A_VOWEL = ("hour", "honest", "honor", "honour", "heir")
 
 
@@ -139,7 +141,7 @@ def _article(word: str) -> str:
     if word.isupper() and len(word) > 1:
         return "an" if word[0] in "AEFHILMNORSX" else "a"
     lowered = word.lower()
-    if lowered.startswith(_SAID_WITH_A_CONSONANT):
+    if lowered.startswith(_SAID_WITH_A_CONSONANT) or lowered in _SAID_WITH_A_CONSONANT_WORDS:
         return "a"
     if lowered.startswith(_SAID_WITH_A_VOWEL):
         return "an"

@@ -364,9 +364,13 @@ async def test_evaluation_and_the_cli_serve_what_the_server_does_for_those_kinds
         {"code": store.code, "summary": "A store.", "kind": "class"},
         {"code": store.code, "summary": "A store."},
         {"code": read.code, "summary": "Read the ledger."},
+        {"code": init.code, "summary": "Set it up.", "kind": "method", "name": "InvoiceStore.__init__"},
+        {"code": read.code, "summary": "Read the ledger.", "kind": "class"},  # not what the code holds
     ]
     _, predictions = evaluate(summarizer, records, latency=False)
-    assert predictions == [served[0], served[0], generated]
+    assert predictions[:4] == [served[0], served[0], generated, served[1]]  # the method keeps its owner
+    assert served[1] == "Initialize the invoice store."
+    assert predictions[4] == generated  # a pair whose code is not of its kind is the model's
     source = tmp_path / "store.py"
     source.write_text(CLASS_AND_FUNCTION)
     assert cli(["summarize", str(source), "--model", str(model)]) == 0
