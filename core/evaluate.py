@@ -39,9 +39,9 @@ def baseline_predictions(records: list[dict]) -> list[str]:
 
 
 def pair_definitions(records: list[dict]) -> list[Definition | None]:
-    """The definition each pair's ``code`` holds, as the server sees it in its file: a method (by the
-    pair's ``kind``) keeps its owner from the pair's qualified ``name`` (its code read alone is a
-    function). None when the code parses to no definition, or to another one than the pair names or
+    """The definition each pair's ``code`` holds, as the server sees it in its file: its owner from
+    the pair's qualified ``name``, and a method (by the pair's ``kind``) a method (its code read alone
+    is a function). None when the code parses to no definition, or to another one than the pair names or
     of another kind (a syntax error hid the pair's own)."""
     return [_pair_definition(record) for record in records]
 
@@ -55,9 +55,11 @@ def _pair_definition(record: dict) -> Definition | None:
     owner, _, own_name = name.rpartition(".") if isinstance(name, str) else ("", "", definition.name)
     if own_name != definition.name:
         return None  # the pair's own definition did not parse first (a syntax error above it)
+    if owner:  # as in its file: nested in a class or a function
+        definition = replace(definition, parent=owner, qualname=name)
     kind = record.get("kind")
     if kind == "method" and definition.kind == "function":
-        return replace(definition, kind="method", parent=owner or None, qualname=name)
+        return replace(definition, kind="method")
     return None if kind in DEFINITION_KINDS and kind != definition.kind else definition
 
 

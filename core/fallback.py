@@ -129,7 +129,8 @@ def _phrase(words: list[str]) -> str:
 # prefix, then whole words; and words spelled with a consonant but said with a vowel
 _SAID_WITH_A_CONSONANT = (
     *("unit", "union", "unique", "univers", "uniform", "unicode", "unicast", "unix", "use", "usa", "usu"),
-    *("uti", "uri", "url", "uuid", "utf", "utc", "udp", "usb", "euro", "eucl"),
+    *("uti", "uri", "url", "uuid", "utf", "utc", "udp", "usb", "euro", "eucl", "eula", "unary", "unif"),
+    *("unis", "uniq", "unicorn", "uint", "ulong", "ushort", "uid", "ufunc", "usr", "uv", "uw", "oneshot"),
 )
 _SAID_WITH_A_CONSONANT_WORDS = ("one", "once", "ui", "ux", "uk", "us")
 _SAID_WITH_A_VOWEL = ("hour", "honest", "honor", "honour", "heir")
@@ -138,9 +139,9 @@ _SAID_WITH_A_VOWEL = ("hour", "honest", "honor", "honour", "heir")
 def _article(word: str) -> str:
     """ "a" or "an" for a word (by how it is said: its first letter, a few known exceptions, and
     acronyms by how they are spelled out)."""
-    if word.isupper() and len(word) > 1:
-        return "an" if word[0] in "AEFHILMNORSX" else "a"
     lowered = word.lower()
+    if (word.isupper() or not set(lowered) & set("aeiouy")) and len(word) > 1:  # "http" is said as HTTP
+        return "an" if lowered[0] in "aefhilmnorsx" else "a"
     if lowered.startswith(_SAID_WITH_A_CONSONANT) or lowered in _SAID_WITH_A_CONSONANT_WORDS:
         return "a"
     if lowered.startswith(_SAID_WITH_A_VOWEL):

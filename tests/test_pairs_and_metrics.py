@@ -75,3 +75,22 @@ def test_write_pairs_round_trip(tmp_path):
     assert write_pairs(tmp_path / "out" / "p.jsonl", records) == 1
     assert read_pairs(tmp_path / "out" / "p.jsonl") == records
     assert json.loads((tmp_path / "out" / "p.jsonl").read_text())["code"].startswith("def f")
+
+
+def test_a_pair_is_read_as_the_definition_the_server_sees_in_its_file():
+    from hoverdoc.core.evaluate import pair_definitions
+
+    method = "def is_full(self):\n    return True\n"
+    records = [
+        {"code": method, "kind": "method", "name": "UserCache.is_full"},
+        {"code": method, "kind": "function", "name": "outer.is_full"},  # nested in a function
+        {"code": method, "kind": "method", "name": 7},  # no usable name: no owner
+        {"code": method, "kind": "class", "name": "is_full"},  # not what the code holds
+        {"code": method, "name": "is_ready"},  # another definition than the pair names
+        {"code": "x = 1\n"},
+    ]
+    read = pair_definitions(records)
+    assert (read[0].kind, read[0].parent, read[0].qualname) == ("method", "UserCache", "UserCache.is_full")
+    assert (read[1].kind, read[1].parent) == ("function", "outer")
+    assert (read[2].kind, read[2].parent, read[2].qualname) == ("method", None, "is_full")
+    assert read[3:] == [None, None, None]

@@ -60,6 +60,8 @@ def test_polish_restores_identifiers_capitalises_and_ends_sentence():
         ("class UiPanel:\n    pass", "A ui panel."),
         ("class EulerStep:\n    pass", "An euler step."),
         ("class UninstalledPackage:\n    pass", "An uninstalled package."),
+        ("class UnaryOp:\n    pass", "A unary op."),
+        ("class HttpServer:\n    pass", "An http server."),  # no vowel: said letter by letter, as HTTP
         ("class SQLTable:\n    pass", "An SQL table."),
         ("def read(number):\n    pass", "Read the number."),
     ],
