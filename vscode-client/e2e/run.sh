@@ -99,6 +99,12 @@ for mode in ${E2E_MODES:-pip-fails setup reuse repair cancel}; do  # E2E_MODES: 
       cp "$CLIENT"/../models/hoverdoc-minilm-bart-22m/{manifest.json,*.onnx,tokenizer.json} "$WORK/project/.hoverdoc/model/"
       model_digest > "$WORK/model-before.sha256" ;;
   esac
+  # each mode starts with no editor restored from the last one: VS Code backs up unsaved edits (the
+  # docstring a mode inserts) and may not have dropped the backup when the browser closed
+  if [ -d "$WORK/data/User/Backups" ]; then
+    echo "e2e: dropping $(find "$WORK/data/User/Backups" -type f | wc -l) editor backup file(s) of the last mode"
+    rm -rf "$WORK/data/User/Backups"
+  fi
   start_code_server
   node "$HERE/test.mjs" "http://127.0.0.1:$PORT/?folder=$WORK/project" "$ARTIFACTS/$mode" "$mode" "$WORK/project" || status=$?
   kill -- -"$SERVER_PID" 2>/dev/null || kill "$SERVER_PID" 2>/dev/null || true
