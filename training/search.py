@@ -148,14 +148,22 @@ def _start_from_fixed_settings(study, fixed: dict[str, Any]) -> None:
 
     # One search runs per work folder, so a trial still RUNNING here is left over (Optuna's own
     # stale-trial check needs heartbeats and a grace period; this is that check, at once).
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    _fail_running(study)
     # A continuation belongs to the search that queued it: one left waiting would take a whole new
     # budget before any screening.
     for trial in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         if CONTINUES in trial.user_attrs:
             study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
     _queue_unless_tried(study, fixed)
+
+
+def _fail_running(study) -> None:
+    """Mark every trial still RUNNING failed: left over by a killed search, or interrupted before
+    Optuna's own handler could mark it (a cancel just as the trial was taken from the queue)."""
+    from optuna.trial import TrialState
+
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
 
 
 def _queue_unless_tried(study, params: dict[str, Any]) -> None:
@@ -390,9 +398,13 @@ def run_search(
                 print("    continuing the best trial for the rest of the budget", file=sys.stderr)
 
     objective = _objective(work, base, check_seq2seq_config(base).model_type, n_train, clock)
-    study.optimize(
-        objective, timeout=budget_seconds, catch=(HoverdocError,), callbacks=[announce], gc_after_trial=True
-    )
+    try:
+        study.optimize(
+            objective, timeout=budget_seconds, catch=(HoverdocError,), callbacks=[announce], gc_after_trial=True
+        )
+    except KeyboardInterrupt:
+        _fail_running(study)
+        raise
     return _result(work, study)
 
 

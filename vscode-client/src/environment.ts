@@ -51,6 +51,27 @@ export function isSupportedVersion(output: string): boolean {
   return major > MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor >= MIN_PYTHON[1]);
 }
 
+/** The first candidate whose `major.minor` (from `versionOf`, undefined when it does not run) is at
+ * least MIN_PYTHON; else the one line that names each candidate tried, with its version. */
+export async function firstSupportedPython(
+  candidates: string[],
+  versionOf: (python: string) => Promise<string | undefined>,
+): Promise<{ python: string } | { problem: string }> {
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    const version = await versionOf(candidate);
+    if (version && isSupportedVersion(version)) {
+      return { python: candidate };
+    }
+    tried.push(version ? `${candidate} (${version})` : candidate);
+  }
+  return {
+    problem:
+      `no Python ${MIN_PYTHON.join(".")} or later was found (tried ${tried.join(", ")}); ` +
+      "install one, or name it in hoverdoc.interpreter",
+  };
+}
+
 /** `<python> -m venv <folder>`. */
 export function venvCommand(python: string, folder: string): CommandLine {
   return { command: python, args: ["-m", "venv", folder] };

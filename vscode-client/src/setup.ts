@@ -11,10 +11,9 @@ import {
   bundledWheel,
   DIGEST_SUFFIX,
   environmentPython,
+  firstSupportedPython,
   installCommand,
   isCurrent,
-  isSupportedVersion,
-  MIN_PYTHON,
   parseDigest,
   parseStamp,
   pythonCandidates,
@@ -177,18 +176,13 @@ export class PrivateEnvironment {
 
   /** The first candidate that runs and is Python 3.10 or later. */
   private async findPython(chosen: string | undefined): Promise<string> {
-    const tried: string[] = [];
-    for (const candidate of pythonCandidates(chosen, process.platform)) {
-      const version = await this.version(candidate);
-      tried.push(version ? `${candidate} (${version})` : candidate);
-      if (version && isSupportedVersion(version)) {
-        return candidate;
-      }
-    }
-    throw new SetupError(
-      `no Python ${MIN_PYTHON.join(".")} or later was found (tried ${tried.join(", ")}); ` +
-        "install one, or name it in hoverdoc.interpreter",
+    const found = await firstSupportedPython(pythonCandidates(chosen, process.platform), (python) =>
+      this.version(python),
     );
+    if ("problem" in found) {
+      throw new SetupError(found.problem);
+    }
+    return found.python;
   }
 
   private version(python: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import {
   bundledWheel,
   environmentPython,
+  firstSupportedPython,
   importStrategy,
   installCommand,
   isCurrent,
@@ -36,6 +37,20 @@ describe("private environment", () => {
   it("needs Python 3.10 or later", () => {
     assert.ok(isSupportedVersion("3.10\n") && isSupportedVersion("3.13") && isSupportedVersion("4.0"));
     assert.ok(!isSupportedVersion("3.9") && !isSupportedVersion("2.7") && !isSupportedVersion("garbage"));
+  });
+
+  it("takes the first Python 3.10 or later, else names every one it tried", async () => {
+    const versions: Record<string, string> = { "/opt/py39": "3.9", python3: "3.11", "python3.12": "3.12" };
+    const versionOf = async (python: string) => versions[python];
+    assert.deepEqual(await firstSupportedPython(["/missing", "/opt/py39", "python3", "python3.12"], versionOf), {
+      python: "python3",
+    });
+    const none = await firstSupportedPython(["/missing", "/opt/py39"], versionOf);
+    assert.ok("problem" in none);
+    assert.equal(
+      none.problem,
+      "no Python 3.10 or later was found (tried /missing, /opt/py39 (3.9)); install one, or name it in hoverdoc.interpreter",
+    );
   });
 
   it("installs the wheel from the index, or only from a wheelhouse", () => {
