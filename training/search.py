@@ -400,7 +400,11 @@ def run_search(
     objective = _objective(work, base, check_seq2seq_config(base).model_type, n_train, clock)
     try:
         study.optimize(
-            objective, timeout=budget_seconds, catch=(HoverdocError,), callbacks=[announce], gc_after_trial=True
+            objective,
+            timeout=budget_seconds,
+            catch=(HoverdocError,),
+            callbacks=[announce],
+            gc_after_trial=True,
         )
     except KeyboardInterrupt:
         _fail_running(study)
