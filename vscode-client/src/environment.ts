@@ -1,6 +1,8 @@
 // The private environment hoverdoc runs from under importStrategy "useBundled": where it lives, the
-// command lines that create it from the wheel the extension carries, and whether it is current. Pure:
-// no vscode and no processes, so it is unit-tested.
+// command lines that create it from the wheel the extension carries, and whether it is current. No
+// vscode and no processes, so it is unit-tested.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 import { CommandLine } from "./serverCommand";
@@ -119,4 +121,15 @@ export function parseStamp(text: string): Stamp | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A file's SHA-256 in hex, read as a stream. */
+export function sha256OfFile(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    fs.createReadStream(file)
+      .on("error", reject)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("end", () => resolve(hash.digest("hex")));
+  });
 }

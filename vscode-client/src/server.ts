@@ -153,7 +153,7 @@ export class ServerManager implements vscode.Disposable {
       const problem = await this.importProblem(chosen.path);
       return problem ? this.offerSetUp(missingPackageMessage(chosen.path, problem), chosen.path) : chosen.path;
     }
-    const state = this.environment.state();
+    const state = await this.environment.state();
     if (state === "missing") {
       return this.offerSetUp(setupNeededMessage(), "setup");
     }

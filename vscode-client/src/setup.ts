@@ -2,7 +2,6 @@
 // create a virtual environment in the extension's global storage and install the hoverdoc wheel the
 // extension carries, with progress in a notification and every line of pip in the output channel.
 import { execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -17,6 +16,7 @@ import {
   parseDigest,
   parseStamp,
   pythonCandidates,
+  sha256OfFile,
   STAMP_FILE,
   venvCommand,
   versionCommand,
@@ -59,20 +59,21 @@ export class PrivateEnvironment {
     return name ? path.join(folder, name) : undefined;
   }
 
-  /** The wheel's SHA-256: from the digest file the build writes beside it, else computed (once). */
-  private wheelDigest(wheel: string): string {
+  /** The wheel's SHA-256: from the digest file the build writes beside it, else computed once, by
+   * streaming the wheel (tens of MB) so that the extension host is never blocked on it. */
+  private async wheelDigest(wheel: string): Promise<string> {
     let digest = this.digests.get(wheel);
     if (digest === undefined) {
       const file = wheel + DIGEST_SUFFIX;
-      digest = fs.existsSync(file) ? parseDigest(fs.readFileSync(file, "utf8")) : undefined;
-      digest ??= createHash("sha256").update(fs.readFileSync(wheel)).digest("hex");
+      digest = fs.existsSync(file) ? parseDigest(await fs.promises.readFile(file, "utf8")) : undefined;
+      digest ??= await sha256OfFile(wheel);
       this.digests.set(wheel, digest);
     }
     return digest;
   }
 
   /** Missing (never set up, or broken), outdated (set up by another version) or current. */
-  state(): EnvironmentState {
+  async state(): Promise<EnvironmentState> {
     if (!fs.existsSync(this.python)) {
       return "missing";
     }
@@ -82,7 +83,8 @@ export class PrivateEnvironment {
     if (stamp === undefined) {
       return "missing"; // an interrupted set-up: recreate it
     }
-    const current = wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel), this.wheelDigest(wheel));
+    const current =
+      wheel && isCurrent(stamp, this.extensionVersion, path.basename(wheel), await this.wheelDigest(wheel));
     return current ? "current" : "outdated";
   }
 
@@ -94,7 +96,7 @@ export class PrivateEnvironment {
   async setUp(chosen: string | undefined, wheelhouse: string | undefined): Promise<string> {
     const lock = `${this.folder}.lock`;
     if (!(await this.acquire(lock))) {
-      if (this.state() === "current") {
+      if ((await this.state()) === "current") {
         return this.python; // another window has just set it up
       }
       throw new SetupError("another window's set-up did not finish; try again");
@@ -166,7 +168,7 @@ export class PrivateEnvironment {
           fs.rmSync(this.folder, { recursive: true, force: true });
           throw error;
         }
-        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), sha256: this.wheelDigest(wheel) };
+        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), sha256: await this.wheelDigest(wheel) };
         fs.writeFileSync(path.join(this.folder, STAMP_FILE), JSON.stringify(stamp) + "\n");
         this.output.info(`Set up ${this.folder} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return this.python;
@@ -227,3 +229,4 @@ export class PrivateEnvironment {
     });
   }
 }
+

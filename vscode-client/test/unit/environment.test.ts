@@ -1,4 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 import {
   bundledWheel,
@@ -11,6 +14,7 @@ import {
   isSupportedVersion,
   parseStamp,
   pythonCandidates,
+  sha256OfFile,
   venvCommand,
 } from "../../src/environment";
 
@@ -73,6 +77,15 @@ describe("private environment", () => {
     assert.ok(!isCurrent(stamp, "0.1.0", wheel, b)); // rebuilt under the same name and version
     assert.ok(!isCurrent(parseStamp(`{"extension": "0.1.0", "wheel": "${wheel}", "bytes": 1000}`), "0.1.0", wheel, a)); // older stamp
     assert.ok(!isCurrent(parseStamp("{broken"), "0.1.0", wheel, a));
+  });
+
+  it("digests a wheel with no digest file beside it, and rejects a missing one", async () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-digest-"));
+    const wheel = path.join(folder, "hoverdoc-0.1.0-py3-none-any.whl");
+    fs.writeFileSync(wheel, "abc");
+    assert.equal(await sha256OfFile(wheel), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    await assert.rejects(sha256OfFile(path.join(folder, "missing.whl")), /ENOENT/);
+    fs.rmSync(folder, { recursive: true });
   });
 
   it("reads the wheel's digest file as sha256sum writes it", () => {
