@@ -406,8 +406,11 @@ def run_search(
             callbacks=[announce],
             gc_after_trial=True,
         )
-    except KeyboardInterrupt:
+    except BaseException as error:
         _fail_running(study)
+        # an interrupt while Optuna records a trial surfaces as Optuna's own error: still a cancel
+        if not isinstance(error, KeyboardInterrupt) and isinstance(error.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from error
         raise
     return _result(work, study)
 

@@ -32,7 +32,7 @@ const LOCK_STALE_MS = 20 * 60_000;
 export class SetupError extends Error {}
 
 export class PrivateEnvironment {
-  private digests = new Map<string, string>();
+  private digests = new Map<string, Promise<string>>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -60,14 +60,14 @@ export class PrivateEnvironment {
   }
 
   /** The wheel's SHA-256: from the digest file the build writes beside it, else computed once, by
-   * streaming the wheel (tens of MB) so that the extension host is never blocked on it. */
-  private async wheelDigest(wheel: string): Promise<string> {
+   * streaming the wheel (tens of MB) so that the extension host is never blocked on it. Calls that
+   * overlap share one computation; a failed one is not kept. */
+  private wheelDigest(wheel: string): Promise<string> {
     let digest = this.digests.get(wheel);
     if (digest === undefined) {
-      const file = wheel + DIGEST_SUFFIX;
-      digest = fs.existsSync(file) ? parseDigest(await fs.promises.readFile(file, "utf8")) : undefined;
-      digest ??= await sha256OfFile(wheel);
+      digest = readOrComputeDigest(wheel);
       this.digests.set(wheel, digest);
+      digest.catch(() => this.digests.delete(wheel));
     }
     return digest;
   }
@@ -168,7 +168,8 @@ export class PrivateEnvironment {
           fs.rmSync(this.folder, { recursive: true, force: true });
           throw error;
         }
-        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), sha256: await this.wheelDigest(wheel) };
+        const sha256 = await this.wheelDigest(wheel);
+        const stamp = { extension: this.extensionVersion, wheel: path.basename(wheel), sha256 };
         fs.writeFileSync(path.join(this.folder, STAMP_FILE), JSON.stringify(stamp) + "\n");
         this.output.info(`Set up ${this.folder} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return this.python;
@@ -230,3 +231,9 @@ export class PrivateEnvironment {
   }
 }
 
+/** The digest file's hash beside the wheel, else the wheel's own SHA-256. */
+async function readOrComputeDigest(wheel: string): Promise<string> {
+  const file = wheel + DIGEST_SUFFIX;
+  const written = fs.existsSync(file) ? parseDigest(await fs.promises.readFile(file, "utf8")) : undefined;
+  return written ?? sha256OfFile(wheel);
+}

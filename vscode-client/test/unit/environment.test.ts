@@ -81,11 +81,14 @@ describe("private environment", () => {
 
   it("digests a wheel with no digest file beside it, and rejects a missing one", async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "hoverdoc-digest-"));
-    const wheel = path.join(folder, "hoverdoc-0.1.0-py3-none-any.whl");
-    fs.writeFileSync(wheel, "abc");
-    assert.equal(await sha256OfFile(wheel), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    await assert.rejects(sha256OfFile(path.join(folder, "missing.whl")), /ENOENT/);
-    fs.rmSync(folder, { recursive: true });
+    try {
+      const wheel = path.join(folder, "hoverdoc-0.1.0-py3-none-any.whl");
+      fs.writeFileSync(wheel, "abc");
+      assert.equal(await sha256OfFile(wheel), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+      await assert.rejects(sha256OfFile(path.join(folder, "missing.whl")), /ENOENT/);
+    } finally {
+      fs.rmSync(folder, { recursive: true });
+    }
   });
 
   it("reads the wheel's digest file as sha256sum writes it", () => {
