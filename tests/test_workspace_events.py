@@ -25,3 +25,32 @@ def test_a_path_no_folder_can_hold_is_no_error(tmp_path: Path):
     indexes.folders = {root: FolderIndex(root, state="ready")}
     assert indexes.folders_holding(str(root) + "/a\x00b.py") == []
     asyncio.run(indexes.update_file(str(root) + "/a\x00b.py"))  # raised in a task nobody awaited
+
+
+def test_stop_ends_a_running_build_at_its_next_file(tmp_path: Path, monkeypatch):
+    """Shutdown and exit call ``stop``: the build thread must not read the rest of the workspace
+    (the process waits for it before it can end)."""
+    from hoverdoc.core.workspace_store import WorkspaceStore
+
+    monkeypatch.setenv("HOVERDOC_CACHE_DIR", str(tmp_path / "cache"))
+    root = (tmp_path / "ws").resolve()
+    root.mkdir()
+    for n in range(120):
+        (root / f"m{n:03}.py").write_text(
+            f'def read_rows_{n}(path):\n    """Read rows {n}."""\n    return path\n'
+        )
+    indexes = WorkspaceIndexes()
+    reports: list[str] = []
+
+    def progress(message: str) -> None:  # told every 50 files: stop at the first report
+        reports.append(message)
+        indexes.stop()
+
+    asyncio.run(indexes.build({root: ()}, progress))
+    folder = indexes.folders[root]
+    assert reports == ["ws: 50 files"]
+    assert folder.state == "building" and len(folder.index) == 0  # never made ready with a part
+    folder.store.close()
+    store = WorkspaceStore(root)
+    assert len(store.files()) == 50  # the files read before the stop are kept for the next start
+    store.close()
