@@ -55,6 +55,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# training.config.METHODS, which this layer may not import (a test keeps the two equal)
+TRAINING_METHODS = ("lora", "ia3", "prompt-tuning", "full")
+
+
 def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     """An argparse type: an integer in [minimum, maximum]."""
 
@@ -147,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--base", help="hub id or local directory of the base model")
     train.add_argument("--out", help="run directory")
     train.add_argument(
-        "--method", choices=["lora", "full"], help="LoRA adapters (default) or full fine-tuning"
+        "--method",
+        choices=TRAINING_METHODS,
+        help="lora (default), ia3 or prompt-tuning adapters on a frozen base, or full fine-tuning",
     )
     train.add_argument("--config", help="TOML file of training options (command-line flags win)")
     train.add_argument(

@@ -204,3 +204,16 @@ def test_two_process_ddp_on_cpu(tmp_path, tiny_base, pairs_files):
     assert (ddp / "adapter" / "adapter_model.safetensors").is_file()
     # two processes split each epoch: half the optimizer steps of the single-process run
     assert final_step(ddp) == -(-final_step(single) // 2)
+
+
+@pytest.mark.parametrize("method", ["lora", "ia3", "prompt-tuning", "full"])
+def test_train_accepts_every_method_the_trainer_knows_on_the_command_line(method):
+    from hoverdoc.core.cli import TRAINING_METHODS, build_parser
+    from hoverdoc.training.config import METHODS
+    from hoverdoc.training.train import options_from_args
+
+    assert TRAINING_METHODS == METHODS
+    args = build_parser().parse_args(
+        ["train", "--data", "d.jsonl", "--base", "b", "--out", "o", "--method", method]
+    )
+    assert options_from_args(args).method == method
