@@ -8,6 +8,10 @@ docstrings, ``summary_words.txt`` beside this module) and the words of the model
 identifiers and the exemplars' summaries), so an unusual name the code uses can still be written.
 A word of a single token is always allowed. When the model's best token is not allowed, the best of
 those that are is taken (the best one after all when none is).
+
+Words joined by underscores name an identifier ("invoke_root"), and a small model joins known words
+into identifiers no code has ("Initialize an invoke_root."): an underscore may join only while the
+identifier is the start of one of the input's, and the identifier may end only when it is whole.
 """
 
 from __future__ import annotations
@@ -36,9 +40,13 @@ MAX_SCANNED = 2000
 SUFFIXES = ("s", "es", "ed", "d", "ing", "ly")
 MIN_INFLECTED = 4
 # changes when the guard's rules change, so outputs cached under the old rules are not served
-GUARD_VERSION = 1
+GUARD_VERSION = 2
 # a word as BERT's pre-tokenizer cuts it: letters and digits (underscores and punctuation split)
 _WORD = re.compile(r"[^\W_]+")
+_IDENTIFIER = re.compile(r"\w*_\w*")
+UNDERSCORES = ("_", CONTINUATION + "_")
+# the best-scoring tokens tried, in order, for one that keeps an identifier the input's
+MAX_IDENTIFIER_TRIES = 20
 
 
 def words_of(text: str) -> set[str]:
@@ -57,12 +65,24 @@ class InputWords:
     def __init__(self, text: str):
         self._text = text
         self._words: set[str] | None = None
+        self._identifiers: set[str] | None = None
 
     @property
     def words(self) -> set[str]:
         if self._words is None:
             self._words = words_of(self._text)
         return self._words
+
+    @property
+    def identifiers(self) -> set[str]:
+        """The input's lower-cased names with an underscore in them (``get_user``, ``__repr__``)."""
+        if self._identifiers is None:
+            self._identifiers = {name.lower() for name in _IDENTIFIER.findall(self._text)}
+        return self._identifiers
+
+    def starts_identifier(self, prefix: str) -> bool:
+        """Whether ``prefix`` is the start of one of the input's ``identifiers``."""
+        return any(name.startswith(prefix) for name in self.identifiers)
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -88,6 +108,7 @@ class WordGuard:
         self._continuation_ids = {p[mark:]: i for i, p in enumerate(self._pieces) if p[:mark] == CONTINUATION}
         self._continues = np.zeros(len(self._pieces), dtype=bool)
         self._continues[list(self._continuation_ids.values())] = True
+        self._underscores = {i for i, p in enumerate(self._pieces) if p in UNDERSCORES}
         self._lexicon = sorted(lexicon)  # the file is sorted already: timsort only checks it
         words = "\n".join(self._lexicon).encode()
         self.fingerprint = f"guard{GUARD_VERSION}:{hashlib.sha256(words).hexdigest()[:16]}"
@@ -111,7 +132,75 @@ class WordGuard:
 
     def choose(self, scores: np.ndarray, sequence: Sequence[int], known: InputWords) -> int:
         """The best-scoring token of ``scores`` that keeps the word being written known, given the
-        ``sequence`` so far and the input's own words ``known``; the best one when none does."""
+        ``sequence`` so far and the input's own words ``known``; the best one when none does. An
+        identifier joined by underscores must also stay the input's (``_keeps_identifier``)."""
+        chosen = self._choose_word(scores, sequence, known)
+        identifier = self._identifier(sequence)
+        if identifier is None and chosen not in self._underscores:
+            return chosen  # almost every step: no underscore near
+        if self._keeps_identifier(chosen, identifier, sequence, known):
+            return chosen
+        word, pieces = self._current_word(sequence)
+        count = min(MAX_IDENTIFIER_TRIES, len(scores))
+        for token in np.argsort(-scores, kind="stable")[:count]:
+            token = int(token)
+            if not np.isfinite(scores[token]):
+                break
+            if self._allowed(token, word, pieces, known) and self._keeps_identifier(
+                token, identifier, sequence, known
+            ):
+                return token
+        return chosen
+
+    def _identifier(self, sequence: Sequence[int]) -> str | None:
+        """The identifier being written when an underscore joins the end of ``sequence`` to what
+        came before ("markdown_con" for ``mark ##down _ con``), lower-cased; else None."""
+        parts: list[str] = []
+        index = len(sequence) - 1
+        while index >= 0:
+            token = sequence[index]
+            piece = self._pieces[token] if 0 <= token < len(self._pieces) else ""
+            if token in self._underscores:
+                parts.append("_")
+            elif piece.startswith(CONTINUATION) and piece[len(CONTINUATION) :].isalnum():
+                parts.append(piece[len(CONTINUATION) :])
+            elif piece.isalnum():
+                parts.append(piece)
+                before = self._pieces[sequence[index - 1]] if index > 0 else ""
+                if before not in UNDERSCORES:
+                    break  # the identifier's first word
+            else:
+                break
+            index -= 1
+        text = "".join(reversed(parts)).lower()
+        return text if "_" in text else None
+
+    def _keeps_identifier(
+        self, token: int, identifier: str | None, sequence: Sequence[int], known: InputWords
+    ) -> bool:
+        """Whether ``token`` after ``sequence`` keeps the identifier being written the start of one
+        of the input's, and ends it only where it is whole."""
+        piece = self._pieces[token] if 0 <= token < len(self._pieces) else ""
+        if token in self._underscores:  # joins the word just written (or an identifier) to more
+            base = identifier if identifier is not None else self._word_before(sequence)
+            return known.starts_identifier(base + "_")
+        if identifier is None:
+            return True
+        if piece.startswith(CONTINUATION):
+            return known.starts_identifier(identifier + piece[len(CONTINUATION) :])
+        if identifier.endswith("_") and piece.isalnum():  # the identifier's next word
+            return known.starts_identifier(identifier + piece)
+        return identifier in known.identifiers  # the identifier ends here
+
+    def _word_before(self, sequence: Sequence[int]) -> str:
+        """The word ``sequence`` ends with, lower-cased ("" after punctuation or at the start: an
+        underscore there starts a name of its own, ``_private``)."""
+        last = self._pieces[sequence[-1]] if sequence and 0 <= sequence[-1] < len(self._pieces) else ""
+        word = last[len(CONTINUATION) :] if last.startswith(CONTINUATION) else last
+        return self._current_word(sequence)[0] if word.isalnum() else ""
+
+    def _choose_word(self, scores: np.ndarray, sequence: Sequence[int], known: InputWords) -> int:
+        """``choose`` without the identifier rule: the word being written stays a known word."""
         best = int(scores.argmax())
         word, pieces = self._current_word(sequence)
         if self._allowed(best, word, pieces, known):

@@ -76,6 +76,34 @@ def test_scores_narrower_or_wider_than_the_vocabulary_and_cased_pieces():
     assert pieces[guard.choose(wide, sequence("in", "##vo"), InputWords(""))] == "##ice"
 
 
+NAMES = ["[PAD]", "[CLS]", "an", "invoke", "root", "all", "get", "user", "_", "##_", "##s", "."]
+
+
+def choose_name(ranked: list[str], written: list[str], code: str) -> str:
+    """The guard's choice among ``NAMES`` when the model ranks ``ranked`` first, after ``written``."""
+    guard = WordGuard(NAMES, ["an", "invoke", "root", "all", "get", "user"])
+    scores = np.full(len(NAMES), -5.0, dtype=np.float32)
+    for place, piece in enumerate(ranked):
+        scores[NAMES.index(piece)] = 10.0 - place
+    sequence = [NAMES.index("[CLS]")] + [NAMES.index(p) for p in written]
+    return NAMES[guard.choose(scores, sequence, InputWords(code))]
+
+
+def test_an_underscore_joins_words_only_into_a_name_the_input_has():
+    # "Initialize an invoke_root.": known words, joined into a name no code has
+    assert choose_name(["_", "."], ["an", "invoke"], "def __init__(self, root): ...") == "."
+    assert choose_name(["_", "."], ["an", "invoke"], "invoke_all = 1") == "_"
+    assert choose_name(["root", "all"], ["invoke", "_"], "invoke_all = 1") == "all"
+    assert choose_name(["##_", "."], ["an", "invoke"], "root = 1") == "."  # the continuation underscore too
+
+
+def test_a_name_joined_by_underscores_ends_only_when_it_is_whole():
+    assert choose_name([".", "##s"], ["get", "_", "user"], "get_users = 1") == "##s"
+    assert choose_name(["."], ["invoke", "_", "all"], "invoke_all = 1") == "."
+    # the input's own names are written as they are, dunders included
+    assert choose_name(["_", "."], ["_", "_", "invoke", "_"], "x.__invoke__()") == "_"
+
+
 def test_words_of_cuts_identifiers_like_the_tokenizer_and_at_camel_case():
     assert words_of("class InvoiceStore(HTTPServer): total_due = 1") >= {
         "class",
