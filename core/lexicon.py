@@ -12,6 +12,9 @@ those that are is taken (the best one after all when none is).
 Words joined by underscores name an identifier ("invoke_root"), and a small model joins known words
 into identifiers no code has ("Initialize an invoke_root."): an underscore may join only while the
 identifier is the start of one of the input's, and the identifier may end only when it is whole.
+An underscore after a word always joins it to that word (the tokens do not say whether a space came
+between), so a name that begins with one (``_private``, ``__init__``) can be written only at the start
+of a summary or after punctuation, not after a word.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -77,7 +81,7 @@ class InputWords:
     def identifiers(self) -> set[str]:
         """The input's lower-cased names with an underscore in them (``get_user``, ``__repr__``)."""
         if self._identifiers is None:
-            self._identifiers = {name.lower() for name in _IDENTIFIER.findall(self._text)}
+            self._identifiers = {_as_tokenized(name) for name in _IDENTIFIER.findall(self._text)}
         return self._identifiers
 
     def starts_identifier(self, prefix: str) -> bool:
@@ -89,6 +93,12 @@ class InputWords:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.words)
+
+
+def _as_tokenized(name: str) -> str:
+    """``name`` as an uncased BERT tokenizer writes it: lower-cased, accents stripped."""
+    decomposed = unicodedata.normalize("NFD", name.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def read_lexicon(path: Path = LEXICON_FILE) -> list[str]:
@@ -159,15 +169,14 @@ class WordGuard:
         index = len(sequence) - 1
         while index >= 0:
             token = sequence[index]
-            piece = self._pieces[token] if 0 <= token < len(self._pieces) else ""
+            piece = self._piece(token)
             if token in self._underscores:
                 parts.append("_")
             elif piece.startswith(CONTINUATION) and piece[len(CONTINUATION) :].isalnum():
                 parts.append(piece[len(CONTINUATION) :])
             elif piece.isalnum():
                 parts.append(piece)
-                before = self._pieces[sequence[index - 1]] if index > 0 else ""
-                if before not in UNDERSCORES:
+                if index == 0 or sequence[index - 1] not in self._underscores:
                     break  # the identifier's first word
             else:
                 break
@@ -180,7 +189,7 @@ class WordGuard:
     ) -> bool:
         """Whether ``token`` after ``sequence`` keeps the identifier being written the start of one
         of the input's, and ends it only where it is whole."""
-        piece = self._pieces[token] if 0 <= token < len(self._pieces) else ""
+        piece = self._piece(token).lower()
         if token in self._underscores:  # joins the word just written (or an identifier) to more
             base = identifier if identifier is not None else self._word_before(sequence)
             return known.starts_identifier(base + "_")
@@ -195,9 +204,13 @@ class WordGuard:
     def _word_before(self, sequence: Sequence[int]) -> str:
         """The word ``sequence`` ends with, lower-cased ("" after punctuation or at the start: an
         underscore there starts a name of its own, ``_private``)."""
-        last = self._pieces[sequence[-1]] if sequence and 0 <= sequence[-1] < len(self._pieces) else ""
+        last = self._piece(sequence[-1]) if sequence else ""
         word = last[len(CONTINUATION) :] if last.startswith(CONTINUATION) else last
         return self._current_word(sequence)[0] if word.isalnum() else ""
+
+    def _piece(self, token: int) -> str:
+        """The vocabulary's piece for ``token`` ("" for an id past it)."""
+        return self._pieces[token] if 0 <= token < len(self._pieces) else ""
 
     def _choose_word(self, scores: np.ndarray, sequence: Sequence[int], known: InputWords) -> int:
         """``choose`` without the identifier rule: the word being written stays a known word."""

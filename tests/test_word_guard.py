@@ -76,7 +76,23 @@ def test_scores_narrower_or_wider_than_the_vocabulary_and_cased_pieces():
     assert pieces[guard.choose(wide, sequence("in", "##vo"), InputWords(""))] == "##ice"
 
 
-NAMES = ["[PAD]", "[CLS]", "an", "invoke", "root", "all", "get", "user", "_", "##_", "##s", "."]
+NAMES = [
+    "[PAD]",
+    "[CLS]",
+    "an",
+    "invoke",
+    "root",
+    "all",
+    "get",
+    "user",
+    "_",
+    "##_",
+    "##s",
+    ".",
+    "in",
+    "##vo",
+    "##ke",
+]
 
 
 def choose_name(ranked: list[str], written: list[str], code: str) -> str:
@@ -102,6 +118,23 @@ def test_a_name_joined_by_underscores_ends_only_when_it_is_whole():
     assert choose_name(["."], ["invoke", "_", "all"], "invoke_all = 1") == "."
     # the input's own names are written as they are, dunders included
     assert choose_name(["_", "."], ["_", "_", "invoke", "_"], "x.__invoke__()") == "_"
+
+
+def test_names_are_read_as_the_tokenizer_writes_them_and_odd_ids_are_no_error():
+    # a word of several pieces before the underscore, and a name with an accent the tokenizer strips
+    assert choose_name(["root", "."], ["in", "##vo", "##ke", "_"], "Invoké_Root = 1") == "root"
+    assert choose_name(["root", "."], ["in", "##vo", "##ke", "_"], "invoke_all = 1") == "all"  # 3rd likeliest
+    guard = WordGuard(NAMES, ["invoke"])
+    scores = np.zeros(len(NAMES), dtype=np.float32)
+    scores[NAMES.index("_")] = 1.0
+    past = len(NAMES) + 3  # an id past the vocabulary (a model's output wider than its tokenizer)
+    assert NAMES[guard.choose(scores, [1, past, NAMES.index("invoke")], InputWords("x = 1"))] != "_"
+    assert guard.choose(scores, [1, NAMES.index("_"), past], InputWords("x = 1")) in range(len(NAMES))
+
+
+def test_when_no_likely_token_keeps_the_name_the_models_choice_stands():
+    # after "invoke_" only "root" and "." are likely, and neither makes a name the input has
+    assert choose_name(["root", "."], ["invoke", "_"], "get_user = 1") == "root"
 
 
 def test_words_of_cuts_identifiers_like_the_tokenizer_and_at_camel_case():
