@@ -54,12 +54,19 @@ MAX_IDENTIFIER_TRIES = 20
 
 
 def words_of(text: str) -> set[str]:
-    """The lower-cased words of ``text``, identifiers also cut at their camel-case humps."""
+    """The words of ``text`` as the tokenizer writes them (``_as_tokenized``), identifiers also cut
+    at their camel-case humps."""
     found = set()
     for word in _WORD.findall(text):
-        found.add(word.lower())
-        found.update(part.lower() for part in split_name(word))
+        found.add(_as_tokenized(word))
+        found.update(_as_tokenized(part) for part in split_name(word))
     return found
+
+
+def _as_tokenized(name: str) -> str:
+    """``name`` as an uncased BERT tokenizer writes it: lower-cased, accents stripped."""
+    decomposed = unicodedata.normalize("NFD", name.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 class InputWords:
@@ -93,12 +100,6 @@ class InputWords:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.words)
-
-
-def _as_tokenized(name: str) -> str:
-    """``name`` as an uncased BERT tokenizer writes it: lower-cased, accents stripped."""
-    decomposed = unicodedata.normalize("NFD", name.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 def read_lexicon(path: Path = LEXICON_FILE) -> list[str]:

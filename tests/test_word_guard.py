@@ -152,6 +152,12 @@ def test_words_of_cuts_identifiers_like_the_tokenizer_and_at_camel_case():
     }
 
 
+def test_words_and_names_of_the_input_are_read_as_the_uncased_tokenizer_writes_them():
+    text = "def créer_facture(Straße): return Café"
+    assert {"creer", "facture", "straße", "cafe"} <= words_of(text)  # BERT strips accents, keeps ß
+    assert InputWords(text).identifiers == {"creer_facture"}
+
+
 def test_the_lexicon_keeps_words_written_in_two_docstrings():
     records = [
         {"docstring": "Read the ledger.\n\nArgs:\n    path: The file."},
